@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { Type, type Static, type TSchema } from 'typebox'
+import { Value } from 'typebox/value'
+
+const Int = (min: number, max: number, def: number, description: string) =>
+  Type.Integer({ minimum: min, maximum: max, default: def, description })
+const Str = (def: string, description: string) => Type.String({ minLength: 1, default: def, description })
+const OptStr = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
+
+/** Every environment variable the service reads. The README's table is written from these descriptions. */
+export const EnvSchema = Type.Object({
+  HOST: Str('0.0.0.0', 'address to listen on'),
+  PORT: Int(1, 65535, 5000, 'TCP port to listen on'),
+  DATA_DIR: Str('data', 'folder for the database, the generated secret, artifacts and local work folders'),
+  DATABASE_URL: OptStr('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
+  SECRET_KEY: OptStr('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'fatal | error | warn | info | debug | trace | silent' }),
+  LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
+  LOG_MAX_BYTES: Int(0, 2 ** 40, 50 * 1024 * 1024, 'rotate LOG_FILE when it grows past this size (0: never)'),
+  WORKFLOWS_DIR: Str('workflows', 'folder of workflow definition files (*.json)'),
+  HOSTS_FILE: Str('hosts.json', 'SSH hosts and jump chains'),
+  KNOWN_HOSTS_FILE: OptStr('OpenSSH known_hosts file checked for every hop'),
+  KNOWN_HOSTS_POLICY: Type.Union([Type.Literal('strict'), Type.Literal('accept-new')],
+    { default: 'accept-new', description: 'strict: a host key must be listed; accept-new: pin the first key seen' }),
+  MAX_PARALLEL_TASKS: Int(1, 1000, 3, 'tasks running at once; the rest wait queued'),
+  DEFAULT_TIMEOUT_MINUTES: Int(1, 7 * 24 * 60, 30, 'step timeout when a step sets none'),
+  MAX_RETRY_ATTEMPTS: Int(0, 100, 3, 'retries of a failed step when a step sets none'),
+  RETRY_DELAY_SECONDS: Int(0, 24 * 3600, 60, 'first retry delay when a step sets none; doubles per attempt'),
+  RETRY_MAX_DELAY_SECONDS: Int(0, 24 * 3600, 900, 'cap on the growing retry delay'),
+  SHUTDOWN_GRACE_SECONDS: Int(0, 3600, 30, 'on SIGTERM, how long running steps get to reach a safe point'),
+})
+export type Env = Static<typeof EnvSchema>
+
+export interface Config extends Env {
+  /** The SQLite file, resolved from DATABASE_URL or DATA_DIR. */
+  databaseFile: string
+  /** Workflow site variables overridden by TOPUP_VAR_<NAME> environment variables (name lower-cased). */
+  siteVars: Readonly<Record<string, string>>
+}
+
+export class ConfigError extends Error {}
+
+/** Reads `.env` (if present) into process.env without overriding variables that are already set. */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file)
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
+  const error = Value.Errors(EnvSchema, converted)[0]
+  if (error) {
+    const name = error.instancePath.slice(1)
+    const schema = (EnvSchema.properties as Record<string, TSchema>)[name]
+    const expected = (schema as { description?: string } | undefined)?.description ?? error.message
+    throw new ConfigError(`${name}=${String(raw[name])} is invalid: ${error.message} (${describe(schema)}${expected})`)
+  }
+  const parsed = converted as Env
+  const siteVars: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith('TOPUP_VAR_') && value !== undefined) siteVars[key.slice(10).toLowerCase()] = value
+  }
+  return Object.freeze({
+    ...parsed,
+    databaseFile: databaseFile(parsed.DATABASE_URL, parsed.DATA_DIR),
+    siteVars: Object.freeze(siteVars),
+  })
+}
+
+function describe(schema: TSchema | undefined): string {
+  const s = schema as { type?: string; minimum?: number; maximum?: number } | undefined
+  if (s?.type === 'integer') return `an integer from ${s.minimum} to ${s.maximum}; `
+  return ''
+}
+
+function databaseFile(url: string | undefined, dataDir: string): string {
+  if (url === undefined) return resolve(dataDir, 'topup.db')
+  const match = /^sqlite:(?:\/\/)?(.+)$/.exec(url)
+  if (!match?.[1]) throw new ConfigError(`DATABASE_URL=${url} is invalid: expected sqlite:data/topup.db or sqlite:///abs/path`)
+  const path = match[1]
+  if (path === ':memory:') return path
+  return isAbsolute(path) ? path : resolve(path)
+}

@@ -1,0 +1,78 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+/**
+ * The columns of schema.sql, once, as data: the Kysely types below are derived from it and the
+ * schema-drift test compares it with what SQLite reports, so the two cannot silently disagree.
+ * Kinds: `id` autoincrement key; `int`/`real`/`text` NOT NULL; a `?` suffix is nullable;
+ * a `=` suffix is NOT NULL with a default (optional on insert).
+ */
+export const tables = {
+  schema_meta: { key: 'text', value: 'text' },
+  workflows: {
+    id: 'id', name: 'text', display_name: 'text', description: 'text?', version: 'text',
+    definition: 'text', definition_hash: 'text', source_file: 'text?', is_active: 'int=',
+    created_at: 'text=', updated_at: 'text=',
+  },
+  workflow_steps: {
+    id: 'id', workflow_id: 'int', step_id: 'text', step_order: 'int', display_name: 'text',
+    step_type: 'text', host: 'text?', config: 'text',
+  },
+  tasks: {
+    id: 'id', user_id: 'text', workflow_id: 'int', workflow_name: 'text', workflow_snapshot: 'text',
+    task_name: 'text', date_param: 'text?', status: 'text=', status_reason: 'text?',
+    progress_percentage: 'real=', current_step: 'text?', resume_from_step: 'text?',
+    error_message: 'text?', last_seq: 'int=', heartbeat_at: 'text?', queued_at: 'text?',
+    created_at: 'text=', updated_at: 'text=', started_at: 'text?', completed_at: 'text?',
+  },
+  task_executions: {
+    id: 'id', task_id: 'int', step_name: 'text', step_display_name: 'text', step_type: 'text',
+    step_order: 'int', status: 'text=', attempt: 'int=', retry_count: 'int=', start_time: 'text?',
+    end_time: 'text?', duration_seconds: 'real?', output_summary: 'text?', error_details: 'text?',
+    progress_state: 'text?', remote_handle: 'text?', heartbeat_at: 'text?',
+  },
+  step_outputs: {
+    id: 'id', execution_id: 'int', task_id: 'int', output_name: 'text', output_type: 'text',
+    output_value: 'text?', output_path: 'text?', file_size_bytes: 'int?', file_hash: 'text?',
+    content_type: 'text?', metadata: 'text?', created_at: 'text=',
+  },
+  task_logs: {
+    id: 'id', task_id: 'int', execution_id: 'int?', seq: 'int', level: 'text', message: 'text',
+    source: 'text?', timestamp: 'text=',
+  },
+  task_events: { task_id: 'int', seq: 'int', type: 'text', payload: 'text', created_at: 'text=' },
+  task_parameters: { id: 'id', task_id: 'int', param_name: 'text', param_value: 'text', param_type: 'text' },
+  remote_jobs: {
+    id: 'id', task_id: 'int', execution_id: 'int', host: 'text', batch_system: 'text', job_id: 'text',
+    state: 'text=', created_at: 'text=', updated_at: 'text=',
+  },
+  host_keys: {
+    hostname: 'text', port: 'int', key_type: 'text', key_base64: 'text', fingerprint: 'text',
+    first_seen: 'text=',
+  },
+  user_preferences: {
+    user_id: 'text', default_workflow_id: 'int?', default_timeout: 'int?', preferred_date: 'text?',
+    notification_preferences: 'text?', updated_at: 'text=',
+  },
+} as const
+
+export type ColumnKind = 'id' | `${'int' | 'real' | 'text'}${'' | '?' | '='}`
+
+type Scalar<K> = K extends `text${string}` ? string : number
+type ColumnOf<K> = K extends 'id' ? Generated<number>
+  : K extends `${string}?` ? Scalar<K> | null
+  : K extends `${string}=` ? Generated<Scalar<K>>
+  : Scalar<K>
+
+type Tables = typeof tables
+export type Database = { [T in keyof Tables]: { -readonly [C in keyof Tables[T]]: ColumnOf<Tables[T][C]> } }
+
+export type TaskRow = Selectable<Database['tasks']>
+export type NewTask = Insertable<Database['tasks']>
+export type TaskUpdate = Updateable<Database['tasks']>
+export type WorkflowRow = Selectable<Database['workflows']>
+export type ExecutionRow = Selectable<Database['task_executions']>
+export type StepOutputRow = Selectable<Database['step_outputs']>
+export type TaskLogRow = Selectable<Database['task_logs']>
+export type TaskEventRow = Selectable<Database['task_events']>
+export type TaskParameterRow = Selectable<Database['task_parameters']>
+export type RemoteJobRow = Selectable<Database['remote_jobs']>

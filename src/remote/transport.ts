@@ -1,0 +1,59 @@
+/**
+ * How a step runs a command on a host: `local` (child processes) or `ssh` (pooled connections through jump
+ * hosts). Steps see only this interface, so every step type works on every host.
+ */
+export interface RunRequest {
+  /** A complete `bash -c` command line; every parameter in it is already shell-quoted. */
+  command: string
+  /** Aborting kills the command's whole process group (on the remote host too) and rejects. */
+  signal: AbortSignal
+  /** Each complete line, as it arrives (UTF-8 decoded across chunk boundaries, no trailing newline). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+  /** Called once the process group id is known, so that it can be recorded for a later kill. */
+  onStart?: (info: { pgid: number }) => void
+}
+
+export interface RunResult {
+  exitCode: number | null
+  /** Signal name when the command was killed by one. */
+  signal: string | null
+}
+
+export interface FileStat {
+  path: string
+  size: number
+}
+
+export interface Transport {
+  /** The host name from HOSTS_FILE, or "local". */
+  readonly host: string
+  run(request: RunRequest): Promise<RunResult>
+  /** Sends a signal to a process group recorded earlier (recovery and cancel of detached commands). */
+  killProcessGroup(pgid: number, signal: 'TERM' | 'KILL'): Promise<void>
+  /** Copies one remote file to a local path. */
+  fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat>
+}
+
+/** Thrown by transports; `kind` tells retryable network faults from ones a retry cannot fix. */
+export class TransportError extends Error {
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    /** e.g. "lxlogin -> beslogin" */
+    readonly hostChain: string,
+    readonly retryable: boolean = RETRYABLE.has(kind),
+  ) {
+    super(message)
+    this.name = 'TransportError'
+  }
+}
+
+export type TransportErrorKind =
+  | 'connection_refused' | 'auth_failed' | 'jump_host_down' | 'target_unreachable' | 'dns_failure'
+  | 'host_key_mismatch' | 'host_key_unknown' | 'channel_open_failed' | 'timeout' | 'connection_lost'
+  | 'unknown_host' | 'file_not_found'
+
+const RETRYABLE = new Set<TransportErrorKind>([
+  'connection_refused', 'jump_host_down', 'target_unreachable', 'dns_failure', 'channel_open_failed',
+  'timeout', 'connection_lost',
+])

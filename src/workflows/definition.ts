@@ -1,0 +1,141 @@
+import { Type, type Static, type TSchema } from 'typebox'
+
+/**
+ * The workflow file format (workflows/*.json). A file is checked against WorkflowSchema at load; each step
+ * is checked against the inputs schema of its `type` (see stepInputSchemas), so errors point at one step.
+ */
+
+const Identifier = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]*$', maxLength: 64 })
+const StepId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', maxLength: 64 })
+/** A string that may hold `{{ params.x }}`, `{{ vars.x }}`, `{{ steps.<id>.outputs.<name> }}`, `{{ task.id }}`. */
+const Template = Type.String({ minLength: 1 })
+/** A number, or a template that renders to one (e.g. "{{ params.max_wait_minutes }}"). */
+const NumberOrTemplate = Type.Union([Type.Number({ minimum: 0 }), Template])
+
+const ParameterCommon = {
+  description: Type.Optional(Type.String()),
+  required: Type.Optional(Type.Boolean()),
+}
+export const ParameterSchema = Type.Union([
+  Type.Object({
+    type: Type.Literal('string'), ...ParameterCommon,
+    default: Type.Optional(Type.String()),
+    pattern: Type.Optional(Type.String()),
+    min_length: Type.Optional(Type.Integer({ minimum: 0 })),
+    max_length: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** yymmdd: six digits that are a real calendar date (the date of a day of data). */
+    format: Type.Optional(Type.Literal('yymmdd')),
+  }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('integer'), ...ParameterCommon,
+    default: Type.Optional(Type.Integer()),
+    minimum: Type.Optional(Type.Integer()),
+    maximum: Type.Optional(Type.Integer()),
+  }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('boolean'), ...ParameterCommon,
+    default: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }),
+  Type.Object({
+    type: Type.Literal('enum'), ...ParameterCommon,
+    values: Type.Array(Type.String(), { minItems: 1 }),
+    default: Type.Optional(Type.String()),
+  }, { additionalProperties: false }),
+])
+export type ParameterDefinition = Static<typeof ParameterSchema>
+
+export const OutputDeclarationSchema = Type.Object({
+  description: Type.Optional(Type.String()),
+  /** exec: a regular expression matched against each stdout line. */
+  pattern: Type.Optional(Type.String()),
+  /** Capture group to keep (default 1, or the whole match when the pattern has no group). */
+  group: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Keep every match as a list instead of the first one. */
+  all: Type.Optional(Type.Boolean()),
+  /** Fail the step when nothing matched. */
+  required: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false })
+export type OutputDeclaration = Static<typeof OutputDeclarationSchema>
+
+/** Inputs of each step type. A type listed here is part of the format; src/steps/ says which can run. */
+export const stepInputSchemas = {
+  exec: Type.Object({
+    /** A shell command line; every template substitution in it is shell-quoted. */
+    command: Template,
+    cwd: Type.Optional(Template),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String())),
+    expected_exit_codes: Type.Optional(Type.Array(Type.Integer({ minimum: 0, maximum: 255 }), { minItems: 1 })),
+    /** A line that must appear in stdout for success (e.g. genJob.sh's DONE); a regular expression. */
+    require_marker: Type.Optional(Type.String({ minLength: 1 })),
+    /** Run under setsid with output in files on the host; survives dropped connections and restarts. */
+    detached: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }),
+  wait_for_files: Type.Object({
+    /** Folder the patterns are relative to. */
+    directory: Type.Optional(Template),
+    /** File names or globs; with for_each, `{{ item }}` stands for each item. */
+    files: Type.Array(Template, { minItems: 1 }),
+    /** Expand `files` once per item of a list output, e.g. "{{ steps.list_runs.outputs.runs }}". */
+    for_each: Type.Optional(Template),
+    /** If any of these appears, fail at once: the data is abnormal (e.g. Interval_run0.png). */
+    anomaly_files: Type.Optional(Type.Array(Template)),
+    poll_seconds: Type.Optional(NumberOrTemplate),
+    max_wait_minutes: Type.Optional(NumberOrTemplate),
+  }, { additionalProperties: false }),
+  download: Type.Object({
+    /** A remote file or glob; every match is fetched into the task's artifact folder. */
+    path: Template,
+    /** How many matches are acceptable at least (default 1). */
+    min_files: Type.Optional(Type.Integer({ minimum: 0 })),
+  }, { additionalProperties: false }),
+} satisfies Record<string, TSchema>
+
+export type StepType = keyof typeof stepInputSchemas
+export const stepTypes = Object.keys(stepInputSchemas) as StepType[]
+
+export const StepCommon = {
+  id: StepId,
+  display_name: Type.String({ minLength: 1 }),
+  description: Type.Optional(Type.String()),
+  /** A host name from HOSTS_FILE, or "local". */
+  host: Type.Optional(Type.String({ minLength: 1 })),
+  timeout_minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  retry: Type.Optional(Type.Object({
+    count: Type.Integer({ minimum: 0, maximum: 100 }),
+    delay_seconds: Type.Optional(Type.Number({ minimum: 0 })),
+  }, { additionalProperties: false })),
+  /** Rendered as a template; "", "false", "0", "no" and "off" skip the step. */
+  when: Type.Optional(Template),
+  on_failure: Type.Optional(Type.Union([Type.Literal('stop'), Type.Literal('continue')])),
+  /** Pause the task after this step succeeds, for a person to review ("waiting for review"). */
+  pause_after: Type.Optional(Type.Boolean()),
+  /** Safe to run again after a restart interrupted it (otherwise the task pauses for a person). */
+  idempotent: Type.Optional(Type.Boolean()),
+  outputs: Type.Optional(Type.Record(Identifier, OutputDeclarationSchema)),
+}
+
+function stepSchema<K extends StepType>(type: K) {
+  return Type.Object({ ...StepCommon, type: Type.Literal(type), inputs: stepInputSchemas[type] },
+    { additionalProperties: false })
+}
+export const stepSchemas = {
+  exec: stepSchema('exec'),
+  wait_for_files: stepSchema('wait_for_files'),
+  download: stepSchema('download'),
+} satisfies { [K in StepType]: TSchema }
+
+export const StepSchema = Type.Union(stepTypes.map((t) => stepSchemas[t]))
+export type StepDefinition = { [K in StepType]: Static<(typeof stepSchemas)[K]> }[StepType]
+export type StepOf<K extends StepType> = Static<(typeof stepSchemas)[K]>
+
+export const WorkflowSchema = Type.Object({
+  name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 100 }),
+  display_name: Type.String({ minLength: 1 }),
+  description: Type.Optional(Type.String()),
+  version: Type.String({ minLength: 1, maxLength: 40 }),
+  parameters: Type.Optional(Type.Record(Identifier, ParameterSchema)),
+  /** Site variables (paths, tool locations) with defaults; TOPUP_VAR_<NAME> in the server's environment overrides. */
+  vars: Type.Optional(Type.Record(Identifier, Type.String())),
+  steps: Type.Array(StepSchema, { minItems: 1 }),
+}, { additionalProperties: false })
+export type WorkflowDefinition = Static<typeof WorkflowSchema>
