@@ -3,7 +3,7 @@
 -- Timestamps are ISO-8601 UTC text with milliseconds, so they sort as text.
 
 CREATE TABLE IF NOT EXISTS schema_meta (
-  key   TEXT PRIMARY KEY,
+  key   TEXT NOT NULL PRIMARY KEY,
   value TEXT NOT NULL
 );
 
@@ -166,7 +166,7 @@ CREATE TABLE IF NOT EXISTS host_keys (
 );
 
 CREATE TABLE IF NOT EXISTS user_preferences (
-  user_id                  TEXT PRIMARY KEY,
+  user_id                  TEXT NOT NULL PRIMARY KEY,
   default_workflow_id      INTEGER REFERENCES workflows (id) ON DELETE SET NULL,
   default_timeout          INTEGER,
   preferred_date           TEXT,

@@ -30,6 +30,9 @@ export const EnvSchema = Type.Object({
   RETRY_DELAY_SECONDS: Int(0, 24 * 3600, 60, 'first retry delay when a step sets none; doubles per attempt'),
   RETRY_MAX_DELAY_SECONDS: Int(0, 24 * 3600, 900, 'cap on the growing retry delay'),
   SHUTDOWN_GRACE_SECONDS: Int(0, 3600, 30, 'on SIGTERM, how long running steps get to reach a safe point'),
+  WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
+  WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
+    'WebSocket send buffer bound per client; above it the client is told to resync and closed'),
 })
 export type Env = Static<typeof EnvSchema>
 
@@ -53,13 +56,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const value = env[key]
     if (value !== undefined && value !== '') raw[key] = value
   }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw)) as Record<string, unknown>
+  // Value.Convert truncates "12.5" to 12; an integer variable must be written as one.
+  for (const [key, schema] of Object.entries(EnvSchema.properties as Record<string, { type?: string }>)) {
+    const value = env[key]
+    if (schema.type === 'integer' && value && !/^[+-]?\d+$/.test(value.trim())) converted[key] = value
+  }
   const error = Value.Errors(EnvSchema, converted)[0]
   if (error) {
     const name = error.instancePath.slice(1)
     const schema = (EnvSchema.properties as Record<string, TSchema>)[name]
     const expected = (schema as { description?: string } | undefined)?.description ?? error.message
-    throw new ConfigError(`${name}=${String(raw[name])} is invalid: ${error.message} (${describe(schema)}${expected})`)
+    throw new ConfigError(`${name}=${String(env[name])} is invalid: ${error.message} (${describe(schema)}${expected})`)
   }
   const parsed = converted as Env
   const siteVars: Record<string, string> = {}

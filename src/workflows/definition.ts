@@ -124,7 +124,7 @@ export const stepSchemas = {
   download: stepSchema('download'),
 } satisfies { [K in StepType]: TSchema }
 
-export const StepSchema = Type.Union(stepTypes.map((t) => stepSchemas[t]))
+export const StepSchema = Type.Union([stepSchemas.exec, stepSchemas.wait_for_files, stepSchemas.download])
 export type StepDefinition = { [K in StepType]: Static<(typeof stepSchemas)[K]> }[StepType]
 export type StepOf<K extends StepType> = Static<(typeof stepSchemas)[K]>
 

@@ -1,0 +1,97 @@
+/**
+ * Prints a task's events as they happen, one line each, from the start (or after --after N), and exits when the
+ * task is finished (success, failed, cancelled) — with --until-paused also when it pauses.
+ *   TOPUP_TOKEN=$(npm run -s token -- --user alice) npx tsx scripts/follow-task.ts <task id> [--after N] [--until-paused]
+ * TOPUP_URL picks the server (default http://127.0.0.1:$PORT, PORT defaulting to 5000). Events come from
+ * GET /api/tasks/{id}/events?after=, polled twice a second.
+ */
+import { parseArgs } from 'node:util'
+import { setTimeout as delay } from 'node:timers/promises'
+
+interface TaskEvent { task_id: number; seq: number; type: string; at: string; data: Record<string, unknown> }
+interface EventsPage { items: TaskEvent[]; next_after: number }
+
+class FatalError extends Error {}
+
+const FINAL = new Set(['success', 'failed', 'cancelled'])
+const PAGE = 500
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    after: { type: 'string', default: '0' },
+    'until-paused': { type: 'boolean', default: false },
+    interval: { type: 'string', default: '500' },
+  },
+})
+const taskId = Number(positionals[0])
+if (!Number.isInteger(taskId) || taskId < 1) fail('usage: follow-task.ts <task id> [--after N] [--until-paused]', 2)
+const token = process.env.TOPUP_TOKEN
+if (!token) fail('set TOPUP_TOKEN to a bearer token (npm run -s token -- --user <name>)', 2)
+const base = (process.env.TOPUP_URL ?? `http://127.0.0.1:${process.env.PORT ?? 5000}`).replace(/\/+$/, '')
+const intervalMs = Math.max(50, Number(values.interval))
+
+let after = Number(values.after)
+let failures = 0
+for (;;) {
+  let page: EventsPage
+  try {
+    page = await fetchPage(after)
+    failures = 0
+  } catch (error) {
+    if (error instanceof FatalError) fail(error.message, 1)
+    failures++
+    console.error(`(server unreachable: ${(error as Error).message}; retrying)`)
+    await delay(Math.min(10_000, intervalMs * 2 ** Math.min(failures, 5)))
+    continue
+  }
+  for (const event of page.items) {
+    console.log(formatEvent(event))
+    const status = event.type === 'task.status' ? String(event.data.status) : null
+    if (status && (FINAL.has(status) || (values['until-paused'] && status === 'paused'))) process.exit(status === 'success' || status === 'paused' ? 0 : 1)
+  }
+  after = page.next_after
+  if (page.items.length < PAGE) await delay(intervalMs)
+}
+
+
+async function fetchPage(afterSeq: number): Promise<EventsPage> {
+  const response = await fetch(`${base}/api/tasks/${taskId}/events?after=${afterSeq}&limit=${PAGE}`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  if (response.ok) return (await response.json()) as EventsPage
+  const body = await response.json().catch(() => ({})) as { detail?: string }
+  const message = `HTTP ${response.status}: ${body.detail ?? response.statusText}`
+  if (response.status >= 500) throw new Error(message)
+  throw new FatalError(message)
+}
+
+/** `#seq HH:MM:SS.mmm kind text` — one line per event, the same whatever the event source. */
+function formatEvent(event: TaskEvent): string {
+  const time = event.at.slice(11, 23)
+  const d = event.data
+  const head = `#${String(event.seq).padStart(5)} ${time}`
+  switch (event.type) {
+    case 'task.status':
+      return `${head} STATUS   ${d.previous ?? '-'} → ${d.status}${d.reason ? ` (${d.reason})` : ''}`
+    case 'task.progress':
+      return `${head} PROGRESS ${Number(d.progress_percentage).toFixed(0)}%${d.current_step ? ` at ${d.current_step}` : ''}`
+    case 'step.started':
+      return `${head} STEP     ${d.step_id} started (attempt ${d.attempt})`
+    case 'step.finished':
+      return `${head} STEP     ${d.step_id} ${d.status}${d.error ? `: ${d.error}` : ''}`
+    case 'step.retry':
+      return `${head} RETRY    ${d.step_id} attempt ${d.attempt} in ${d.delay_seconds} s`
+    case 'step.output':
+      return `${head} OUTPUT   ${d.step_id}.${d.name} = ${JSON.stringify(d.value)}`
+    case 'log':
+      return `${head} ${String(d.level).toUpperCase().padEnd(8)} ${d.source ? `[${d.source}] ` : ''}${d.message}`
+    default:
+      return `${head} ${event.type} ${JSON.stringify(d)}`
+  }
+}
+
+function fail(message: string, code: number): never {
+  console.error(message)
+  process.exit(code)
+}

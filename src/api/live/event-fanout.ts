@@ -1,0 +1,63 @@
+import type { TaskEvent } from '../../engine/events.js'
+
+export type TaskEventListener = (event: TaskEvent) => void
+
+/** What the fan-out needs of the engine's bus. */
+export interface EventSource {
+  subscribe(listener: TaskEventListener): () => void
+}
+
+/**
+ * One bus subscription for the whole WebSocket side, handing each event only to the listeners of its task
+ * (and every status or progress change to the "my tasks" listeners), so a publish costs the number of
+ * interested connections, not the number of connections. A listener that throws is logged and skipped:
+ * it must not stop the others nor the publisher.
+ */
+export class EventFanout {
+  private readonly byTask = new Map<number, Set<TaskEventListener>>()
+  private readonly taskChanges = new Set<TaskEventListener>()
+  private readonly unsubscribe: () => void
+
+  constructor(source: EventSource, private readonly onListenerError: (error: unknown) => void) {
+    this.unsubscribe = source.subscribe((event) => this.dispatch(event))
+  }
+
+  /** Listens to every event of one task; returns the way to stop. */
+  onTask(taskId: number, listener: TaskEventListener): () => void {
+    let set = this.byTask.get(taskId)
+    if (!set) this.byTask.set(taskId, (set = new Set()))
+    set.add(listener)
+    return () => {
+      set.delete(listener)
+      if (set.size === 0 && this.byTask.get(taskId) === set) this.byTask.delete(taskId)
+    }
+  }
+
+  /** Listens to the status and progress changes of every task. */
+  onTaskChanges(listener: TaskEventListener): () => void {
+    this.taskChanges.add(listener)
+    return () => this.taskChanges.delete(listener)
+  }
+
+  close(): void {
+    this.unsubscribe()
+    this.byTask.clear()
+    this.taskChanges.clear()
+  }
+
+  private dispatch(event: TaskEvent): void {
+    const listeners = this.byTask.get(event.task_id)
+    if (listeners) for (const listener of [...listeners]) this.call(listener, event)
+    if (event.type === 'task.status' || event.type === 'task.progress') {
+      for (const listener of [...this.taskChanges]) this.call(listener, event)
+    }
+  }
+
+  private call(listener: TaskEventListener, event: TaskEvent): void {
+    try {
+      listener(event)
+    } catch (error) {
+      this.onListenerError(error)
+    }
+  }
+}

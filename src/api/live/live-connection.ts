@@ -1,0 +1,162 @@
+import type { WebSocket } from 'ws'
+import type { FastifyBaseLogger } from 'fastify'
+import type { TaskEvent } from '../../engine/events.js'
+import type { EventFanout } from './event-fanout.js'
+import { CloseCode, parseClientMessage, type ServerMessage } from './protocol.js'
+import { TaskStream } from './task-stream.js'
+
+export interface LiveViewer {
+  id: string
+  isAdmin: boolean
+}
+
+export interface LiveSettings {
+  /** Above this many bytes waiting in a connection's send buffer, the client is told to resync and closed. */
+  maxBufferedBytes: number
+  /** How long a closing slow client gets before its socket is destroyed. */
+  closeGraceMs: number
+  maxSubscriptions: number
+}
+
+export interface LiveConnectionDeps {
+  fanout: EventFanout
+  settings: LiveSettings
+  log: FastifyBaseLogger
+  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /** Whether the viewer may see the task (owner or admin); false for a task that does not exist. */
+  canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
+}
+
+interface Subscription { stream: TaskStream; stop: () => void }
+
+/** The state of one WebSocket client: its subscriptions, its send buffer bound and its heartbeat flag. */
+export class LiveConnection {
+  alive = true
+  private readonly subscriptions = new Map<number, Subscription>()
+  private stopTaskChanges: (() => void) | null = null
+  private closing = false
+  private drainWaiters: Array<() => void> = []
+
+  constructor(readonly socket: WebSocket, readonly viewer: LiveViewer, private readonly deps: LiveConnectionDeps) {
+    socket.on('pong', () => { this.alive = true })
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return this.send({ type: 'error', code: 'bad_message', message: 'binary frames are not accepted' })
+      void this.handle(data.toString())
+    })
+    socket.on('close', () => this.dispose())
+  }
+
+  private async handle(raw: string): Promise<void> {
+    const parsed = parseClientMessage(raw)
+    if (!parsed.ok) return void this.send({ type: 'error', code: parsed.code, message: parsed.message })
+    const message = parsed.message
+    try {
+      switch (message.type) {
+        case 'ping': this.send({ type: 'pong' }); break
+        case 'subscribe': await this.subscribe(message.task_id, message.after_seq ?? 0); break
+        case 'unsubscribe': this.unsubscribe(message.task_id); this.send({ type: 'unsubscribed', task_id: message.task_id }); break
+        case 'subscribe_tasks': this.subscribeTaskChanges(); break
+        case 'unsubscribe_tasks':
+          this.stopTaskChanges?.()
+          this.stopTaskChanges = null
+          this.send({ type: 'unsubscribed', scope: 'tasks' })
+          break
+      }
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'websocket message failed')
+      this.send({ type: 'error', code: 'internal_error', message: 'the message could not be handled' })
+    }
+  }
+
+  private async subscribe(taskId: number, afterSeq: number): Promise<void> {
+    if (!this.subscriptions.has(taskId) && this.subscriptions.size >= this.deps.settings.maxSubscriptions) {
+      return void this.send({ type: 'error', code: 'too_many_subscriptions', task_id: taskId,
+        message: `at most ${this.deps.settings.maxSubscriptions} task subscriptions per connection` })
+    }
+    if (!(await this.deps.canSee(this.viewer, taskId))) {
+      return void this.send({ type: 'error', code: 'not_found', task_id: taskId, message: `task ${taskId} not found` })
+    }
+    if (this.closing) return
+    this.unsubscribe(taskId)
+    const stream = new TaskStream({
+      taskId, afterSeq,
+      readPage: (after, limit) => this.deps.readEvents(taskId, after, limit),
+      deliver: (event) => this.send({ type: 'event', event }),
+      drained: () => this.drained(),
+      onError: (error) => {
+        this.deps.log.error({ err: error, task_id: taskId }, 'event replay failed')
+        this.send({ type: 'resync', task_id: taskId, after_seq: stream.lastSent })
+        this.unsubscribe(taskId)
+      },
+    })
+    // Listening before the replay starts is what makes the hand-over gap-free (see TaskStream).
+    const stop = this.deps.fanout.onTask(taskId, (event) => stream.push(event))
+    this.subscriptions.set(taskId, { stream, stop })
+    this.send({ type: 'subscribed', task_id: taskId, after_seq: afterSeq })
+    await stream.start()
+  }
+
+  private unsubscribe(taskId: number): void {
+    const subscription = this.subscriptions.get(taskId)
+    if (!subscription) return
+    subscription.stop()
+    subscription.stream.close()
+    this.subscriptions.delete(taskId)
+  }
+
+  private subscribeTaskChanges(): void {
+    if (!this.stopTaskChanges) {
+      this.stopTaskChanges = this.deps.fanout.onTaskChanges((event) => {
+        const owner = (event.data as { user_id?: string }).user_id
+        if (this.viewer.isAdmin || owner === this.viewer.id) this.send({ type: 'event', event })
+      })
+    }
+    this.send({ type: 'subscribed', scope: 'tasks' })
+  }
+
+  /** Queues a message; false once the connection is closing (a slow client is closed here). */
+  send(message: ServerMessage): boolean {
+    if (this.closing) return false
+    this.socket.send(JSON.stringify(message), () => this.wakeDrainWaiters())
+    if (this.socket.bufferedAmount > this.deps.settings.maxBufferedBytes) {
+      this.closeSlowConsumer()
+      return false
+    }
+    return true
+  }
+
+  /** Resolves once the send buffer is below a quarter of the bound (or the connection is gone). */
+  private drained(): Promise<void> {
+    if (this.closing || this.socket.bufferedAmount <= this.deps.settings.maxBufferedBytes / 4) return Promise.resolve()
+    return new Promise((resolve) => this.drainWaiters.push(resolve))
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return
+    if (!this.closing && this.socket.bufferedAmount > this.deps.settings.maxBufferedBytes / 4) return
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const wake of waiters) wake()
+  }
+
+  private closeSlowConsumer(): void {
+    this.closing = true
+    this.deps.log.warn({ user_id: this.viewer.id, buffered: this.socket.bufferedAmount }, 'websocket client too slow; closing')
+    // Best effort: these sit behind everything already buffered.
+    for (const [taskId, { stream }] of this.subscriptions) {
+      this.socket.send(JSON.stringify({ type: 'resync', task_id: taskId, after_seq: stream.lastSent }))
+    }
+    this.socket.close(CloseCode.slowConsumer, 'slow consumer: resubscribe from your last seq')
+    setTimeout(() => this.socket.terminate(), this.deps.settings.closeGraceMs).unref()
+    this.dispose()
+  }
+
+  /** Stops every subscription; safe to call more than once. */
+  dispose(): void {
+    this.closing = true
+    for (const taskId of [...this.subscriptions.keys()]) this.unsubscribe(taskId)
+    this.stopTaskChanges?.()
+    this.stopTaskChanges = null
+    this.wakeDrainWaiters()
+  }
+}

@@ -1,0 +1,74 @@
+import type { WebSocket } from 'ws'
+import type { FastifyBaseLogger } from 'fastify'
+import type { TaskEvent } from '../../engine/events.js'
+import { EventFanout, type EventSource } from './event-fanout.js'
+import { LiveConnection, type LiveSettings, type LiveViewer } from './live-connection.js'
+
+export interface LiveHubOptions extends LiveSettings {
+  /** Seconds between server pings; a client that has not answered the previous one is dropped. */
+  heartbeatSeconds: number
+}
+
+export interface LiveHubDeps {
+  source: EventSource
+  log: FastifyBaseLogger
+  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
+  canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
+}
+
+export const defaultLiveOptions: LiveHubOptions = {
+  heartbeatSeconds: 30,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  closeGraceMs: 5000,
+  maxSubscriptions: 100,
+}
+
+/** Every open WebSocket client, the shared bus fan-out and the ping/pong heartbeat. */
+export class LiveHub {
+  private readonly connections = new Set<LiveConnection>()
+  private readonly fanout: EventFanout
+  private readonly heartbeat: NodeJS.Timeout
+
+  constructor(private readonly deps: LiveHubDeps, private readonly options: LiveHubOptions = defaultLiveOptions) {
+    this.fanout = new EventFanout(deps.source, (error) => deps.log.error({ err: error }, 'websocket listener failed'))
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatSeconds * 1000)
+    this.heartbeat.unref()
+  }
+
+  get size(): number {
+    return this.connections.size
+  }
+
+  accept(socket: WebSocket, viewer: LiveViewer): LiveConnection {
+    const connection = new LiveConnection(socket, viewer, {
+      fanout: this.fanout,
+      settings: this.options,
+      log: this.deps.log,
+      readEvents: this.deps.readEvents,
+      canSee: this.deps.canSee,
+    })
+    this.connections.add(connection)
+    socket.on('close', () => this.connections.delete(connection))
+    return connection
+  }
+
+  /** Pings every client; one that did not answer the previous ping is gone (or wedged) and is dropped. */
+  private beat(): void {
+    for (const connection of this.connections) {
+      if (!connection.alive) {
+        this.deps.log.info({ user_id: connection.viewer.id }, 'websocket client missed a heartbeat; terminating')
+        connection.dispose()
+        connection.socket.terminate()
+        continue
+      }
+      connection.alive = false
+      connection.socket.ping()
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat)
+    for (const connection of this.connections) connection.dispose()
+    this.fanout.close()
+  }
+}

@@ -1,0 +1,68 @@
+import { Value } from 'typebox/value'
+import type { TaskEvent } from '../../engine/events.js'
+import { ClientMessageSchema, type ClientMessage } from '../schemas/events.js'
+
+/** The sub-protocol the server selects; a client offers it beside `bearer.<token>` (src/auth/plugin.ts). */
+export const PROTOCOL = 'topup.v1'
+
+/** WebSocket close codes of this service (4000–4999 is the application range). */
+export const CloseCode = {
+  unauthorized: 4401,
+  /** The client did not read fast enough; it should resubscribe from the last seq it has. */
+  slowConsumer: 4008,
+  /** The server is shutting down. */
+  goingAway: 1001,
+} as const
+
+export type ErrorCode =
+  | 'bad_message' | 'unknown_type' | 'validation_failed' | 'not_found' | 'too_many_subscriptions' | 'internal_error'
+
+export type ServerMessage =
+  | { type: 'event'; event: TaskEvent }
+  | { type: 'subscribed'; task_id: number; after_seq: number }
+  | { type: 'subscribed'; scope: 'tasks' }
+  | { type: 'unsubscribed'; task_id: number }
+  | { type: 'unsubscribed'; scope: 'tasks' }
+  | { type: 'resync'; task_id: number; after_seq: number }
+  | { type: 'error'; code: ErrorCode; message: string; task_id?: number }
+  | { type: 'pong' }
+
+const knownTypes = new Set(['subscribe', 'unsubscribe', 'subscribe_tasks', 'unsubscribe_tasks', 'ping'])
+
+export type Parsed = { ok: true; message: ClientMessage } | { ok: false; code: ErrorCode; message: string }
+
+/** Parses one text frame; never throws. */
+export function parseClientMessage(raw: string): Parsed {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return { ok: false, code: 'bad_message', message: 'message is not JSON' }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'bad_message', message: 'message must be a JSON object' }
+  }
+  const type = (value as { type?: unknown }).type
+  if (typeof type !== 'string' || !knownTypes.has(type)) {
+    return { ok: false, code: 'unknown_type', message: `unknown message type; expected one of ${[...knownTypes].join(', ')}` }
+  }
+  if (!Value.Check(ClientMessageSchema, value)) {
+    const detail = describeFields(type, value as Record<string, unknown>)
+    return { ok: false, code: 'validation_failed', message: `invalid ${type} message: ${detail}` }
+  }
+  return { ok: true, message: value }
+}
+
+function describeFields(type: string, value: Record<string, unknown>): string {
+  if (type === 'subscribe' || type === 'unsubscribe') {
+    if (!isPositiveInteger(value.task_id)) return 'task_id must be a positive integer'
+    if (value.after_seq !== undefined && !(Number.isInteger(value.after_seq) && (value.after_seq as number) >= 0)) {
+      return 'after_seq must be an integer >= 0'
+    }
+  }
+  return 'unexpected fields'
+}
+
+function isPositiveInteger(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 1
+}

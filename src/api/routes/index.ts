@@ -1,0 +1,21 @@
+import type { RouteModule } from '../route-module.js'
+import { eventRoutes } from './events.js'
+import { executionRoutes } from './executions.js'
+import { healthRoutes } from './health.js'
+import { logRoutes } from './logs.js'
+import { taskRoutes } from './tasks.js'
+import { taskLifecycleRoutes } from './task-lifecycle.js'
+import { workflowRoutes } from './workflows.js'
+import { wsRoutes } from './ws.js'
+
+/** Every route module of the API; a new file of routes adds one line here. */
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  taskRoutes,
+  taskLifecycleRoutes,
+  logRoutes,
+  eventRoutes,
+  wsRoutes,
+  executionRoutes,
+  workflowRoutes,
+]

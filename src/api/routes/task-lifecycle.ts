@@ -1,0 +1,54 @@
+import { findVisibleTask } from '../../auth/access.js'
+import { principalOf } from '../../auth/plugin.js'
+import type { Engine } from '../../engine/engine.js'
+import { AppError } from '../../errors.js'
+import { toTask } from '../mappers.js'
+import type { RouteModule } from '../route-module.js'
+import { IdParams, problems } from '../schemas/common.js'
+import { ResumeBody } from '../schemas/task-lifecycle.js'
+import { TaskSchema } from '../schemas/tasks.js'
+
+const transitionsText = 'States: pending → queued → running; running → pausing → paused → queued (resume); '
+  + 'running → success | failed; any unfinished state → cancelling → cancelled. An impossible transition is a 409 '
+  + 'problem+json naming the current status (`current_status`).'
+
+/** POST /api/tasks/{id}/start|pause|resume|cancel: each answers with the task after the transition. */
+export const taskLifecycleRoutes: RouteModule = (app, deps) => {
+  const engineOf = (): Engine => {
+    if (!deps.engine) throw new AppError('service_unavailable', 'this server has no task engine')
+    return deps.engine as Engine
+  }
+  const simple = [
+    ['start', 'Start a task', 'Queues a pending task; it runs as soon as fewer than MAX_PARALLEL_TASKS tasks run.'],
+    ['pause', 'Pause a task', 'A running task becomes `pausing` until its step reaches a safe point, then `paused`. '
+      + 'A step that only waits (for files, for cluster jobs) stops waiting at once and continues later.'],
+    ['cancel', 'Cancel a task', 'A running task becomes `cancelling`: its step is aborted (on the local host its whole '
+      + 'process tree is killed), then `cancelled`. A pending, queued or paused task is cancelled at once.'],
+  ] as const
+  for (const [action, summary, description] of simple) {
+    app.post(`/api/tasks/:id/${action}`, {
+      schema: {
+        tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams,
+        response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
+      },
+    }, async (request) => {
+      const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
+      return toTask(await engineOf()[action](task.id))
+    })
+  }
+
+  app.post('/api/tasks/:id/resume', {
+    schema: {
+      tags: ['tasks'], summary: 'Resume a paused task',
+      description: 'Queues a paused task again. The body is optional: `parameters` (changed values, checked against the '
+        + 'task\'s own workflow snapshot, recorded old → new in the task log) and `retry_from_step` (an unknown step id '
+        + `is 400 unknown_step); without it the task continues where it paused. ${transitionsText}`,
+      params: IdParams,
+      body: ResumeBody,
+      response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
+    },
+  }, async (request) => {
+    const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
+    return toTask(await engineOf().resume(task.id, request.body ?? {}))
+  })
+}

@@ -1,0 +1,128 @@
+import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
+import { principalOf } from '../../auth/plugin.js'
+import type { Principal } from '../../auth/token.js'
+import { insertTask, listExecutions, listTaskParameters, listTasks } from '../../db/task-repository.js'
+import { AppError } from '../../errors.js'
+import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
+import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
+import type { RouteModule } from '../route-module.js'
+import { IdParams, problems } from '../schemas/common.js'
+import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
+import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
+import type { AppDeps } from '../../app.js'
+
+/** The part of the engine task creation needs; the engine itself is typed by its own module. */
+interface TaskStarter { start(taskId: number): Promise<unknown> }
+
+function isoBound(value: string | undefined, field: string): string | undefined {
+  if (value === undefined) return undefined
+  const time = Date.parse(value)
+  if (Number.isNaN(time)) {
+    throw new AppError('validation_failed', `querystring.${field} must be an ISO-8601 date or time`,
+      { errors: [{ field: `querystring.${field}`, message: 'must be an ISO-8601 date or time' }] })
+  }
+  return new Date(time).toISOString()
+}
+
+async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
+  const task = await findVisibleTask(deps.db, principal, taskId)
+  return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id))
+}
+
+export const taskRoutes: RouteModule = (app, deps) => {
+  app.post('/api/tasks', {
+    schema: {
+      tags: ['tasks'], summary: 'Create a task',
+      description: 'Creates a task of a workflow with checked parameters (defaults filled in and stored). The task keeps '
+        + 'the exact workflow definition it was created with. `user_id` defaults to the caller; another user\'s id '
+        + 'needs the admin role. With `"start": true` the task is also queued for running.',
+      body: CreateTaskBody,
+      response: { 201: TaskDetailSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
+    },
+  }, async (request, reply) => {
+    const principal = principalOf(request)
+    const body = request.body
+    const userId = actingUser(principal, body.user_id)
+    const workflow = deps.workflows.get(body.workflow_name)
+    if (!workflow) throw new AppError('not_found', `workflow "${body.workflow_name}" not found`)
+    const resolved = resolveParameters(workflow.definition.parameters, body.parameters ?? {})
+    if (!resolved.ok) {
+      throw new AppError('invalid_parameters', describeParameterErrors(resolved.errors), { errors: resolved.errors })
+    }
+    if (!workflow.runnable) {
+      throw new AppError('workflow_not_runnable',
+        `workflow "${workflow.name}" cannot run yet: no implementation for step types ${workflow.missingStepTypes.join(', ')}`,
+        { extra: { missing_step_types: workflow.missingStepTypes } })
+    }
+    const engine = deps.engine as Partial<TaskStarter> | undefined
+    if (body.start && typeof engine?.start !== 'function') {
+      throw new AppError('service_unavailable', 'this server has no task engine: create the task without "start"')
+    }
+    const params = workflow.definition.parameters ?? {}
+    const dateParam = resolved.values.date_param
+    const task = await deps.db.transaction().execute((trx) => insertTask(trx, {
+      user_id: userId,
+      workflow_id: workflow.id,
+      workflow_name: workflow.name,
+      workflow_snapshot: workflow.definitionJson,
+      task_name: body.task_name ?? `${workflow.definition.display_name}${typeof dateParam === 'string' ? ` ${dateParam}` : ''}`,
+      date_param: typeof dateParam === 'string' ? dateParam : null,
+    }, Object.entries(resolved.values).map(([name, value]) => ({
+      param_name: name, param_value: encodeParameter(value), param_type: params[name]?.type ?? typeof value,
+    }))))
+    request.log.info({ task_id: task.id, workflow: workflow.name, user_id: userId }, 'task created')
+    // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
+    if (body.start && engine?.start) await engine.start(task.id)
+    reply.code(201).header('location', `/api/tasks/${task.id}`)
+    return taskDetail(deps, principal, task.id)
+  })
+
+  app.get('/api/tasks', {
+    schema: {
+      tags: ['tasks'], summary: 'List tasks',
+      description: 'Newest first. Users see their own tasks (asking for another user_id is 403); admins see all or filter by user_id.',
+      querystring: TaskListQuery,
+      response: { 200: TaskPageSchema, ...problems(400, 401, 403) },
+    },
+  }, async (request) => {
+    const q = request.query
+    const { rows, total } = await listTasks(deps.db, {
+      userId: listScope(principalOf(request), q.user_id), status: q.status, workflowName: q.workflow_name,
+      createdAfter: isoBound(q.created_after, 'created_after'), createdBefore: isoBound(q.created_before, 'created_before'),
+    }, { limit: q.limit, offset: q.offset })
+    return { items: rows.map(toTask), total, limit: q.limit, offset: q.offset }
+  })
+
+  app.get('/api/tasks/:id', {
+    schema: {
+      tags: ['tasks'], summary: 'Get a task',
+      description: 'The task, its resolved parameters, one summary per workflow step (latest attempt) and its progress.',
+      params: IdParams,
+      response: { 200: TaskDetailSchema, ...problems(400, 401, 404) },
+    },
+  }, async (request) => taskDetail(deps, principalOf(request), request.params.id))
+
+  app.get('/api/tasks/:id/progress', {
+    schema: {
+      tags: ['tasks'], summary: 'Get a task\'s progress', params: IdParams,
+      description: 'Status, percentage, current step and step counts.',
+      response: { 200: ProgressSchema, ...problems(400, 401, 404) },
+    },
+  }, async (request) => {
+    const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
+    return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)))
+  })
+
+  app.get('/api/tasks/:id/executions', {
+    schema: {
+      tags: ['executions'], summary: 'List a task\'s step executions', params: IdParams, querystring: ListQuery,
+      description: 'Every attempt of every step, in step order then attempt order.',
+      response: { 200: ExecutionListSchema, ...problems(400, 401, 404) },
+    },
+  }, async (request) => {
+    const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
+    const rows = await listExecutions(deps.db, task.id)
+    const { limit, offset } = request.query
+    return { items: rows.slice(offset, offset + limit).map(toExecution), total: rows.length, limit, offset }
+  })
+}

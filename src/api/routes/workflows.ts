@@ -1,0 +1,51 @@
+import { AppError } from '../../errors.js'
+import { resolveParameters } from '../../workflows/parameters.js'
+import { toWorkflowDetail, toWorkflowSummary } from '../mappers.js'
+import type { RouteModule } from '../route-module.js'
+import { problems } from '../schemas/common.js'
+import { ListQuery } from '../schemas/records.js'
+import {
+  ValidateBody, ValidateResultSchema, WorkflowDetailSchema, WorkflowListSchema, WorkflowNameParams,
+} from '../schemas/workflows.js'
+
+export const workflowRoutes: RouteModule = (app, deps) => {
+  const find = (name: string) => {
+    const entry = deps.workflows.get(name)
+    if (!entry) throw new AppError('not_found', `workflow "${name}" not found`)
+    return entry
+  }
+
+  app.get('/api/workflows', {
+    schema: {
+      tags: ['workflows'], summary: 'List workflows',
+      description: 'The active version of every workflow file; `runnable: false` names the step types not implemented yet.',
+      querystring: ListQuery,
+      response: { 200: WorkflowListSchema, ...problems(400, 401) },
+    },
+  }, async (request) => {
+    const { limit, offset } = request.query
+    const all = deps.workflows.list()
+    return { items: all.slice(offset, offset + limit).map(toWorkflowSummary), total: all.length, limit, offset }
+  })
+
+  app.get('/api/workflows/:workflow_name', {
+    schema: {
+      tags: ['workflows'], summary: 'Get a workflow', params: WorkflowNameParams,
+      description: 'Parameters (with their rules and defaults), site variables and steps.',
+      response: { 200: WorkflowDetailSchema, ...problems(401, 404) },
+    },
+  }, async (request) => toWorkflowDetail(find(request.params.workflow_name)))
+
+  app.post('/api/workflows/:workflow_name/validate', {
+    schema: {
+      tags: ['workflows'], summary: 'Check parameters for a workflow', params: WorkflowNameParams, body: ValidateBody,
+      description: 'Answers 200 either way: `valid`, the errors by parameter, and the resolved values with defaults.',
+      response: { 200: ValidateResultSchema, ...problems(400, 401, 404, 415) },
+    },
+  }, async (request) => {
+    const result = resolveParameters(find(request.params.workflow_name).definition.parameters, request.body.parameters ?? {})
+    return result.ok
+      ? { valid: true, errors: [], parameters: result.values }
+      : { valid: false, errors: result.errors, parameters: {} }
+  })
+}

@@ -1,0 +1,60 @@
+import fastifyWebsocket from '@fastify/websocket'
+import { findTask } from '../../db/task-repository.js'
+import { readEvents } from '../../db/event-repository.js'
+import { CloseCode, PROTOCOL } from '../live/protocol.js'
+import type { EventSource } from '../live/event-fanout.js'
+import { LiveHub } from '../live/live-hub.js'
+import type { LiveViewer } from '../live/live-connection.js'
+import type { RouteModule } from '../route-module.js'
+import type { AppDeps } from '../../app.js'
+
+const noEvents: EventSource = { subscribe: () => () => {} }
+
+function eventSourceOf(deps: AppDeps): EventSource {
+  const bus = (deps.engine as { bus?: Partial<EventSource> } | undefined)?.bus
+  return typeof bus?.subscribe === 'function' ? bus as EventSource : noEvents
+}
+
+/**
+ * WebSocket /api/ws: live task events. The upgrade is authenticated like any /api request, except that the
+ * token may also come as the sub-protocol `bearer.<token>` or `?token=` (browsers cannot set headers on a
+ * WebSocket); a missing or bad token rejects the upgrade with a 401 problem+json. Protocol: src/api/live/.
+ */
+export const wsRoutes: RouteModule = async (app, deps) => {
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: 64 * 1024,
+      // Select only our own protocol: never echo the `bearer.<token>` entry back in a response header.
+      handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+    },
+  })
+
+  const hub = new LiveHub({
+    source: eventSourceOf(deps),
+    log: app.log,
+    readEvents: (taskId, afterSeq, limit) => readEvents(deps.db, taskId, afterSeq, limit),
+    canSee: async (viewer: LiveViewer, taskId: number) => {
+      const task = await findTask(deps.db, taskId)
+      return task !== undefined && (viewer.isAdmin || task.user_id === viewer.id)
+    },
+  }, {
+    heartbeatSeconds: deps.config.WS_HEARTBEAT_SECONDS,
+    maxBufferedBytes: deps.config.WS_MAX_BUFFERED_BYTES,
+    closeGraceMs: 2000,
+    maxSubscriptions: 100,
+  })
+  app.addHook('onClose', async () => hub.close())
+
+  app.get('/api/ws', {
+    websocket: true,
+    config: { auth: false },
+    schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)' },
+    onRequest: async (request) => {
+      request.principal = app.authenticate(request, { allowQuery: true })
+    },
+  }, (socket, request) => {
+    const principal = request.principal
+    if (!principal) return socket.close(CloseCode.unauthorized, 'unauthorized')
+    hub.accept(socket, { id: principal.userId, isAdmin: principal.role === 'admin' })
+  })
+}

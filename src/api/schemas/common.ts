@@ -1,0 +1,49 @@
+import { Type, type TSchema } from 'typebox'
+import { errorCodes } from '../../errors.js'
+
+/** RFC 9457 problem+json, the body of every 4xx and 5xx. */
+export const ProblemSchema = Type.Object({
+  type: Type.String({ description: 'URI naming the kind of problem' }),
+  title: Type.String(),
+  status: Type.Integer(),
+  detail: Type.String(),
+  code: Type.Union(Object.keys(errorCodes).map((c) => Type.Literal(c)), { description: 'stable error code' }),
+  errors: Type.Optional(Type.Array(Type.Object({
+    field: Type.String({ description: 'the parameter or request field, e.g. date_param or query/limit' }),
+    message: Type.String(),
+  }), { description: 'one entry per invalid field (validation errors)' })),
+}, {
+  additionalProperties: true,
+  examples: [{
+    type: 'https://topup.invalid/problems/invalid-parameters', title: 'Invalid workflow parameters', status: 400,
+    detail: 'parameter date_param: must be a date as YYMMDD (six digits, a real day, e.g. 250624)',
+    code: 'invalid_parameters',
+    errors: [{ field: 'date_param', message: 'must be a date as YYMMDD (six digits, a real day, e.g. 250624)' }],
+  }],
+})
+
+/** The problem responses a route can give, by status, for the OpenAPI document. */
+export function problems(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, { ...ProblemSchema, description: `problem+json (${s})` }]))
+}
+
+export const IdParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'numeric id' }),
+})
+
+export const Limit = (def: number, max: number) =>
+  Type.Integer({ minimum: 1, maximum: max, default: def, description: `page size, 1 to ${max} (default ${def})` })
+export const Offset = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'rows to skip' })
+
+export function pageOf<T extends TSchema>(item: T, description: string) {
+  return Type.Object({
+    items: Type.Array(item),
+    total: Type.Integer({ description: 'rows matching the filters, ignoring limit and offset' }),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  }, { description })
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+export const Timestamp = Type.String({ description: 'ISO-8601 UTC, e.g. 2025-06-24T08:00:00.000Z' })
+export const ParameterValue = Type.Union([Type.String(), Type.Integer(), Type.Boolean()])

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger } from 'fastify'
+import { registerErrorHandlers } from './api/error-handler.js'
+import { routeModules } from './api/routes/index.js'
+import type { Api } from './api/route-module.js'
+import { authPlugin } from './auth/plugin.js'
+import { resolveSecretKey } from './auth/secret.js'
+import type { Config } from './config.js'
+import type { Db } from './db/connect.js'
+import type { WorkflowCatalog } from './workflows/sync.js'
+
+/**
+ * What the app is built from. Other parts of the service add their own optional members here (the
+ * engine, for lifecycle routes) rather than reaching for globals.
+ */
+export interface AppDeps {
+  config: Readonly<Config>
+  db: Db
+  workflows: WorkflowCatalog
+  /** The task engine (start/pause/resume/cancel); absent, tasks can be created but not run. */
+  engine?: unknown
+  logger?: FastifyBaseLogger
+  /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
+  secretKey?: string
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const publicDir = resolve(root, 'public')
+const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
+
+export const serviceVersion: string =
+  (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version
+
+/** The whole HTTP app, not listening: tests inject requests, server.ts listens. */
+export async function buildApp(deps: AppDeps): Promise<Api> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id']
+      return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
+    },
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  registerErrorHandlers(app)
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Topup API',
+        description: 'Runs the daily Topup calibration workflows of BESIII at IHEP and keeps their record. '
+          + 'Every /api route except /api/health needs `Authorization: Bearer <token>` (`npm run token -- --user <name>`). '
+          + 'Errors are RFC 9457 problem+json.',
+        version: serviceVersion,
+      },
+      tags: [
+        { name: 'tasks', description: 'Create and inspect tasks (one run of a workflow)' },
+        { name: 'workflows', description: 'Workflow definitions and parameter checks' },
+        { name: 'logs', description: 'Task log lines' },
+        { name: 'executions', description: 'Step attempts and their outputs' },
+        { name: 'system', description: 'Health' },
+      ],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
+  await app.register(authPlugin, { secretKey: deps.secretKey ?? resolveSecretKey(deps.config,
+    (message, file) => deps.logger?.info({ file }, message)) })
+
+  for (const routes of routeModules) await routes(app, deps)
+  return app
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError } from '../errors.js'
+import { TokenError, verifyToken, type Principal } from './token.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set on every authenticated /api request; routes with `config: { auth: false }` leave it null. */
+    principal: Principal | null
+  }
+  interface FastifyInstance {
+    /**
+     * Authenticates a raw request: `Authorization: Bearer <token>` or, when `allowQuery` (WebSocket
+     * upgrades, where browsers cannot set headers), the sub-protocol `bearer.<token>` or a `token` query
+     * parameter. Throws AppError unauthorized.
+     */
+    authenticate(request: FastifyRequest, options?: { allowQuery?: boolean }): Principal
+  }
+  interface FastifyContextConfig {
+    /** false: the route needs no bearer token (health, or a route that authenticates itself). */
+    auth?: boolean
+  }
+}
+
+export function bearerToken(request: FastifyRequest, allowQuery = false): string | null {
+  const header = request.headers.authorization
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    if (!match?.[1]) throw new AppError('unauthorized', 'Authorization header must be "Bearer <token>"')
+    return match[1]
+  }
+  if (allowQuery) {
+    // A WebSocket client may offer the token as the sub-protocol `bearer.<token>` (next to `topup.v1`).
+    const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+      .find((p) => p.startsWith('bearer.') && p.length > 7)
+    if (offered) return offered.slice(7)
+    const token = (request.query as Record<string, unknown> | undefined)?.token
+    if (typeof token === 'string' && token !== '') return token
+  }
+  return null
+}
+
+/** Every /api route needs a valid bearer token unless its route config says `auth: false`. */
+export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: string }) => {
+  app.decorateRequest('principal', null)
+  app.decorate('authenticate', (request: FastifyRequest, opts: { allowQuery?: boolean } = {}): Principal => {
+    const token = bearerToken(request, opts.allowQuery)
+    if (!token) throw new AppError('unauthorized', 'a bearer token is required (Authorization: Bearer <token>)')
+    try {
+      return verifyToken(options.secretKey, token)
+    } catch (error) {
+      if (error instanceof TokenError) throw new AppError('unauthorized', error.message)
+      throw error
+    }
+  })
+  app.addHook('onRequest', async (request) => {
+    // Unknown routes (no routeOptions.url) fall through to the 404 handler unauthenticated.
+    if (!request.url.startsWith('/api') || request.routeOptions.url === undefined) return
+    if (request.routeOptions.config.auth === false) return
+    request.principal = app.authenticate(request)
+  })
+}, { name: 'topup-auth' })
+
+/** The caller of a route that requires auth (the onRequest hook guarantees it is set). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthorized', 'a bearer token is required')
+  return request.principal
+}

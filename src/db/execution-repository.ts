@@ -1,0 +1,55 @@
+import type { Db } from './connect.js'
+import type { Database, ExecutionRow } from './tables.js'
+import type { Insertable } from 'kysely'
+import type { ExecutionStatus } from '../engine/events.js'
+
+/** task_executions: one row per attempt of a step. */
+
+export async function insertExecution(trx: Db, row: Insertable<Database['task_executions']>): Promise<ExecutionRow> {
+  return trx.insertInto('task_executions').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export interface ExecutionEnd {
+  status: ExecutionStatus
+  end_time: string
+  duration_seconds: number | null
+  output_summary: string | null
+  error_details: string | null
+}
+
+export async function finishExecution(trx: Db, id: number, end: ExecutionEnd): Promise<void> {
+  await trx.updateTable('task_executions').set(end).where('id', '=', id).execute()
+}
+
+export async function saveProgressState(db: Db, id: number, state: unknown): Promise<void> {
+  await db.updateTable('task_executions')
+    .set({ progress_state: JSON.stringify(state ?? null), heartbeat_at: new Date().toISOString() })
+    .where('id', '=', id).execute()
+}
+
+export async function saveRemoteHandle(db: Db, id: number, handle: Record<string, unknown>): Promise<void> {
+  await db.updateTable('task_executions').set({ remote_handle: JSON.stringify(handle) }).where('id', '=', id).execute()
+}
+
+export async function runningExecutions(db: Db, taskId: number): Promise<ExecutionRow[]> {
+  return db.selectFrom('task_executions').selectAll()
+    .where('task_id', '=', taskId).where('status', '=', 'running').orderBy('id').execute()
+}
+
+/** The most recent attempt of a step, or undefined. */
+export async function latestExecutionOf(db: Db, taskId: number, stepName: string): Promise<ExecutionRow | undefined> {
+  return db.selectFrom('task_executions').selectAll()
+    .where('task_id', '=', taskId).where('step_name', '=', stepName)
+    .orderBy('id', 'desc').limit(1).executeTakeFirst()
+}
+
+export async function countAttempts(db: Db, taskId: number, stepName: string): Promise<number> {
+  const row = await db.selectFrom('task_executions').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('task_id', '=', taskId).where('step_name', '=', stepName).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export function parseJsonColumn<T>(text: string | null): T | null {
+  if (text === null) return null
+  try { return JSON.parse(text) as T } catch { return null }
+}

@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely'
+import type { Db } from './connect.js'
+import type { Database, WorkflowRow } from './tables.js'
+
+type Conn = Db | Kysely<Database>
+
+export interface NewWorkflowVersion {
+  name: string
+  display_name: string
+  description: string | null
+  version: string
+  definition: string
+  definition_hash: string
+  source_file: string | null
+  steps: { step_id: string; display_name: string; step_type: string; host: string | null; config: string }[]
+}
+
+export function findWorkflowVersion(db: Conn, name: string, hash: string): Promise<WorkflowRow | undefined> {
+  return db.selectFrom('workflows').selectAll().where('name', '=', name).where('definition_hash', '=', hash)
+    .executeTakeFirst()
+}
+
+export function findWorkflowById(db: Conn, id: number): Promise<WorkflowRow | undefined> {
+  return db.selectFrom('workflows').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertWorkflowVersion(trx: Conn, version: NewWorkflowVersion): Promise<WorkflowRow> {
+  const { steps, ...workflow } = version
+  const row = await trx.insertInto('workflows').values({ ...workflow, is_active: 0 }).returningAll()
+    .executeTakeFirstOrThrow()
+  if (steps.length > 0) {
+    await trx.insertInto('workflow_steps')
+      .values(steps.map((step, index) => ({ ...step, workflow_id: row.id, step_order: index + 1 }))).execute()
+  }
+  return row
+}
+
+/** Makes `id` the one active version of its workflow name. */
+export async function activateWorkflowVersion(trx: Conn, name: string, id: number, now: string): Promise<void> {
+  await trx.updateTable('workflows').set({ is_active: 0, updated_at: now })
+    .where('name', '=', name).where('id', '!=', id).where('is_active', '=', 1).execute()
+  await trx.updateTable('workflows').set({ is_active: 1, updated_at: now }).where('id', '=', id).execute()
+}
+
+/** Deactivates every workflow whose file is gone; their rows stay for the tasks that use them. */
+export async function deactivateWorkflowsExcept(trx: Conn, names: string[], now: string): Promise<void> {
+  let query = trx.updateTable('workflows').set({ is_active: 0, updated_at: now }).where('is_active', '=', 1)
+  if (names.length > 0) query = query.where('name', 'not in', names)
+  await query.execute()
+}
+
+export function listActiveWorkflows(db: Conn): Promise<WorkflowRow[]> {
+  return db.selectFrom('workflows').selectAll().where('is_active', '=', 1).orderBy('name').execute()
+}

@@ -1,0 +1,154 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Db } from '../db/connect.js'
+import { readEvents } from '../db/event-repository.js'
+import type { TaskRow } from '../db/tables.js'
+import { AppError } from '../errors.js'
+import type { Transport } from '../remote/transport.js'
+import type { StepTable } from './step-table.js'
+import { EventBus } from './bus.js'
+import { finishCancel } from './cancellation.js'
+import { EventStore } from './event-store.js'
+import type { TaskEvent, TaskStatus } from './events.js'
+import { recoverTasks, type RecoveryReport } from './recovery.js'
+import { applyResume, planResume, type ResumeBody } from './resume.js'
+import { runTask } from './runner.js'
+import { Scheduler } from './scheduler.js'
+import { TaskRun } from './task-run.js'
+import { getTask, transitionTask } from './task-transitions.js'
+import { transportFactory, type TransportProvider } from './transports.js'
+
+export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars'>
+
+export interface EngineDeps {
+  db: Db
+  config: EngineConfig
+  logger: Logger
+  steps: StepTable
+  /** Transports of the hosts in HOSTS_FILE; `local` is built in. */
+  transports?: TransportProvider
+  localTransport?: Transport
+}
+
+export interface Engine {
+  readonly bus: EventBus
+  readonly store: EventStore
+  start(taskId: number): Promise<TaskRow>
+  pause(taskId: number): Promise<TaskRow>
+  resume(taskId: number, body?: ResumeBody): Promise<TaskRow>
+  cancel(taskId: number): Promise<TaskRow>
+  recover(): Promise<RecoveryReport>
+  /** Stops claiming, lets running steps reach a safe point within the grace, then aborts them; flushes logs. */
+  shutdown(graceMs?: number): Promise<void>
+  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /** Ids of the tasks a runner is working on. */
+  running(): number[]
+  /** Resolves when no runner is working (tests). */
+  idle(): Promise<void>
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const { db, config, logger } = deps
+  const bus = new EventBus((error, event) =>
+    logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
+  const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
+  const transportFor = transportFactory(deps.transports, deps.localTransport)
+  const runs = new Map<number, TaskRun>()
+  const runnerDeps = { db, store, config, steps: deps.steps, transportFor, logger }
+
+  const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
+    const run = new TaskRun(task.id)
+    runs.set(task.id, run)
+    try {
+      await runTask(runnerDeps, task.id, run)
+    } finally {
+      runs.delete(task.id)
+    }
+  }, logger)
+
+  async function requireTask(taskId: number): Promise<TaskRow> {
+    const task = await getTask(db, taskId)
+    if (!task) throw new AppError('not_found', `task ${taskId} not found`)
+    return task
+  }
+
+  return {
+    bus, store,
+
+    async start(taskId) {
+      await store.commit((trx, emit) => transitionTask(trx, emit, taskId, 'queued', {
+        from: ['pending'], action: 'start', set: { queued_at: new Date().toISOString() },
+      }))
+      await scheduler.kick()
+      return requireTask(taskId)
+    },
+
+    async pause(taskId) {
+      const row = await store.commit((trx, emit) =>
+        transitionTask(trx, emit, taskId, 'pausing', { from: ['running'], action: 'pause' }))
+      runs.get(taskId)?.request('pause')
+      return row
+    },
+
+    async resume(taskId, body = {}) {
+      const task = await requireTask(taskId)
+      if (task.status !== 'paused') {
+        throw new AppError('invalid_transition', `task ${taskId} is ${task.status}: cannot resume`,
+          { extra: { current_status: task.status } })
+      }
+      const changes = await planResume(db, task, body)
+      await store.commit((trx, emit) => applyResume(trx, emit, task, body, changes))
+      await scheduler.kick()
+      return requireTask(taskId)
+    },
+
+    async cancel(taskId) {
+      let previous: TaskStatus | null = null
+      const row = await store.commit(async (trx, emit) => {
+        const current = await getTask(trx, taskId)
+        if (!current) throw new AppError('not_found', `task ${taskId} not found`)
+        previous = current.status as TaskStatus
+        return transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' })
+      })
+      const run = runs.get(taskId)
+      if (run && (previous === 'running' || previous === 'pausing')) {
+        run.request('cancel')
+        return row
+      }
+      // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
+      return finishCancel(store, row, transportFor, logger)
+    },
+
+    async recover() {
+      const report = await recoverTasks({ store, steps: deps.steps, transportFor, logger })
+      await scheduler.kick()
+      return report
+    },
+
+    async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
+      scheduler.stop()
+      for (const run of runs.values()) run.request('shutdown')
+      if (!await settlesWithin(scheduler.idle(), graceMs)) {
+        logger.warn({ tasks: [...runs.keys()] }, 'shutdown grace is over: stopping the running steps')
+        for (const run of runs.values()) run.abortNow('shutdown')
+        await settlesWithin(scheduler.idle(), 15_000)
+      }
+      await store.flush()
+    },
+
+    readEvents: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
+    running: () => scheduler.running,
+    idle: () => scheduler.idle(),
+  }
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), ms) })
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

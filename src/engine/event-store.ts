@@ -1,0 +1,133 @@
+import type { Db } from '../db/connect.js'
+import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
+import type { EventBus } from './bus.js'
+import type { LogLevel, TaskEvent } from './events.js'
+
+type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
+export type NewEvent = Unsequenced<TaskEvent>
+
+export interface Emitter {
+  /** Numbers the event, writes it in the current transaction; it is published once the transaction commits. */
+  event(taskId: number, event: NewEvent): Promise<TaskEvent>
+  /** A log line written in the current transaction (not batched), published after commit. */
+  log(taskId: number, line: { level: LogLevel; message: string; executionId?: number | null; source?: string | null }): Promise<void>
+}
+
+interface BufferedLine { taskId: number; executionId: number | null; level: LogLevel; message: string; source: string | null; at: string }
+
+export const LOG_FLUSH_MS = 50
+export const LOG_FLUSH_LINES = 1000
+
+/**
+ * Writes task events and log lines, numbering them from tasks.last_seq in the same transaction as the rows,
+ * and publishes them on the bus only after the commit. Log lines are buffered and written in batches (one
+ * transaction per ≤ 50 ms or ≤ 1000 lines); any other write first drains the buffer into its own transaction,
+ * so a line logged before an event always gets the smaller seq.
+ */
+export class EventStore {
+  #buffer: BufferedLine[] = []
+  #timer: NodeJS.Timeout | null = null
+  #flushing: Promise<void> | null = null
+
+  constructor(readonly db: Db, readonly bus: EventBus, private readonly onError: (error: unknown) => void = () => {}) {}
+
+  async commit<T>(work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
+    const lines = this.#takeBuffer()
+    const published: TaskEvent[] = []
+    let result: T
+    try {
+      result = await this.db.transaction().execute(async (trx) => {
+        published.length = 0
+        published.push(...await writeLines(trx, lines))
+        const emit: Emitter = {
+          event: async (taskId, event) => {
+            const seq = await allocateSeq(trx, taskId, 1)
+            const at = new Date().toISOString()
+            await insertEvent(trx, { task_id: taskId, seq, type: event.type, payload: JSON.stringify(event.data), created_at: at })
+            const full = { task_id: taskId, seq, at, ...event } as TaskEvent
+            published.push(full)
+            return full
+          },
+          log: async (taskId, line) => {
+            published.push(...await writeLines(trx, [{
+              taskId, executionId: line.executionId ?? null, level: line.level, message: line.message,
+              source: line.source ?? null, at: new Date().toISOString(),
+            }]))
+          },
+        }
+        return work(trx, emit)
+      })
+    } catch (error) {
+      // The buffered lines rolled back with the failed work; they still belong to the log.
+      this.#buffer = [...lines, ...this.#buffer]
+      this.#schedule()
+      throw error
+    }
+    for (const event of published) this.bus.publish(event)
+    return result
+  }
+
+  log(taskId: number, executionId: number | null, level: LogLevel, message: string, source: string | null = null): void {
+    this.#buffer.push({ taskId, executionId, level, message, source, at: new Date().toISOString() })
+    if (this.#buffer.length >= LOG_FLUSH_LINES) void this.flush()
+    else this.#schedule()
+  }
+
+  /** Writes every buffered line now; resolves when they are committed and published. */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing
+    if (this.#buffer.length === 0) return
+    this.#flushing = this.commit(async () => undefined).then(
+      () => undefined,
+      (error) => {
+        // A batch that cannot be written (e.g. its task was deleted) is dropped rather than retried forever.
+        this.#buffer = []
+        this.onError(error)
+      },
+    ).finally(() => { this.#flushing = null })
+    await this.#flushing
+  }
+
+  get pendingLines(): number {
+    return this.#buffer.length
+  }
+
+  #takeBuffer(): BufferedLine[] {
+    const lines = this.#buffer
+    this.#buffer = []
+    if (this.#timer) { clearTimeout(this.#timer); this.#timer = null }
+    return lines
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#buffer.length === 0) return
+    this.#timer = setTimeout(() => { this.#timer = null; void this.flush() }, LOG_FLUSH_MS)
+  }
+}
+
+async function writeLines(trx: Db, lines: BufferedLine[]): Promise<TaskEvent[]> {
+  if (lines.length === 0) return []
+  const byTask = new Map<number, BufferedLine[]>()
+  for (const line of lines) {
+    const list = byTask.get(line.taskId)
+    if (list) list.push(line)
+    else byTask.set(line.taskId, [line])
+  }
+  const events: TaskEvent[] = []
+  for (const [taskId, list] of byTask) {
+    const first = await allocateSeq(trx, taskId, list.length).catch(() => null)
+    if (first === null) continue // the task was deleted meanwhile: its lines have nowhere to go
+    const rows: LogInsert[] = list.map((line, i) => ({
+      task_id: taskId, execution_id: line.executionId, seq: first + i, level: line.level,
+      message: line.message, source: line.source, timestamp: line.at,
+    }))
+    await insertLogs(trx, rows)
+    for (const row of rows) {
+      events.push({
+        task_id: taskId, seq: row.seq, type: 'log', at: row.timestamp,
+        data: { execution_id: row.execution_id, level: row.level, message: row.message, source: row.source },
+      })
+    }
+  }
+  return events
+}

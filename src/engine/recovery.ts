@@ -1,0 +1,104 @@
+import type { Logger } from 'pino'
+import { finishExecution, latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
+import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import type { StepTable } from './step-table.js'
+import { finishCancel, killRecordedProcess, stepsOf } from './cancellation.js'
+import type { Db } from '../db/connect.js'
+import type { Emitter, EventStore } from './event-store.js'
+import type { TaskStatus } from './events.js'
+import { PAUSE_REASON } from './step-decision.js'
+import { transitionTask } from './task-transitions.js'
+import type { TransportFor } from './transports.js'
+
+export interface RecoveryDeps {
+  store: EventStore
+  steps: StepTable
+  transportFor: TransportFor
+  logger: Logger
+}
+
+export interface RecoveryReport {
+  requeued: number[]
+  paused: number[]
+  cancelled: number[]
+}
+
+export const restartReason = (stepId: string) => `interrupted by restart during step ${stepId}`
+
+/**
+ * At boot, before the scheduler claims anything: no task may stay `running`, `pausing` or `cancelling` without
+ * a runner. A step that only waits continues from its durable progress; an idempotent step runs again; any
+ * other interrupted step may already have had effects, so its task pauses for a person instead of silently
+ * running the command a second time. `queued` tasks simply stay queued.
+ */
+export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
+  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [] }
+  const tasks = await deps.store.db.selectFrom('tasks').selectAll()
+    .where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
+  for (const task of tasks) {
+    if (task.status === 'cancelling') {
+      await finishCancel(deps.store, task, deps.transportFor, deps.logger)
+      report.cancelled.push(task.id)
+      continue
+    }
+    const outcome = await recoverTask(deps, task)
+    report[outcome === 'queued' ? 'requeued' : 'paused'].push(task.id)
+  }
+  if (tasks.length > 0) deps.logger.info(report, 'recovered unfinished tasks')
+  return report
+}
+
+async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' | 'paused'> {
+  const interrupted = await runningExecutions(deps.store.db, task.id)
+  let last = interrupted.at(-1)
+  // A shutdown closes the step it had to stop as `interrupted` and leaves the task running at that step.
+  if (!last && task.resume_from_step !== null) {
+    const latest = await latestExecutionOf(deps.store.db, task.id, task.resume_from_step)
+    if (latest?.status === 'interrupted') last = latest
+  }
+  const step = last ? stepsOf(task).find((s) => s.id === last.step_name) : undefined
+  const interruptible = step ? deps.steps[step.type]?.interruptible ?? false : false
+  // Nobody will read the output of an orphaned command any more: stop it rather than let it act unobserved.
+  if (!interruptible) {
+    for (const execution of interrupted) await killRecordedProcess(execution, task, deps.transportFor, deps.logger)
+  }
+  let to: TaskStatus
+  let reason: string
+  if (task.status === 'pausing') {
+    to = 'paused'
+    reason = last && !interruptible ? restartReason(last.step_name) : PAUSE_REASON
+  } else if (!last || interruptible || step?.idempotent) {
+    to = 'queued'
+    reason = 'recovered after restart'
+  } else {
+    to = 'paused'
+    reason = restartReason(last.step_name)
+  }
+  await deps.store.commit(async (trx, emit) => {
+    await closeInterrupted(trx, emit, interrupted)
+    await transitionTask(trx, emit, task.id, to, {
+      from: [task.status as TaskStatus], reason,
+      set: last ? { resume_from_step: last.step_name } : {},
+    })
+    if (last) {
+      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${restartReason(last.step_name)}: ${
+        to === 'paused' ? 'paused for review' : interruptible ? 'continuing from its saved progress' : 'running it again (idempotent)'}` })
+    }
+  })
+  return to === 'queued' ? 'queued' : 'paused'
+}
+
+async function closeInterrupted(trx: Db, emit: Emitter, executions: ExecutionRow[]): Promise<void> {
+  const now = new Date().toISOString()
+  for (const execution of executions) {
+    const started = execution.start_time ? Date.parse(execution.start_time) : Date.parse(now)
+    await finishExecution(trx, execution.id, {
+      status: 'interrupted', end_time: now, duration_seconds: (Date.parse(now) - started) / 1000,
+      output_summary: execution.output_summary, error_details: 'interrupted by restart',
+    })
+    await emit.event(execution.task_id, {
+      type: 'step.finished',
+      data: { execution_id: execution.id, step_id: execution.step_name, status: 'interrupted', error: 'interrupted by restart' },
+    })
+  }
+}

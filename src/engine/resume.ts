@@ -1,0 +1,80 @@
+import type { Db } from '../db/connect.js'
+import type { TaskRow } from '../db/tables.js'
+import { listTaskParameters } from '../db/task-repository.js'
+import { AppError } from '../errors.js'
+import type { WorkflowDefinition } from '../workflows/definition.js'
+import {
+  decodeParameter, describeParameterErrors, encodeParameter, resolveParameters, type ParameterValue,
+} from '../workflows/parameters.js'
+import { stepsOf } from './cancellation.js'
+import type { Emitter } from './event-store.js'
+import { transitionTask } from './task-transitions.js'
+
+export interface ResumeBody {
+  parameters?: Record<string, unknown>
+  retry_from_step?: string
+}
+
+export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
+
+/**
+ * Checks a resume request against the task's own snapshot (not the live workflow file): the given parameters
+ * are laid over the current ones and validated as a whole; the step to retry from must exist.
+ */
+export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promise<ParameterChange[]> {
+  const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
+  if (body.retry_from_step !== undefined && !stepsOf(task).some((s) => s.id === body.retry_from_step)) {
+    throw new AppError('unknown_step',
+      `step "${body.retry_from_step}" is not a step of workflow ${task.workflow_name}`,
+      { errors: [{ field: 'retry_from_step', message: 'unknown step' }] })
+  }
+  if (body.parameters === undefined) return []
+  const current: Record<string, ParameterValue> = {}
+  for (const row of await listTaskParameters(db, task.id)) current[row.param_name] = decodeParameter(row.param_type, row.param_value)
+  const result = resolveParameters(definition.parameters, { ...current, ...body.parameters })
+  if (!result.ok) throw new AppError('invalid_parameters', describeParameterErrors(result.errors), { errors: result.errors })
+  const changes: ParameterChange[] = []
+  for (const [name, value] of Object.entries(result.values)) {
+    const old = current[name] ?? null
+    if (old === null || encodeParameter(old) !== encodeParameter(value)) {
+      changes.push({ name, type: definition.parameters?.[name]?.type ?? 'string', old, new: value })
+    }
+  }
+  return changes
+}
+
+/** paused → queued, with the planned changes written and logged in the same transaction. */
+export async function applyResume(
+  trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, changes: ParameterChange[],
+): Promise<TaskRow> {
+  const dateChange = changes.find((c) => c.name === 'date_param')
+  const row = await transitionTask(trx, emit, task.id, 'queued', {
+    from: ['paused'], action: 'resume',
+    set: {
+      queued_at: new Date().toISOString(), error_message: null,
+      resume_from_step: body.retry_from_step ?? task.resume_from_step,
+      ...(dateChange ? { date_param: encodeParameter(dateChange.new) } : {}),
+    },
+  })
+  for (const change of changes) {
+    const value = encodeParameter(change.new)
+    const updated = await trx.updateTable('task_parameters').set({ param_value: value })
+      .where('task_id', '=', task.id).where('param_name', '=', change.name).executeTakeFirst()
+    if (Number(updated.numUpdatedRows) === 0) {
+      await trx.insertInto('task_parameters')
+        .values({ task_id: task.id, param_name: change.name, param_value: value, param_type: change.type }).execute()
+    }
+    await emit.log(task.id, {
+      level: 'info', source: 'resume',
+      message: `parameter ${change.name} changed: ${show(change.old)} → ${show(change.new)}`,
+    })
+  }
+  if (body.retry_from_step !== undefined) {
+    await emit.log(task.id, { level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
+  }
+  return row
+}
+
+function show(value: ParameterValue | null): string {
+  return value === null ? '(unset)' : JSON.stringify(value)
+}

@@ -1,0 +1,126 @@
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Db } from '../db/connect.js'
+import { listTaskParameters } from '../db/task-repository.js'
+import { finishExecution, runningExecutions } from '../db/execution-repository.js'
+import { taskOutputValues } from '../db/output-repository.js'
+import type { TaskRow } from '../db/tables.js'
+import type { StepTable } from './step-table.js'
+import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
+import { decodeParameter } from '../workflows/parameters.js'
+import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
+import type { EventStore } from './event-store.js'
+import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
+import { runAttempt } from './step-attempt.js'
+import type { AttemptResult } from './step-decision.js'
+import { beginStep, finishAttempt, resumedProgress, type StepPosition } from './step-transactions.js'
+import type { TaskRun } from './task-run.js'
+import { tryTransition, getTask } from './task-transitions.js'
+import type { TransportFor } from './transports.js'
+
+export interface RunnerDeps {
+  db: Db
+  store: EventStore
+  config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
+    'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
+  steps: StepTable
+  transportFor: TransportFor
+  logger: Logger
+}
+
+/**
+ * Runs a claimed (`running`) task from its cursor (`resume_from_step`, else the first step) to the end or to
+ * the next stop: pause, cancel, failure, a `pause_after` checkpoint or shutdown. The steps come from the
+ * task's own workflow snapshot, never from the live file.
+ */
+export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
+  try {
+    await runSteps(deps, taskId, run)
+  } catch (error) {
+    deps.logger.error({ err: error, task_id: taskId }, 'task runner failed')
+    await failUnexpectedly(deps, taskId, error).catch((e: unknown) =>
+      deps.logger.error({ err: e, task_id: taskId }, 'could not record the runner failure'))
+  }
+}
+
+async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
+  const task = await getTask(deps.db, taskId)
+  if (!task || task.status !== 'running') return
+  const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
+  const steps = definition.steps as unknown as StepDefinition[]
+  const start = task.resume_from_step === null ? 0 : steps.findIndex((s) => s.id === task.resume_from_step)
+  if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
+  const scope = await buildScope(deps, task, definition)
+  for (let index = start; index < steps.length; index++) {
+    if (!await runStep(deps, { task, steps, index, run }, scope)) return
+  }
+}
+
+/** Runs one step with its retries; true when the task goes on with the next step. */
+async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope): Promise<boolean> {
+  const step = pos.steps[pos.index]!
+  const impl = deps.steps[step.type]
+  const policy = retryPolicyOf(step, deps.config)
+  for (let retries = 0; ; retries++) {
+    let skip = false
+    let problem: string | null = impl ? null : `step type "${step.type}" is not available`
+    if (step.when !== undefined && problem === null) {
+      try { skip = !isTruthy(renderTemplate(step.when, scope)) } catch (error) { problem = `when: ${(error as Error).message}` }
+    }
+    const begun = await beginStep(deps.store, pos, { skip, retries })
+    if (begun.kind === 'stopped') return false
+    if (begun.kind === 'skipped') return begun.carryOn
+    const { execution, previous } = begun
+    let result: AttemptResult
+    if (problem !== null || !impl) {
+      result = { status: 'failed', error: problem, retryable: false, summary: null }
+    } else {
+      result = await runAttempt(deps, {
+        task: { id: pos.task.id, user_id: pos.task.user_id },
+        execution: { id: execution.id, attempt: execution.attempt },
+        step, impl, scope, run: pos.run,
+        ...resumedProgress(previous, impl.interruptible),
+        timeoutMs: (step.timeout_minutes ?? deps.config.DEFAULT_TIMEOUT_MINUTES) * 60_000,
+      })
+    }
+    const delaySeconds = retryDelaySeconds(policy, retries + 1)
+    const decision = await finishAttempt(deps.store, pos, execution, result,
+      { left: retries < policy.maxRetries, delaySeconds })
+    if (decision.kind !== 'retry') return decision.kind === 'next'
+    deps.store.log(pos.task.id, execution.id, 'warning',
+      `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,
+      'engine')
+    await pos.run.sleep(delaySeconds * 1000)
+  }
+}
+
+async function buildScope(deps: RunnerDeps, task: TaskRow, definition: WorkflowDefinition): Promise<TemplateScope> {
+  const params: Record<string, unknown> = {}
+  for (const row of await listTaskParameters(deps.db, task.id)) {
+    params[row.param_name] = decodeParameter(row.param_type, row.param_value)
+  }
+  const taskRef = { id: task.id, user_id: task.user_id }
+  const vars = resolveVars(definition.vars ?? {}, deps.config.siteVars, { params, task: taskRef })
+  const steps: TemplateScope['steps'] = {}
+  for (const [stepId, outputs] of Object.entries(await taskOutputValues(deps.db, task.id))) steps[stepId] = { outputs }
+  return { params, vars, steps, task: taskRef }
+}
+
+/** A bug or a database fault: the task must still end somewhere visible, never stay `running`. */
+async function failUnexpectedly(deps: RunnerDeps, taskId: number, error: unknown): Promise<void> {
+  const message = `internal error: ${error instanceof Error ? error.message : String(error)}`
+  await deps.store.commit(async (trx, emit) => {
+    const now = new Date().toISOString()
+    for (const execution of await runningExecutions(trx, taskId)) {
+      await finishExecution(trx, execution.id, {
+        status: 'failed', end_time: now, duration_seconds: null, output_summary: null, error_details: message,
+      })
+    }
+    const cancelled = await tryTransition(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
+    if (!cancelled) {
+      await tryTransition(trx, emit, taskId, 'failed', {
+        from: ['running', 'pausing'], reason: message, set: { completed_at: now, error_message: message },
+      })
+    }
+  })
+}

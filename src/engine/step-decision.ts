@@ -1,0 +1,72 @@
+import type { ExecutionStatus } from './events.js'
+import type { StopRequest } from './task-run.js'
+
+/** How one attempt of a step ended, as the runner saw it. */
+export interface AttemptResult {
+  status: 'success' | 'failed' | 'timeout' | 'interrupted' | 'cancelled'
+  error: string | null
+  retryable: boolean
+  summary: string | null
+}
+
+export type Decision =
+  | { kind: 'next' }
+  | { kind: 'succeed' }
+  | { kind: 'retry' }
+  | { kind: 'pause'; at: 'same' | 'next'; reason: string }
+  | { kind: 'fail'; message: string }
+  | { kind: 'cancel' }
+  /** Shutdown: leave the task `running` with its cursor, for recovery at the next start. */
+  | { kind: 'halt'; at: 'same' | 'next' }
+
+export interface DecisionInput {
+  result: AttemptResult
+  stop: StopRequest | null
+  stepId: string
+  onFailure: 'stop' | 'continue'
+  pauseAfter: boolean
+  retriesLeft: boolean
+  isLast: boolean
+}
+
+export const REVIEW_REASON = 'waiting for review'
+export const PAUSE_REASON = 'paused on request'
+
+/**
+ * What the runner does after an attempt: one pure function of the attempt's result, the stop requested
+ * meanwhile (read from the task's status in the same transaction) and the step's settings.
+ */
+export function decide(input: DecisionInput): { decision: Decision; executionStatus: ExecutionStatus } {
+  const { result, stop } = input
+  if (stop === 'cancel') {
+    const executionStatus = result.status === 'success' ? 'success' : 'cancelled'
+    return { decision: { kind: 'cancel' }, executionStatus }
+  }
+  const moveOn = (): Decision => {
+    if (input.isLast) return { kind: 'succeed' }
+    if (stop === 'pause') return { kind: 'pause', at: 'next', reason: PAUSE_REASON }
+    if (stop === 'shutdown') return { kind: 'halt', at: 'next' }
+    return { kind: 'next' }
+  }
+  if (result.status === 'success') {
+    if (input.pauseAfter && !input.isLast) {
+      return { decision: { kind: 'pause', at: 'next', reason: REVIEW_REASON }, executionStatus: 'success' }
+    }
+    return { decision: moveOn(), executionStatus: 'success' }
+  }
+  if (result.status === 'interrupted' && stop !== null) {
+    // Stopped for a pause or a shutdown: the step runs again (or continues from its progress) later.
+    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus: 'interrupted' }
+    return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus: 'interrupted' }
+  }
+  // An attempt that stopped although nobody asked it to counts as a failure.
+  const executionStatus: ExecutionStatus = result.status === 'timeout' ? 'timeout' : 'failed'
+  if (result.retryable && input.retriesLeft) {
+    if (stop === 'pause') return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus }
+    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
+    return { decision: { kind: 'retry' }, executionStatus }
+  }
+  if (input.onFailure === 'continue') return { decision: moveOn(), executionStatus }
+  const why = result.status === 'timeout' ? `timed out${result.error ? ` (${result.error})` : ''}` : result.error ?? 'failed'
+  return { decision: { kind: 'fail', message: `step ${input.stepId} failed: ${why}` }, executionStatus }
+}

@@ -1,0 +1,179 @@
+import type { Db } from '../db/connect.js'
+import { countAttempts, finishExecution, insertExecution, latestExecutionOf, parseJsonColumn } from '../db/execution-repository.js'
+import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import type { StepDefinition } from '../workflows/definition.js'
+import type { EventStore, Emitter } from './event-store.js'
+import type { ExecutionStatus, TaskStatus } from './events.js'
+import { decide, PAUSE_REASON, type AttemptResult, type Decision } from './step-decision.js'
+import { transitionTask } from './task-transitions.js'
+import type { TaskRun } from './task-run.js'
+
+/**
+ * The runner's writes. Each attempt is bracketed by two transactions — begin (check the task may go on, open
+ * the execution row) and finish (close it and apply the decision) — and each reads the task's status inside
+ * the transaction, so a pause or cancel that committed meanwhile is always seen at the next safe point.
+ */
+export interface StepPosition {
+  task: TaskRow
+  steps: StepDefinition[]
+  index: number
+  run: TaskRun
+}
+
+export type Begin =
+  | { kind: 'stopped' }
+  | { kind: 'skipped'; carryOn: boolean }
+  | { kind: 'started'; execution: ExecutionRow; previous: ExecutionRow | undefined }
+
+export async function beginStep(store: EventStore, pos: StepPosition, options: { skip: boolean; retries: number }):
+  Promise<Begin> {
+  const step = pos.steps[pos.index]!
+  const taskId = pos.task.id
+  return store.commit(async (trx, emit) => {
+    const status = await statusOf(trx, taskId)
+    if (status === 'cancelling') {
+      await applyDecision(trx, emit, pos, { kind: 'cancel' })
+      return { kind: 'stopped' }
+    }
+    if (status === 'pausing') {
+      await applyDecision(trx, emit, pos, { kind: 'pause', at: 'same', reason: PAUSE_REASON })
+      return { kind: 'stopped' }
+    }
+    if (status !== 'running') return { kind: 'stopped' }
+    if (pos.run.shuttingDown) {
+      await applyDecision(trx, emit, pos, { kind: 'halt', at: 'same' })
+      return { kind: 'stopped' }
+    }
+    const previous = await latestExecutionOf(trx, taskId, step.id)
+    const now = new Date().toISOString()
+    const execution = await insertExecution(trx, {
+      task_id: taskId, step_name: step.id, step_display_name: step.display_name, step_type: step.type,
+      step_order: pos.index, status: options.skip ? 'skipped' : 'running',
+      attempt: (await countAttempts(trx, taskId, step.id)) + 1, retry_count: options.retries,
+      start_time: now, end_time: options.skip ? now : null, duration_seconds: options.skip ? 0 : null,
+      output_summary: options.skip ? 'condition "when" is false' : null, heartbeat_at: now,
+    })
+    if (options.skip) {
+      await emit.event(taskId, { type: 'step.finished', data: { execution_id: execution.id, step_id: step.id, status: 'skipped', error: null } })
+      const isLast = pos.index === pos.steps.length - 1
+      await applyDecision(trx, emit, pos, isLast ? { kind: 'succeed' } : { kind: 'next' })
+      return { kind: 'skipped', carryOn: !isLast }
+    }
+    await emit.event(taskId, { type: 'step.started', data: { execution_id: execution.id, step_id: step.id, attempt: execution.attempt } })
+    await setProgress(trx, emit, pos, percent(pos.index, pos.steps.length), step.id, { resume_from_step: step.id })
+    return { kind: 'started', execution, previous }
+  })
+}
+
+export async function finishAttempt(
+  store: EventStore, pos: StepPosition, execution: ExecutionRow, result: AttemptResult,
+  retry: { left: boolean; delaySeconds: number },
+): Promise<Decision> {
+  const step = pos.steps[pos.index]!
+  const taskId = pos.task.id
+  return store.commit(async (trx, emit) => {
+    const status = await statusOf(trx, taskId)
+    const stop = status === 'cancelling' ? 'cancel' : status === 'pausing' ? 'pause' : pos.run.shuttingDown ? 'shutdown' : null
+    const { decision, executionStatus } = decide({
+      result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
+      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1,
+    })
+    await closeExecution(trx, emit, execution, executionStatus, result)
+    if (decision.kind === 'retry') {
+      await emit.event(taskId, {
+        type: 'step.retry',
+        data: { execution_id: execution.id, step_id: step.id, attempt: execution.attempt + 1, delay_seconds: retry.delaySeconds },
+      })
+    }
+    await applyDecision(trx, emit, pos, decision)
+    return decision
+  })
+}
+
+async function closeExecution(
+  trx: Db, emit: Emitter, execution: ExecutionRow, status: ExecutionStatus, result: AttemptResult,
+): Promise<void> {
+  const end = new Date()
+  const started = execution.start_time ? Date.parse(execution.start_time) : end.getTime()
+  await finishExecution(trx, execution.id, {
+    status, end_time: end.toISOString(), duration_seconds: (end.getTime() - started) / 1000,
+    output_summary: result.summary, error_details: result.error,
+  })
+  await emit.event(execution.task_id, {
+    type: 'step.finished',
+    data: { execution_id: execution.id, step_id: execution.step_name, status, error: result.error },
+  })
+}
+
+export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, decision: Decision): Promise<void> {
+  const taskId = pos.task.id
+  const step = pos.steps[pos.index]!
+  const next = pos.steps[pos.index + 1]
+  const now = new Date().toISOString()
+  const done = percent(pos.index + 1, pos.steps.length)
+  switch (decision.kind) {
+    case 'retry':
+      return
+    case 'next':
+      await setProgress(trx, emit, pos, done, step.id, { resume_from_step: next?.id ?? null })
+      return
+    case 'halt':
+      await trx.updateTable('tasks').set({ resume_from_step: decision.at === 'same' ? step.id : next?.id ?? null })
+        .where('id', '=', taskId).execute()
+      return
+    case 'succeed':
+      await transitionTask(trx, emit, taskId, 'success', {
+        from: ['running', 'pausing'],
+        set: { completed_at: now, resume_from_step: null, error_message: null },
+      })
+      await setProgress(trx, emit, pos, 100, null)
+      return
+    case 'fail':
+      await transitionTask(trx, emit, taskId, 'failed', {
+        from: ['running', 'pausing'], reason: decision.message,
+        set: { completed_at: now, error_message: decision.message },
+      })
+      return
+    case 'cancel':
+      await transitionTask(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
+      return
+    case 'pause': {
+      const at = decision.at === 'same' ? step : next ?? step
+      await transitionTask(trx, emit, taskId, 'paused', {
+        from: ['running', 'pausing'], reason: decision.reason, set: { resume_from_step: at.id },
+      })
+      if (decision.at === 'next') await setProgress(trx, emit, pos, done, step.id)
+    }
+  }
+}
+
+async function setProgress(
+  trx: Db, emit: Emitter, pos: StepPosition, progress: number, currentStep: string | null,
+  extra: { resume_from_step?: string | null } = {},
+): Promise<void> {
+  const row = await trx.updateTable('tasks')
+    .set({ ...extra, progress_percentage: progress, current_step: currentStep, updated_at: new Date().toISOString() })
+    .where('id', '=', pos.task.id).returning(['user_id']).executeTakeFirstOrThrow()
+  await emit.event(pos.task.id, {
+    type: 'task.progress',
+    data: { progress_percentage: progress, current_step: currentStep, user_id: row.user_id },
+  })
+}
+
+export function percent(done: number, total: number): number {
+  return total === 0 ? 100 : Math.round((done / total) * 1000) / 10
+}
+
+async function statusOf(trx: Db, taskId: number): Promise<TaskStatus | undefined> {
+  const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
+  return row?.status as TaskStatus | undefined
+}
+
+export function resumedProgress(previous: ExecutionRow | undefined, interruptible: boolean):
+  { resumed: unknown; remoteHandle: Record<string, unknown> | null } {
+  if (!previous || previous.status !== 'interrupted' || !interruptible) return { resumed: null, remoteHandle: null }
+  return {
+    resumed: parseJsonColumn(previous.progress_state),
+    remoteHandle: parseJsonColumn<Record<string, unknown>>(previous.remote_handle),
+  }
+}

@@ -1,0 +1,66 @@
+import type { AbortReason } from '../steps/step-type.js'
+
+export type StopRequest = 'pause' | 'cancel' | 'shutdown'
+
+/**
+ * The in-memory handle of one task that a runner is working on: it lets pause, cancel and shutdown reach the
+ * running step (through its AbortController) and wake a retry delay. The database status stays the truth;
+ * these requests only make the runner notice sooner.
+ */
+export class TaskRun {
+  #requested: StopRequest | null = null
+  #controller: AbortController | null = null
+  #interruptible = false
+  readonly #wakers = new Set<() => void>()
+
+  constructor(readonly taskId: number) {}
+
+  get requested(): StopRequest | null {
+    return this.#requested
+  }
+
+  get shuttingDown(): boolean {
+    return this.#requested === 'shutdown'
+  }
+
+  /** A step attempt begins: a request that came just before still reaches it. */
+  attach(controller: AbortController, interruptible: boolean): void {
+    this.#controller = controller
+    this.#interruptible = interruptible
+    if (this.#requested) this.#deliver(this.#requested)
+  }
+
+  detach(): void {
+    this.#controller = null
+  }
+
+  request(kind: StopRequest): void {
+    // cancel outranks shutdown, which outranks pause
+    const rank = { pause: 1, shutdown: 2, cancel: 3 }
+    if (this.#requested && rank[this.#requested] >= rank[kind]) return
+    this.#requested = kind
+    this.#deliver(kind)
+    for (const wake of [...this.#wakers]) wake()
+  }
+
+  /** Shutdown grace is over: stop even a step that is not interruptible. */
+  abortNow(reason: AbortReason): void {
+    this.#controller?.abort(reason)
+  }
+
+  /** Waits `ms`, or less when a stop is requested. */
+  sleep(ms: number): Promise<void> {
+    if (this.#requested) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); this.#wakers.delete(done); resolve() }
+      const timer = setTimeout(done, ms)
+      this.#wakers.add(done)
+    })
+  }
+
+  #deliver(kind: StopRequest): void {
+    const controller = this.#controller
+    if (!controller || controller.signal.aborted) return
+    if (kind === 'cancel' || this.#interruptible) controller.abort(kind satisfies AbortReason)
+  }
+}

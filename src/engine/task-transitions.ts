@@ -1,0 +1,59 @@
+import type { Updateable } from 'kysely'
+import type { Db } from '../db/connect.js'
+import type { Database, TaskRow } from '../db/tables.js'
+import { AppError } from '../errors.js'
+import type { Emitter } from './event-store.js'
+import type { TaskStatus } from './events.js'
+import { sourcesOf } from './states.js'
+
+export interface TransitionOptions {
+  /** Narrows the states the task may leave (default: every state the table allows for `to`). */
+  from?: readonly TaskStatus[]
+  reason?: string | null
+  /** Other columns written by the same UPDATE. */
+  set?: Updateable<Database['tasks']>
+  /** For the error message: "cannot pause". */
+  action?: string
+}
+
+/**
+ * Moves a task to `to` with one guarded UPDATE (… WHERE status IN (allowed sources) RETURNING *) and writes
+ * the task.status event in the same transaction. When the guard fails — an impossible transition, or a
+ * concurrent request that won — it throws invalid_transition naming the status the task is in now.
+ */
+export async function transitionTask(
+  trx: Db, emit: Emitter, taskId: number, to: TaskStatus, options: TransitionOptions = {},
+): Promise<TaskRow> {
+  const row = await tryTransition(trx, emit, taskId, to, options)
+  if (row) return row
+  const current = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
+  if (!current) throw new AppError('not_found', `task ${taskId} not found`)
+  throw new AppError('invalid_transition',
+    `task ${taskId} is ${current.status}: cannot ${options.action ?? `move it to ${to}`}`,
+    { extra: { current_status: current.status } })
+}
+
+/** Like transitionTask, but gives null instead of throwing when the guard fails. */
+export async function tryTransition(
+  trx: Db, emit: Emitter, taskId: number, to: TaskStatus, options: TransitionOptions = {},
+): Promise<TaskRow | null> {
+  const before = await trx.selectFrom('tasks').select(['status', 'user_id']).where('id', '=', taskId).executeTakeFirst()
+  if (!before) return null
+  const reason = options.reason ?? null
+  const row = await trx.updateTable('tasks')
+    .set({ ...options.set, status: to, status_reason: reason, updated_at: new Date().toISOString() })
+    .where('id', '=', taskId)
+    .where('status', 'in', sourcesOf(to, options.from))
+    .returningAll()
+    .executeTakeFirst()
+  if (!row) return null
+  await emit.event(taskId, {
+    type: 'task.status',
+    data: { status: to, previous: before.status as TaskStatus, reason, user_id: row.user_id },
+  })
+  return row
+}
+
+export async function getTask(db: Db, taskId: number): Promise<TaskRow | undefined> {
+  return db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
+}

@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util'
+import { resolveSecretKey } from './auth/secret.js'
+import { parseTtl, signToken, TokenError } from './auth/token.js'
+import { ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { handleSignals, startServer } from './server.js'
+import { implementedStepTypes } from './steps/registry.js'
+import { loadWorkflows, WorkflowLoadError } from './workflows/loader.js'
+
+const usage = `usage: tsx src/main.ts [command]
+  serve                                   start the HTTP server (default)
+  token --user <name> [--admin] [--ttl 24h]   print a bearer token signed with SECRET_KEY
+  workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`${message}\n`)
+  process.exit(code)
+}
+
+function config() {
+  loadDotEnv()
+  return loadConfig()
+}
+
+async function serve(): Promise<void> {
+  handleSignals(await startServer())
+}
+
+function token(args: string[]): void {
+  const { values } = parseArgs({
+    args, options: { user: { type: 'string' }, admin: { type: 'boolean', default: false }, ttl: { type: 'string', default: '24h' } },
+  })
+  if (!values.user) fail(`token: --user is required\n${usage}`, 2)
+  const cfg = config()
+  const key = resolveSecretKey(cfg, (message, file) => process.stderr.write(`${message}: ${file}\n`))
+  process.stdout.write(`${signToken(key, { userId: values.user, role: values.admin ? 'admin' : 'user' }, parseTtl(values.ttl))}\n`)
+}
+
+function validateWorkflows(): void {
+  const cfg = config()
+  const implemented: string[] = implementedStepTypes()
+  for (const { definition, file } of loadWorkflows(cfg.WORKFLOWS_DIR)) {
+    const missing = [...new Set(definition.steps.map((s) => s.type))].filter((t) => !implemented.includes(t))
+    process.stdout.write(`ok ${file}: ${definition.name} ${definition.version}, ${definition.steps.length} steps`
+      + `${missing.length > 0 ? ` (not runnable yet: ${missing.join(', ')})` : ''}\n`)
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv
+  try {
+    if (command === 'serve') await serve()
+    else if (command === 'token') token(rest)
+    else if (command === 'workflows' && rest[0] === 'validate') validateWorkflows()
+    else if (command === 'help' || command === '--help') process.stdout.write(`${usage}\n`)
+    else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof TokenError) fail(error.message, 2)
+    if (error instanceof WorkflowLoadError) fail(error.message, 1)
+    const code = (error as NodeJS.ErrnoException).code ?? ''
+    if (code.startsWith('ERR_PARSE_ARGS')) fail(`${(error as Error).message}\n${usage}`, 2)
+    if (code === 'EADDRINUSE') fail(`cannot listen: ${(error as Error).message}`, 1)
+    throw error
+  }
+}
+
+await main(process.argv.slice(2))

@@ -1,0 +1,150 @@
+import { setTimeout as delay } from 'node:timers/promises'
+import { TransportError, type RunResult, type Transport } from './transport.js'
+import { AbortError, isAbortError } from './abort-error.js'
+import { shellQuote } from './shell-quote.js'
+import { killGroupCommand } from './ssh/remote-scripts.js'
+
+/**
+ * Long commands that must survive a dropped connection or a restart of the service. The command runs under
+ * `setsid` (its own session, so neither the channel's end nor its signals reach it) with stdout, stderr and
+ * finally the exit code written to files of a work folder on the host. A follower streams the files from a
+ * byte offset until the exit file appears; when the follower is cut off, a new one starts from the offsets
+ * reached. `mkdir <dir>/started` is atomic, so however often runDetached is called for one folder, the
+ * command starts once.
+ */
+export interface DetachedHandle { dir: string; pgid: number; startTime: string }
+/** Bytes of stdout and stderr already delivered. */
+export interface DetachedProgress { stdout: number; stderr: number }
+
+export interface DetachedRequest {
+  command: string
+  /** The work folder on the host; `~/` is the login folder. */
+  dir: string
+  /** cancel and timeout kill the command's process group; pause and shutdown only stop following. */
+  signal: AbortSignal
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+  resumeFrom?: DetachedProgress | null
+  onProgress?: (progress: DetachedProgress) => void | Promise<void>
+  onHandle?: (handle: DetachedHandle) => void | Promise<void>
+  /** Follower restarts after lost connections, in a row, before giving up (default 8). */
+  maxReattach?: number
+  killGraceSeconds?: number
+}
+
+export function detachedRunDir(taskId: number, executionId: number, base = process.env.TOPUP_REMOTE_RUNS_DIR ?? '~/.topup/runs'): string {
+  return `${base.replace(/\/+$/, '')}/${taskId}-${executionId}`
+}
+
+export async function runDetached(transport: Transport, request: DetachedRequest): Promise<RunResult & { handle: DetachedHandle }> {
+  const { signal } = request
+  const offsets: DetachedProgress = { stdout: request.resumeFrom?.stdout ?? 0, stderr: request.resumeFrom?.stderr ?? 0 }
+  const handle = await withReattach(request, () => start(transport, request))
+  await request.onHandle?.(handle)
+  let savedAt = Date.now()
+  const count = (stream: 'stdout' | 'stderr', line: string) => {
+    offsets[stream] += Buffer.byteLength(line) + 1
+    request.onLine?.(stream, line)
+    if (request.onProgress && Date.now() - savedAt > 1000) {
+      savedAt = Date.now()
+      void Promise.resolve(request.onProgress({ ...offsets })).catch(() => {})
+    }
+  }
+  try {
+    await withReattach(request, async () => {
+      const result = await transport.run({ command: followScript(request.dir, offsets), signal, onLine: count })
+      if (result.exitCode === 3) {
+        throw new TransportError('connection_lost', `detached command in ${request.dir} ended without an exit code (killed from outside?)`, transport.host, false)
+      }
+      if (result.exitCode !== 0) throw new Error(`following ${request.dir} failed: exit code ${result.exitCode}`)
+    })
+  } catch (error) {
+    if (isAbortError(error) && (signal.reason === 'cancel' || signal.reason === 'timeout')) {
+      await kill(transport, handle, request.killGraceSeconds ?? 2).catch(() => {})
+    }
+    throw error
+  } finally {
+    await request.onProgress?.({ ...offsets })
+  }
+  const code = await readExitCode(transport, request.dir)
+  return { exitCode: code, signal: null, handle }
+}
+
+/** Kills a detached command's process group, guarded against a reused pid by the recorded start time. */
+export async function killDetached(transport: Transport, handle: DetachedHandle, graceSeconds = 2): Promise<void> {
+  await kill(transport, handle, graceSeconds)
+}
+
+async function kill(transport: Transport, handle: DetachedHandle, graceSeconds: number): Promise<void> {
+  await transport.run({
+    command: killGroupCommand(handle.pgid, handle.startTime, 'TERM+KILL', graceSeconds),
+    signal: AbortSignal.timeout((graceSeconds + 30) * 1000),
+  })
+}
+
+async function withReattach<T>(request: DetachedRequest, attempt: () => Promise<T>): Promise<T> {
+  const max = request.maxReattach ?? 8
+  for (let failures = 0; ; failures++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (!(error instanceof TransportError) || !error.retryable || failures >= max || request.signal.aborted) throw error
+      await delay(Math.min(10_000, 250 * 2 ** failures), undefined, { signal: request.signal })
+        .catch(() => { throw new AbortError(request.signal.reason) })
+    }
+  }
+}
+
+function quotedDir(dir: string): string {
+  return dir.startsWith('~/') ? `"$HOME"/${shellQuote(dir.slice(2))}` : shellQuote(dir)
+}
+
+async function start(transport: Transport, request: DetachedRequest): Promise<DetachedHandle> {
+  const d = quotedDir(request.dir)
+  const script = `d=${d}
+mkdir -p "$d" || exit 90
+if mkdir "$d/started" 2>/dev/null; then
+  printf '%s\\n' ${shellQuote(request.command)} > "$d/command.sh"
+  printf '%s\\n' 'read -r -a s < /proc/$$/stat; echo "$$ \${s[21]}" > pid.tmp && mv pid.tmp pid' \\
+    'cd && bash "$OLDPWD/command.sh" > "$OLDPWD/stdout" 2> "$OLDPWD/stderr" < /dev/null' \\
+    'echo $? > "$OLDPWD/exit.tmp" && mv "$OLDPWD/exit.tmp" "$OLDPWD/exit"' > "$d/run.sh"
+  : > "$d/stdout"; : > "$d/stderr"
+  (cd "$d" && exec setsid bash ./run.sh < /dev/null > /dev/null 2>&1 &)
+fi
+for i in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.05; done
+[ -s "$d/pid" ] || exit 91
+echo "DETACHED $(cat "$d/pid")"`
+  let found: DetachedHandle | null = null
+  const result = await transport.run({
+    command: script, signal: request.signal,
+    onLine: (_stream, line) => {
+      const m = /^DETACHED (\d+) (\d+)$/.exec(line)
+      if (m) found = { dir: request.dir, pgid: Number(m[1]), startTime: m[2]! }
+    },
+  })
+  if (!found) throw new Error(`could not start the detached command in ${request.dir} (exit code ${result.exitCode})`)
+  return found
+}
+
+/** Streams stdout (to stdout) and stderr (to stderr) from the offsets; exit 0 once the exit file exists, 3 if the command vanished. */
+function followScript(dir: string, offsets: DetachedProgress): string {
+  return `cd ${quotedDir(dir)} || exit 2
+read -r pg st < pid
+follow=(--pid="$pg" -f -s 0.2)
+if [ -f exit ]; then follow=()
+else read -r -a s < /proc/$pg/stat 2>/dev/null; [ "\${s[21]}" = "$st" ] || follow=(); fi
+tail -c +${offsets.stdout + 1} "\${follow[@]}" stdout 2>/dev/null &
+{ tail -c +${offsets.stderr + 1} "\${follow[@]}" stderr 2>/dev/null; } >&2 &
+wait
+[ -f exit ] && exit 0
+exit 3`
+}
+
+async function readExitCode(transport: Transport, dir: string): Promise<number | null> {
+  let text = ''
+  await transport.run({
+    command: `cat ${quotedDir(dir)}/exit`, signal: AbortSignal.timeout(60_000),
+    onLine: (stream, line) => { if (stream === 'stdout') text += line },
+  })
+  const code = Number.parseInt(text.trim(), 10)
+  return Number.isNaN(code) ? null : code
+}

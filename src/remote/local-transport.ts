@@ -1,0 +1,125 @@
+import { spawn } from 'node:child_process'
+import { copyFile, stat } from 'node:fs/promises'
+import { once } from 'node:events'
+import { setTimeout as delay } from 'node:timers/promises'
+import type { Readable } from 'node:stream'
+import { TransportError, type FileStat, type RunRequest, type RunResult, type Transport } from './transport.js'
+import { AbortError } from './abort-error.js'
+import { LineSplitter } from './line-splitter.js'
+import { signalProcessGroup, waitForGroupExit } from './process-group.js'
+
+export interface LocalTransportOptions {
+  /** After TERM, how long the process group gets before KILL. */
+  killGraceMs?: number
+  /** After the command exits, how long to wait for processes it left behind to close its stdout/stderr. */
+  drainMs?: number
+  maxLineLength?: number
+}
+
+/**
+ * Runs commands on this machine: `bash -c <command>` as the leader of its own process group, so that cancel
+ * can kill the whole tree (children and grandchildren), not only the shell.
+ */
+export class LocalTransport implements Transport {
+  readonly host = 'local'
+  private readonly killGraceMs: number
+  private readonly drainMs: number
+  private readonly maxLineLength: number | undefined
+
+  constructor(options: LocalTransportOptions = {}) {
+    this.killGraceMs = options.killGraceMs ?? 2000
+    this.drainMs = options.drainMs ?? 1000
+    this.maxLineLength = options.maxLineLength
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const { signal } = request
+    if (signal.aborted) throw new AbortError(signal.reason)
+    const child = spawn('bash', ['-c', request.command], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+    exited.catch(() => {})
+    const spawned = once(child, 'spawn')
+    // 'error' also fires when spawning fails; once() above turns it into a rejection of `spawned`.
+    child.on('error', () => {})
+    try {
+      await spawned
+    } catch (error) {
+      throw new TransportError('unknown_host', `cannot start bash: ${(error as Error).message}`, this.host, false)
+    }
+    const pgid = child.pid!
+    const drained = Promise.all([
+      this.follow(child.stdout!, 'stdout', request.onLine),
+      this.follow(child.stderr!, 'stderr', request.onLine),
+    ])
+    request.onStart?.({ pgid })
+
+    let abortKill: Promise<void> | null = null
+    const onAbort = () => { abortKill = this.killGroup(pgid) }
+    signal.addEventListener('abort', onAbort, { once: true })
+    try {
+      const [code, sig] = await exited
+      if (abortKill) {
+        await abortKill
+        throw new AbortError(signal.reason)
+      }
+      await this.drain(drained, child.stdout!, child.stderr!)
+      if (signal.aborted) {
+        await (abortKill ?? this.killGroup(pgid))
+        throw new AbortError(signal.reason)
+      }
+      return { exitCode: code, signal: sig }
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      child.stdout!.destroy()
+      child.stderr!.destroy()
+    }
+  }
+
+  async killProcessGroup(pgid: number, sig: 'TERM' | 'KILL'): Promise<void> {
+    signalProcessGroup(pgid, `SIG${sig}`)
+  }
+
+  async fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat> {
+    if (signal.aborted) throw new AbortError(signal.reason)
+    try {
+      await copyFile(remotePath, localPath)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new TransportError('file_not_found', `no such file: ${remotePath}`, this.host, false)
+      }
+      throw error
+    }
+    const { size } = await stat(localPath)
+    return { path: localPath, size }
+  }
+
+  /** TERM to the group, KILL after the grace to whatever still runs. */
+  private async killGroup(pgid: number): Promise<void> {
+    signalProcessGroup(pgid, 'SIGTERM')
+    if (await waitForGroupExit(pgid, this.killGraceMs)) return
+    signalProcessGroup(pgid, 'SIGKILL')
+    await waitForGroupExit(pgid, 5000)
+  }
+
+  private follow(stream: Readable, name: 'stdout' | 'stderr', onLine: RunRequest['onLine']): Promise<void> {
+    const splitter = new LineSplitter((line) => onLine?.(name, line),
+      this.maxLineLength === undefined ? {} : { maxLineLength: this.maxLineLength })
+    stream.on('data', (chunk: Buffer) => splitter.push(chunk))
+    return new Promise((resolve) => {
+      stream.once('end', () => { splitter.end(); resolve() })
+      stream.once('close', () => resolve())
+    })
+  }
+
+  /**
+   * Output is complete when both pipes reach end of file. A background process the command left behind may
+   * keep them open; it gets `drainMs`, then the pipes are closed so the step does not hang on it.
+   */
+  private async drain(drained: Promise<unknown>, ...streams: Readable[]): Promise<void> {
+    const timer = delay(this.drainMs, 'timeout' as const, { ref: false })
+    if ((await Promise.race([drained, timer])) === 'timeout') for (const s of streams) s.destroy()
+  }
+}

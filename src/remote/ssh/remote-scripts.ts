@@ -1,0 +1,63 @@
+import { shellQuote } from '../shell-quote.js'
+
+/**
+ * Command lines for the remote login shell. The login shell may be bash, sh or tcsh (common at IHEP), so a
+ * script never reaches it as shell text: every byte that any of them could treat specially travels as a \xHH
+ * escape inside single quotes, which all of them pass through unchanged, and bash's builtin `printf -v`
+ * restores it without starting a process (each fork costs about a millisecond per command). `exec` keeps the
+ * session's pid, which sshd made a session and process group leader: `$$` is the process group of the script.
+ */
+export function bashCommand(script: string, args: readonly (string | number)[] = []): string {
+  const words = args.map((a) => shellQuote(String(a))).join(' ')
+  return `exec /bin/bash -c 'printf -v __topup %b "${escapeBytes(script)}"; eval "$__topup"' topup ${words}`.trimEnd()
+}
+
+function escapeBytes(script: string): string {
+  let out = ''
+  for (const byte of Buffer.from(script, 'utf8')) {
+    const safe = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+      || ' #%&()*+,-./:;<=>?@[]^_{|}~'.includes(String.fromCharCode(byte))
+    out += safe ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`
+  }
+  return out
+}
+
+/** Marks the line that carries the process group id and start time; never part of the command's output. */
+export const PGID_MARKER = '\x1ePGID '
+export const PGID_LINE = /\x1ePGID (\d+) (\d+)/
+
+/** The user's command, preceded by the line that tells its process group and the group leader's start time. */
+export function commandWithPgid(command: string): string {
+  return bashCommand(`read -r -a topup_stat < /proc/$$/stat; printf '\\036PGID %s %s\\n' "$$" "\${topup_stat[21]}"; unset topup_stat\n${command}`)
+}
+
+/**
+ * Signals a process group, refusing when its leader is a different process than the one recorded (a reused
+ * pid has another start time). When the leader is gone but members run, the id cannot have been reused: Linux
+ * does not hand out a pid that is still some group's id. `TERM+KILL` sends TERM, then KILL after the grace.
+ * Prints GONE, REUSED, TERMINATED or KILLED.
+ */
+const KILL_SCRIPT = `pg=$1 start=$2 mode=$3 grace=$4
+case "$pg" in ''|*[!0-9]*|0|1) echo "bad pgid"; exit 2;; esac
+alive() { ps -e -o pgid=,stat= | awk -v g="$pg" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
+if [ -r /proc/$pg/stat ] && [ "$start" != - ]; then
+  now=$(cut -d' ' -f22 /proc/$pg/stat 2>/dev/null)
+  if [ -n "$now" ] && [ "$now" != "$start" ]; then echo REUSED; exit 0; fi
+fi
+alive || { echo GONE; exit 0; }
+if [ "$mode" = KILL ]; then kill -KILL -- -$pg 2>/dev/null; echo KILLED; exit 0; fi
+kill -TERM -- -$pg 2>/dev/null
+[ "$mode" = TERM ] && { echo TERMINATED; exit 0; }
+i=0
+while [ $i -lt $((grace * 10)) ]; do
+  alive || { echo TERMINATED; exit 0; }
+  sleep 0.1; i=$((i + 1))
+done
+kill -KILL -- -$pg 2>/dev/null
+echo KILLED`
+
+export type KillMode = 'TERM' | 'KILL' | 'TERM+KILL'
+
+export function killGroupCommand(pgid: number, startTime: string | null, mode: KillMode, graceSeconds: number): string {
+  return bashCommand(KILL_SCRIPT, [pgid, startTime ?? '-', mode, Math.max(0, Math.ceil(graceSeconds))])
+}

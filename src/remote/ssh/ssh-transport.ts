@@ -1,0 +1,127 @@
+import type { ClientChannel } from 'ssh2'
+import { setTimeout as delay } from 'node:timers/promises'
+import { TransportError, type FileStat, type RunRequest, type RunResult, type Transport } from '../transport.js'
+import { AbortError } from '../abort-error.js'
+import { LineSplitter } from '../line-splitter.js'
+import type { HostConnection } from './host-connection.js'
+import { hopLabel } from './hop-connect.js'
+import { execCollect, openExec } from './exec-channel.js'
+import { fetchOverSftp } from './sftp-fetch.js'
+import { commandWithPgid, killGroupCommand, PGID_LINE, type KillMode } from './remote-scripts.js'
+
+export interface SshTransportOptions {
+  /** After cancel: how long the command gets to end on the channel's TERM, and then on the group's TERM. */
+  killGraceMs?: number
+  /** After the exit status: how long processes left behind may hold stdout open before the channel is closed. */
+  drainMs?: number
+  maxLineLength?: number
+}
+
+export interface StartInfo { pgid: number; startTime: string }
+
+/**
+ * Commands on a host over its pooled connection. Each run is one exec channel whose first line tells the
+ * process group id (consumed here, handed to onStart). Output is read as it arrives: ssh2 widens the
+ * channel window only as data is consumed, so a fast producer is throttled by the network, not buffered.
+ */
+export class SshTransport implements Transport {
+  readonly host: string
+  private readonly killGraceMs: number
+  private readonly drainMs: number
+
+  constructor(private readonly connection: HostConnection, private readonly options: SshTransportOptions = {}) {
+    this.host = connection.host.name
+    this.killGraceMs = options.killGraceMs ?? 2000
+    this.drainMs = options.drainMs ?? 1000
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    if (request.signal.aborted) throw new AbortError(request.signal.reason)
+    return this.connection.withChannel(request.signal, async (client) => {
+      const channel = await openExec(client, commandWithPgid(request.command), this.where, this.connection.label)
+      return this.follow(channel, request)
+    })
+  }
+
+  async killProcessGroup(pgid: number, signal: 'TERM' | 'KILL', startTime: string | null = null): Promise<void> {
+    await this.killGroup(pgid, startTime, signal)
+  }
+
+  fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat> {
+    return this.connection.withChannel(signal, (client) =>
+      fetchOverSftp(client, remotePath, localPath, signal, this.where, this.connection.label))
+  }
+
+  private get where(): string {
+    return hopLabel(this.connection.host)
+  }
+
+  private async killGroup(pgid: number, startTime: string | null, mode: KillMode): Promise<string> {
+    const command = killGroupCommand(pgid, startTime, mode, this.killGraceMs / 1000)
+    const result = await this.connection.withChannel(undefined,
+      (client) => execCollect(client, command, this.where, this.connection.label), true)
+    return result.stdout.trim()
+  }
+
+  private follow(channel: ClientChannel, request: RunRequest): Promise<RunResult> {
+    const { signal } = request
+    let started: StartInfo | null = null
+    let exit: RunResult | null = null
+    const stdout = new LineSplitter((line) => {
+      const match = started === null ? PGID_LINE.exec(line) : null
+      if (!match) return request.onLine?.('stdout', line)
+      // a login banner without a final newline may precede the marker on its line
+      if (match.index > 0) request.onLine?.('stdout', line.slice(0, match.index))
+      started = { pgid: Number(match[1]), startTime: match[2]! }
+      request.onStart?.(started)
+    }, this.lineOptions())
+    const stderr = new LineSplitter((line) => request.onLine?.('stderr', line), this.lineOptions())
+    channel.on('data', (chunk: Buffer) => stdout.push(chunk))
+    channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()))
+
+    return new Promise<RunResult>((resolve, reject) => {
+      channel.on('exit', (code: number | null, signalName?: string) => {
+        exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
+        // processes left in the background may keep stdout open: give them drainMs, then stop listening
+        delay(this.drainMs, undefined, { ref: false }).then(() => channel.close())
+      })
+      const onAbort = () => {
+        this.cancel(channel, closed, () => started).finally(() => reject(new AbortError(signal.reason)))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      void closed.then(() => {
+        stdout.end()
+        stderr.end()
+        if (signal.aborted) return
+        signal.removeEventListener('abort', onAbort)
+        if (exit) return resolve(exit)
+        reject(new TransportError('connection_lost',
+          `connection to ${this.where} lost while the command ran [${this.connection.label}]`, this.connection.label))
+      })
+    })
+  }
+
+  /**
+   * TERM through the channel (sshd signals the session's process group); if the channel does not close in
+   * the grace period, or is gone, TERM then KILL the recorded group from another channel. The kill runs even
+   * after a clean close, since a child that ignored TERM or left the pipes may still live.
+   */
+  private async cancel(channel: ClientChannel, closed: Promise<void>, started: () => StartInfo | null): Promise<void> {
+    try {
+      channel.signal('TERM')
+    } catch { /* the connection is gone; the group kill below reconnects */ }
+    await Promise.race([closed, delay(this.killGraceMs, undefined, { ref: false })])
+    const info = started()
+    if (info) {
+      try {
+        await this.killGroup(info.pgid, info.startTime, 'TERM+KILL')
+      } catch { /* the host is unreachable: nothing more can be done from here */ }
+    }
+    channel.close()
+  }
+
+  private lineOptions(): { maxLineLength?: number } {
+    return this.options.maxLineLength === undefined ? {} : { maxLineLength: this.options.maxLineLength }
+  }
+}

@@ -1,0 +1,84 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Logger } from 'pino'
+import { buildApp, type AppDeps } from './app.js'
+import type { Api } from './api/route-module.js'
+import { loadConfig, loadDotEnv, type Config } from './config.js'
+import { openDatabase } from './db/connect.js'
+import { createLogger } from './logger.js'
+import { implementedStepTypes } from './steps/registry.js'
+import { loadWorkflows } from './workflows/loader.js'
+import { syncWorkflows } from './workflows/sync.js'
+
+export interface RunningServer {
+  app: Api
+  config: Readonly<Config>
+  logger: Logger
+  /** Registers work to do on shutdown before the HTTP server and the database close (newest first). */
+  onShutdown(fn: () => Promise<void> | void): void
+  /** Reopens LOG_FILE (after logrotate moved it). */
+  reopenLog(): void
+  close(): Promise<void>
+}
+
+/**
+ * Start-up in order: .env, config, logger, database, workflows (an invalid file stops here), app, listen.
+ * Throws ConfigError / WorkflowLoadError for main.ts to print.
+ */
+export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  loadDotEnv()
+  const config = loadConfig(env)
+  const log = createLogger(config)
+  const logger = log.logger
+  const { db } = openDatabase(config.databaseFile)
+  const shutdownHooks: (() => Promise<void> | void)[] = []
+  try {
+    const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), implementedStepTypes())
+    for (const wf of workflows.list()) {
+      logger.info({ workflow: wf.name, version: wf.definition.version, runnable: wf.runnable,
+        missing_step_types: wf.missingStepTypes }, 'workflow loaded')
+    }
+    const deps: AppDeps = { config, db, workflows, logger: logger as FastifyBaseLogger }
+    // Engine call point: the engine is created here from `deps`, set as `deps.engine`, started after
+    // listen, and its drain registered with onShutdown.
+    const app = await buildApp(deps)
+    await app.listen({ host: config.HOST, port: config.PORT })
+    logger.info({ database: config.databaseFile }, 'topup listening')
+
+    let closing: Promise<void> | null = null
+    const close = () => closing ??= (async () => {
+      for (const hook of [...shutdownHooks].reverse()) {
+        try {
+          await hook()
+        } catch (error) {
+          logger.error({ err: error }, 'shutdown hook failed')
+        }
+      }
+      await app.close()
+      await db.destroy()
+      logger.info('topup stopped')
+      log.close()
+    })()
+    return { app, config, logger, onShutdown: (fn) => void shutdownHooks.push(fn), reopenLog: log.reopen, close }
+  } catch (error) {
+    await db.destroy()
+    log.close()
+    throw error
+  }
+}
+
+/** Closes gracefully on SIGTERM/SIGINT (a second signal exits at once); SIGHUP reopens the log file. */
+export function handleSignals(server: RunningServer): void {
+  let stopping = false
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1)
+    stopping = true
+    server.logger.info({ signal }, 'shutting down')
+    server.close().then(() => process.exit(0), (error: unknown) => {
+      server.logger.error({ err: error }, 'shutdown failed')
+      process.exit(1)
+    })
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  process.on('SIGHUP', () => server.reopenLog())
+}

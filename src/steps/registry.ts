@@ -1,0 +1,23 @@
+import type { StepType } from '../workflows/definition.js'
+import type { StepImplementation } from './step-type.js'
+import { execStep } from './exec.js'
+import { waitForFilesStep } from './wait-for-files.js'
+
+/** The step types that can run, by type. A type of the workflow format missing here cannot run yet. */
+export const stepRegistry: { readonly [K in StepType]?: StepImplementation<K> } = {
+  exec: execStep,
+  wait_for_files: waitForFilesStep,
+}
+
+export function implementedStepTypes(): StepType[] {
+  return (Object.keys(stepRegistry) as StepType[]).filter((type) => stepRegistry[type] !== undefined)
+}
+
+export function stepImplementation<K extends StepType>(type: K): StepImplementation<K> | undefined {
+  return stepRegistry[type] as StepImplementation<K> | undefined
+}
+
+/** Outputs a step type records by itself, whether or not the workflow declares them. */
+export const builtInOutputs: { readonly [K in StepType]?: readonly string[] } = {
+  wait_for_files: ['total', 'complete', 'incomplete', 'waited_seconds'],
+}

@@ -1,0 +1,160 @@
+import type { AddressInfo } from 'node:net'
+import type { FastifyBaseLogger } from 'fastify'
+import { pino } from 'pino'
+import { WebSocket } from 'ws'
+import type { Api } from '../../src/api/route-module.js'
+import { buildApp } from '../../src/app.js'
+import { signToken, type Role } from '../../src/auth/token.js'
+import { loadConfig } from '../../src/config.js'
+import { createEngine, type Engine } from '../../src/engine/engine.js'
+import { createCatalog } from '../../src/workflows/sync.js'
+import { freshDatabase } from '../helpers/db.js'
+import type { Db } from '../../src/db/connect.js'
+import { insertTask } from '../../src/db/task-repository.js'
+import { insertWorkflowVersion } from '../../src/db/workflow-repository.js'
+import type { TaskEvent } from '../../src/engine/events.js'
+import type { EventStore } from '../../src/engine/event-store.js'
+
+/** What the server sends (src/api/live/protocol.ts), loosely typed for assertions. */
+export interface Msg {
+  type: string
+  event?: TaskEvent
+  task_id?: number
+  after_seq?: number
+  code?: string
+  message?: string
+  scope?: string
+}
+
+/**
+ * A real `ws` client that records every message and lets a test await the one it expects. Every wait is
+ * bounded: a missing message fails the test with what did arrive.
+ */
+export class LiveClient {
+  readonly messages: Msg[] = []
+  private waiters: Array<() => void> = []
+  readonly closed: Promise<{ code: number; reason: string }>
+
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      this.messages.push(JSON.parse(data.toString()) as Msg)
+      for (const wake of this.waiters.splice(0)) wake()
+    })
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
+      resolve({ code, reason: reason.toString() })
+      for (const wake of this.waiters.splice(0)) wake()
+    }))
+  }
+
+  static open(url: string, protocols?: string[], options: ConstructorParameters<typeof WebSocket>[2] = {}): Promise<LiveClient> {
+    const ws = new WebSocket(url, protocols, options)
+    const client = new LiveClient(ws)
+    return new Promise((resolve, reject) => {
+      ws.once('open', () => resolve(client))
+      ws.once('error', reject)
+      ws.once('unexpected-response', (_req, res) => {
+        let body = ''
+        res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+        res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), {
+          statusCode: res.statusCode, contentType: res.headers['content-type'], body,
+        })))
+      })
+    })
+  }
+
+  send(message: unknown): void {
+    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
+  }
+
+  /** Resolves with the first message from index `from` on that matches. */
+  async next(match: (m: Msg) => boolean, timeoutMs = 10_000, from = 0): Promise<Msg> {
+    const deadline = Date.now() + timeoutMs
+    for (let i = from; ;) {
+      for (; i < this.messages.length; i++) if (match(this.messages[i]!)) return this.messages[i]!
+      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`closed before the expected message; got ${this.summary()}`)
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`timed out waiting for a message; got ${this.summary()}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left)
+        this.waiters.push(() => { clearTimeout(timer); resolve() })
+      })
+    }
+  }
+
+  events(taskId?: number): TaskEvent[] {
+    return this.messages.filter((m) => m.type === 'event' && (taskId === undefined || m.event!.task_id === taskId))
+      .map((m) => m.event!)
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState !== WebSocket.CLOSED) this.ws.close()
+    await this.closed
+  }
+
+  private summary(): string {
+    return JSON.stringify(this.messages.slice(-5)).slice(0, 500) + ` (${this.messages.length} messages)`
+  }
+}
+
+interface Teardown { teardown(fn: () => unknown): void }
+
+/** A task row owned by `userId` (no steps run: tests drive its events through the event store). */
+export async function seedTask(db: Db, userId: string): Promise<number> {
+  const existing = await db.selectFrom('workflows').select('id').where('name', '=', 'ws_test').executeTakeFirst()
+  const workflowId = existing?.id ?? (await insertWorkflowVersion(db, {
+    name: 'ws_test', display_name: 'WS test', description: null, version: '1', definition: '{}',
+    definition_hash: 'ws-test', source_file: null, steps: [],
+  })).id
+  const task = await insertTask(db, {
+    user_id: userId, workflow_id: workflowId, workflow_name: 'ws_test', workflow_snapshot: '{}', task_name: `task of ${userId}`,
+  }, [])
+  return task.id
+}
+
+/** A progress event written and published through the real event store. */
+export function emitProgress(store: EventStore, taskId: number, userId: string, percent: number): Promise<TaskEvent> {
+  return store.commit((_trx, emit) => emit.event(taskId, {
+    type: 'task.progress', data: { progress_percentage: percent, current_step: 'step', user_id: userId },
+  }))
+}
+
+/** Asserts seqs are exactly 1..n: no gap, no duplicate, in order. */
+export function gaps(seqs: number[], n: number): string | null {
+  if (seqs.length !== n) return `expected ${n} events, got ${seqs.length}`
+  for (let i = 0; i < n; i++) if (seqs[i] !== i + 1) return `position ${i}: seq ${seqs[i]}, expected ${i + 1}`
+  return null
+}
+
+export interface LiveServer {
+  app: Api
+  db: Db
+  engine: Engine
+  /** ws://127.0.0.1:<port>/api/ws */
+  wsUrl: string
+  baseUrl: string
+  token(user: string, role?: Role): string
+}
+
+const SECRET = 'ws-test-secret-key-0123456789abcdef'
+
+/** The real app (real engine, real SQLite file) listening on a free loopback port; closed at teardown. */
+export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<LiveServer> {
+  const { db, dir } = freshDatabase(t)
+  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', ...env })
+  const engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: {} })
+  const app = await buildApp({
+    config, db, workflows: createCatalog([], []), engine, secretKey: SECRET, ...(logger ? { logger } : {}),
+  })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => {
+    await app.close()
+    await engine.shutdown(1000)
+  })
+  const { port } = app.server.address() as AddressInfo
+  return {
+    app, db, engine,
+    wsUrl: `ws://127.0.0.1:${port}/api/ws`,
+    baseUrl: `http://127.0.0.1:${port}`,
+    token: (user, role = 'user') => signToken(SECRET, { userId: user, role }, 3600),
+  }
+}

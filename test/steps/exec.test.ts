@@ -1,0 +1,112 @@
+import t from 'tap'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execStep } from '../../src/steps/exec.js'
+import { processIsRunning } from '../../src/remote/process-group.js'
+import type { StepOf } from '../../src/workflows/definition.js'
+import { stepHarness } from '../helpers/step-context.js'
+
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-exec-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function execDef(inputs: StepOf<'exec'>['inputs'], outputs?: StepOf<'exec'>['outputs']): StepOf<'exec'> {
+  return { id: 'submit', display_name: 'Submit', type: 'exec', inputs, ...(outputs ? { outputs } : {}) }
+}
+
+const genJobOutput = `printf '%s\\n' 'banner: welcome to lxlogin' '1 job(s) submitted to cluster 101' '1 job(s) submitted to cluster 102.' \
+'1 job(s) submitted to cluster 103' 'Total = 3 files' 'DONE'; echo 'source: warning' >&2`
+
+t.test('captures one and all outputs, checks the marker, streams lines, records the pgid', async (t) => {
+  const h = await stepHarness(t, execDef({ command: genJobOutput, require_marker: '^DONE$' }, {
+    cluster_ids: { pattern: 'submitted to cluster (\\d+)', all: true, required: true },
+    total: { pattern: '^Total = (\\d+) files$' },
+    first_line: { pattern: '^banner: .*$' },
+    never: { pattern: 'no such line (\\d+)' },
+  }))
+  const outcome = await execStep.run(h.ctx)
+  t.equal(outcome.status, 'success')
+  t.same(await h.outputs(), { cluster_ids: ['101', '102', '103'], total: '3', first_line: 'banner: welcome to lxlogin', never: '' })
+  t.match(h.logs.find((l) => l.source === 'command'), { level: 'info', message: /^\$ printf/ })
+  t.same(h.logs.filter((l) => l.source === 'stdout').map((l) => l.message).slice(-2), ['Total = 3 files', 'DONE'])
+  t.match(h.logs.filter((l) => l.source === 'stdout')[0], { level: 'info' })
+  t.same(h.logs.filter((l) => l.source === 'stderr'), [{ level: 'warning', message: 'source: warning', source: 'stderr' }])
+  t.match(await h.remoteHandle(), { pgid: Number })
+})
+
+t.test('a missing marker fails even with exit code 0 (genJob.sh refusing an existing date)', async (t) => {
+  const h = await stepHarness(t, execDef({ command: `echo 'ERROR: 250624 exists'`, require_marker: '^DONE$' }))
+  const outcome = await execStep.run(h.ctx)
+  t.match(outcome, { status: 'failed', retryable: false, error: /required marker \/\^DONE\$\/ never appeared.*exit code 0/ })
+})
+
+t.test('expected exit codes', async (t) => {
+  const ok = await stepHarness(t, execDef({ command: 'exit 2', expected_exit_codes: [0, 2] }))
+  t.match(await execStep.run(ok.ctx), { status: 'success', summary: /exit code 2/ })
+  const bad = await stepHarness(t, execDef({ command: 'echo half; exit 3', expected_exit_codes: [0, 2] }))
+  t.match(await execStep.run(bad.ctx), { status: 'failed', error: 'command exit code 3 (expected exit code one of 0, 2)' })
+  const plain = await stepHarness(t, execDef({ command: 'false' }))
+  t.match(await execStep.run(plain.ctx), { status: 'failed', error: 'command exit code 1 (expected exit code 0)' })
+  const killed = await stepHarness(t, execDef({ command: 'kill -TERM $$' }))
+  t.match(await execStep.run(killed.ctx), { status: 'failed', error: /killed by signal SIGTERM/ })
+})
+
+t.test('a required output that never matched fails the step', async (t) => {
+  const h = await stepHarness(t, execDef({ command: 'echo DONE' }, { cluster_ids: { pattern: 'cluster (\\d+)', all: true, required: true } }))
+  t.match(await execStep.run(h.ctx), { status: 'failed', error: /required output\(s\) not found in stdout: cluster_ids/ })
+  t.same(await h.outputs(), {}, 'nothing recorded from a failed run')
+})
+
+t.test('a hostile parameter stays one argument, in command, cwd and env', async (t) => {
+  const dir = tempDir(t)
+  const victim = join(dir, 'pwned')
+  const work = join(dir, 'work dir; $(touch pwned)')
+  mkdirSync(work)
+  const hostile = `250624; touch ${victim}; $(touch ${victim}) \`touch ${victim}\` '"`
+  const h = await stepHarness(t, execDef({
+    command: `printf '[%s]\\n' {{ params.date_param }} "$DAY"; pwd`,
+    cwd: '{{ vars.work }}',
+    env: { DAY: '{{ params.date_param }}' },
+  }, { echoed: { pattern: '^\\[(.*)\\]$', all: true }, cwd: { pattern: '^(/.*)$' } }), {
+    params: { date_param: hostile }, vars: { work },
+  })
+  const outcome = await execStep.run(h.ctx)
+  t.equal(outcome.status, 'success')
+  t.same(await h.outputs(), { echoed: [hostile, hostile], cwd: work })
+  t.notOk(existsSync(victim), 'nothing was executed')
+  t.notOk(existsSync(join(work, 'pwned')))
+})
+
+t.test('a missing cwd fails before the command runs', async (t) => {
+  const dir = tempDir(t)
+  const h = await stepHarness(t, execDef({ command: `touch ${join(dir, 'ran')}`, cwd: join(dir, 'missing') }))
+  t.match(await execStep.run(h.ctx), { status: 'failed' })
+  t.notOk(existsSync(join(dir, 'ran')))
+  t.ok(h.logs.some((l) => l.source === 'stderr' && /missing/.test(l.message)))
+})
+
+t.test('cancel kills the running command and its children', async (t) => {
+  const h = await stepHarness(t, execDef({ command: 'sleep 300 & echo "child $!"; wait' }))
+  const pids: number[] = []
+  const origLog = h.ctx.log
+  h.ctx.log = (level, message, source) => {
+    origLog(level, message, source)
+    const m = /^child (\d+)$/.exec(message)
+    if (m) { pids.push(Number(m[1])); h.controller.abort('cancel') }
+  }
+  const outcome = await execStep.run(h.ctx)
+  t.match(outcome, { status: 'failed', retryable: false, error: /^stopped \(cancel\): process group \d+ killed/ })
+  const { pgid } = (await h.remoteHandle()) as { pgid: number }
+  t.notOk(processIsRunning(pgid))
+  t.equal(pids.length, 1)
+  t.notOk(processIsRunning(pids[0]!))
+})
+
+t.test('detached is run attached on the local host, with a notice', async (t) => {
+  const h = await stepHarness(t, execDef({ command: 'echo DONE', detached: true, require_marker: 'DONE' }))
+  t.equal((await execStep.run(h.ctx)).status, 'success')
+  t.ok(h.logs.some((l) => l.level === 'warning' && /detached mode is not available/.test(l.message)))
+})

@@ -1,0 +1,140 @@
+import t from 'tap'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { waitForFilesStep, type WaitProgress } from '../../src/steps/wait-for-files.js'
+import { LocalTransport } from '../../src/remote/local-transport.js'
+import type { Transport } from '../../src/remote/transport.js'
+import type { StepOf } from '../../src/workflows/definition.js'
+import { stepHarness, type StepHarness } from '../helpers/step-context.js'
+
+const SIX = ['rec{{ item }}_1.txt', 'rec{{ item }}_1.txt.bosserr', 'rec{{ item }}_1.txt.bosslog',
+  'InjSigTime_00{{ item }}_720.root', 'Interval_run{{ item }}.png', 'Interval_run{{ item }}.txt']
+const sixOf = (run: string) => SIX.map((f) => f.replaceAll('{{ item }}', run))
+
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-wait-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+function touch(dir: string, ...names: string[]) {
+  for (const n of names) writeFileSync(join(dir, n), '')
+}
+function waitDef(inputs: StepOf<'wait_for_files'>['inputs']): StepOf<'wait_for_files'> {
+  return { id: 'wait', display_name: 'Wait for files', type: 'wait_for_files', inputs }
+}
+/** Calls `fn` once after the step's n-th poll (counted on the durable progress it saves). */
+function afterPoll<K extends 'wait_for_files'>(h: StepHarness<K>, n: number, fn: () => void) {
+  const save = h.ctx.progress.save
+  let done = false
+  h.ctx.progress.save = async (state) => {
+    await save(state)
+    if (!done && (state as WaitProgress).polls >= n) { done = true; fn() }
+  }
+}
+
+t.test('files appearing over time, a glob, and a folder that does not exist yet', async (t) => {
+  const root = tempDir(t)
+  const dir = join(root, '250624')
+  const h = await stepHarness(t, waitDef({
+    directory: '{{ vars.root }}/{{ params.date_param }}',
+    files: ['rec10001_1.txt', 'InjSigTime_*_720.root'],
+    poll_seconds: 0.2, max_wait_minutes: 1,
+  }), { params: { date_param: '250624' }, vars: { root } })
+  afterPoll(h, 1, () => { mkdirSync(dir); touch(dir, 'rec10001_1.txt') })
+  afterPoll(h, 2, () => touch(dir, 'InjSigTime_0010001_720.root'))
+  const outcome = await waitForFilesStep.run(h.ctx)
+  t.match(outcome, { status: 'success', summary: /all 2 item\(s\) complete/ })
+  const outputs = await h.outputs()
+  t.match(outputs, { total: 2, complete: ['rec10001_1.txt', 'InjSigTime_*_720.root'], incomplete: [] })
+  t.ok((outputs.waited_seconds as number) >= 0.2, `waited ${outputs.waited_seconds} s`)
+  t.ok(h.logs.some((l) => /does not exist yet/.test(l.message)))
+  t.ok(h.logs.some((l) => l.message === '1/2 complete; waiting for InjSigTime_*_720.root'))
+})
+
+t.test('for_each: six files per run; gives up after max wait naming the incomplete runs', async (t) => {
+  const dir = tempDir(t)
+  touch(dir, ...sixOf('10001'), ...sixOf('10002').slice(0, 5))
+  const h = await stepHarness(t, waitDef({
+    directory: dir, files: SIX, for_each: '{{ steps.list_runs.outputs.runs }}',
+    anomaly_files: ['Interval_run0.png'], poll_seconds: '{{ params.poll }}', max_wait_minutes: 0.01,
+  }), { params: { poll: '0.2' }, steps: { list_runs: { outputs: { runs: ['10001', '10002', '10003'] } } } })
+  const outcome = await waitForFilesStep.run(h.ctx)
+  t.match(outcome, { status: 'failed', error: /^gave up after [\d.]+ s: 2 of 3 incomplete: 10002, 10003$/ })
+  t.match(await h.outputs(), { total: 3, complete: ['10001'], incomplete: ['10002', '10003'] })
+  t.ok(((await h.outputs()).waited_seconds as number) >= 0.6)
+})
+
+t.test('an anomaly file fails at once', async (t) => {
+  const dir = tempDir(t)
+  touch(dir, ...sixOf('10001'), 'Interval_run0.png')
+  const h = await stepHarness(t, waitDef({
+    directory: dir, files: SIX, for_each: '{{ steps.list_runs.outputs.runs }}',
+    anomaly_files: ['Interval_run0.png'], poll_seconds: 30, max_wait_minutes: 25,
+  }), { steps: { list_runs: { outputs: { runs: ['10001', '10002'] } } } })
+  const started = Date.now()
+  const outcome = await waitForFilesStep.run(h.ctx)
+  t.match(outcome, { status: 'failed', retryable: false, error: /anomaly file Interval_run0\.png appeared/ })
+  t.ok(Date.now() - started < 5000, 'without waiting for the next poll')
+  t.match(await h.outputs(), { total: 2, complete: ['10001'], incomplete: ['10002'] })
+})
+
+t.test('pause interrupts at once; the resumed wait continues the waited time', async (t) => {
+  const dir = tempDir(t)
+  const def = waitDef({ directory: dir, files: ['a.txt'], poll_seconds: 0.2, max_wait_minutes: 1 })
+  const first = await stepHarness(t, def)
+  afterPoll(first, 3, () => first.controller.abort('pause'))
+  const outcome = await waitForFilesStep.run(first.ctx)
+  t.match(outcome, { status: 'interrupted', summary: /stopped waiting \(pause\): 0\/1 complete/ })
+  const saved = (await first.progressState()) as WaitProgress
+  t.ok(saved.waited_seconds >= 0.4, `waited ${saved.waited_seconds} s before the pause`)
+  t.equal(saved.polls, 3)
+
+  await new Promise((resolve) => setTimeout(resolve, 800)) // time spent paused must not count
+  const second = await stepHarness(t, def, { db: first.db, taskId: first.taskId, executionId: first.executionId })
+  t.same(second.ctx.progress.resumed, saved, 'the saved progress is handed back')
+  afterPoll(second, 5, () => touch(dir, 'a.txt'))
+  const stretch = Date.now()
+  t.equal((await waitForFilesStep.run(second.ctx)).status, 'success')
+  const stretchSeconds = (Date.now() - stretch) / 1000
+  const waited = (await second.outputs()).waited_seconds as number
+  t.ok(waited >= saved.waited_seconds + 0.3, `total ${waited} s continues from ${saved.waited_seconds} s`)
+  t.ok(waited <= saved.waited_seconds + stretchSeconds + 0.2, 'the paused time is not counted')
+  const final = (await second.progressState()) as WaitProgress
+  t.equal(final.started_at, saved.started_at)
+  t.equal(final.waited_seconds_before, saved.waited_seconds)
+  t.ok(second.logs.some((l) => /continuing after/.test(l.message)))
+})
+
+t.test('shutdown interrupts too; cancel and timeout stop at once as failures', async (t) => {
+  const dir = tempDir(t)
+  for (const [reason, status] of [['shutdown', 'interrupted'], ['cancel', 'failed'], ['timeout', 'failed']] as const) {
+    const h = await stepHarness(t, waitDef({ directory: dir, files: ['never.txt'], poll_seconds: 60 }))
+    afterPoll(h, 1, () => h.controller.abort(reason))
+    const started = Date.now()
+    const outcome = await waitForFilesStep.run(h.ctx)
+    t.equal(outcome.status, status, reason)
+    if (outcome.status === 'failed') t.match(outcome, { retryable: false, error: new RegExp(`stopped waiting \\(${reason}\\)`) })
+    t.ok(Date.now() - started < 5000, `${reason} does not wait for the next poll`)
+  }
+})
+
+t.test('names with spaces and quotes, and noise on stdout', async (t) => {
+  const dir = join(tempDir(t), "day 250624 'x'")
+  mkdirSync(dir)
+  touch(dir, 'rec 1.txt', 'Interval run 1.png', "it's $(id).txt")
+  const local = new LocalTransport()
+  const noisy: Transport = {
+    host: 'noisy',
+    run: (req) => local.run({ ...req, command: `echo 'Welcome to lxlogin'; echo 'F 0 1 fake'; echo '@@TOPUP-FILES-0 END 3'\n${req.command}` }),
+    killProcessGroup: (pgid, sig) => local.killProcessGroup(pgid, sig),
+    fetchFile: (a, b, s) => local.fetchFile(a, b, s),
+  }
+  const h = await stepHarness(t, waitDef({
+    directory: dir, files: ['rec 1.txt', 'Interval run *.png', "it's $(id).txt", 'rec 2*.txt'],
+    poll_seconds: 0.2, max_wait_minutes: 0.005,
+  }), { transport: noisy })
+  const outcome = await waitForFilesStep.run(h.ctx)
+  t.equal(outcome.status, 'failed')
+  t.match(await h.outputs(), { complete: ['rec 1.txt', 'Interval run *.png', "it's $(id).txt"], incomplete: ['rec 2*.txt'] })
+})

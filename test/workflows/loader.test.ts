@@ -1,0 +1,115 @@
+import t from 'tap'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadWorkflows, WorkflowLoadError } from '../../src/workflows/loader.js'
+import { repoWorkflowsDir } from '../helpers/app.js'
+
+const minimal = () => ({
+  name: 'mini', display_name: 'Mini', version: '1',
+  parameters: { date_param: { type: 'string', format: 'yymmdd', required: true } },
+  vars: { base: '/tmp/{{ params.date_param }}' },
+  steps: [
+    { id: 'list', display_name: 'List', type: 'exec', inputs: { command: 'ls {{ vars.base }}' },
+      outputs: { files: { pattern: '^(.+)$', all: true } } },
+    { id: 'wait', display_name: 'Wait', type: 'wait_for_files',
+      inputs: { files: ['{{ item }}.done'], for_each: '{{ steps.list.outputs.files }}' } },
+  ],
+})
+
+function folderWith(t: Tap.Test, files: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-wf-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), typeof content === 'string' ? content : JSON.stringify(content))
+  }
+  return dir
+}
+
+function loadError(dir: string): WorkflowLoadError {
+  try {
+    loadWorkflows(dir)
+  } catch (error) {
+    if (error instanceof WorkflowLoadError) return error
+    throw error
+  }
+  throw new Error('the folder loaded without error')
+}
+
+t.test('the shipped workflows load', async (t) => {
+  const loaded = loadWorkflows(repoWorkflowsDir)
+  const topup = loaded.find((w) => w.definition.name === 'topup_standard_workflow')
+  t.ok(topup)
+  t.match(topup!.file, /topup_standard\.json$/)
+  const params = topup!.definition.parameters!
+  t.match(params.date_param, { type: 'string', format: 'yymmdd', required: true })
+  t.match(params.round, { type: 'string', default: 'round18' })
+  t.match(params.submit_job, { type: 'boolean', default: true })
+  t.match(params.max_wait_minutes, { type: 'integer', default: 25, minimum: 5, maximum: 120 })
+  t.match(params.check_ist, { type: 'boolean', default: true })
+  const steps = topup!.definition.steps
+  t.same(steps.map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'download'])
+  t.ok(steps.every((s) => s.host === 'beslogin'))
+  t.equal(steps.at(-1)!.pause_after, true)
+})
+
+t.test('a valid file', async (t) => {
+  const dir = folderWith(t, { 'mini.json': minimal(), 'notes.txt': 'ignored' })
+  const [wf] = loadWorkflows(dir)
+  t.equal(wf!.definition.name, 'mini')
+  t.equal(wf!.file, join(dir, 'mini.json'))
+})
+
+const cases: [string, (wf: ReturnType<typeof minimal>) => unknown, RegExp][] = [
+  ['a wrong input type', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 5 }, /mini\.json: \/steps\/0\/inputs\/command: must be string/],
+  ['an unknown step type', (wf) => { wf.steps[1]!.type = 'teleport' }, /\/steps\/1\/type: unknown step type "teleport"/],
+  ['an unknown property in a step', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).shell = 'zsh' }, /\/steps\/0\/inputs\/shell: unknown property/],
+  ['a missing required field', (wf) => { delete (wf as Partial<typeof wf>).version }, /mini\.json: : must have required properties? version|mini\.json: .*version/],
+  ['no steps', (wf) => { wf.steps = [] }, /\/steps: must not have fewer than 1 items|\/steps: .*1/],
+  ['a duplicate step id', (wf) => { wf.steps[1]!.id = 'list' }, /\/steps\/1\/id: duplicate step id "list"/],
+  ['a reference to a later step', (wf) => { wf.steps.reverse() }, /\/steps\/0\/inputs\/for_each: .*"list", which is not an earlier step/],
+  ['a reference to an undeclared output', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).for_each = '{{ steps.list.outputs.nope }}' }, /\/steps\/1\/inputs\/for_each: .*declares no output "nope"/],
+  ['an unknown parameter in a template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ params.dir }}' }, /\/steps\/0\/inputs\/command: unknown parameter "dir"/],
+  ['an unknown variable in a template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ vars.nope }}' }, /\/steps\/0\/inputs\/command: unknown variable "nope"/],
+  ['an unclosed template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ vars.base' }, /\/steps\/0\/inputs\/command: unclosed/],
+  ['a default that breaks its own rule', (wf) => { (wf.parameters as Record<string, unknown>).n = { type: 'integer', minimum: 5, maximum: 10, default: 25 } }, /\/parameters\/n\/default: must be <= 10/],
+  ['a yymmdd default that is no date', (wf) => { (wf.parameters.date_param as Record<string, unknown>).default = '250231' }, /\/parameters\/date_param\/default: must be a date/],
+  ['a bad pattern', (wf) => { (wf.parameters as Record<string, unknown>).r = { type: 'string', pattern: '([a-' } }, /\/parameters\/r\/pattern: not a valid regular expression/],
+  ['an unknown parameter type', (wf) => { (wf.parameters as Record<string, unknown>).f = { type: 'float' } }, /\/parameters\/f\/type: must be one of string, integer, boolean, enum/],
+  ['a bad parameter name', (wf) => { (wf.parameters as Record<string, unknown>)['1x'] = { type: 'boolean' } }, /\/parameters\/1x: parameter names must match/],
+]
+for (const [what, mutate, expected] of cases) {
+  t.test(`an invalid file: ${what}`, async (t) => {
+    const wf = minimal()
+    mutate(wf)
+    const error = loadError(folderWith(t, { 'mini.json': wf }))
+    t.match(error.message, expected)
+    t.ok(error.issues.every((i) => i.includes('mini.json: ')), 'every issue names the file')
+  })
+}
+
+t.test('not JSON', async (t) => {
+  t.match(loadError(folderWith(t, { 'broken.json': '{ "name": ' })).message, /broken\.json: not valid JSON/)
+})
+
+t.test('two files with one name', async (t) => {
+  const error = loadError(folderWith(t, { 'a.json': minimal(), 'b.json': minimal() }))
+  t.match(error.message, /b\.json: \/name: workflow "mini" is already defined in .*a\.json/)
+})
+
+t.test('every bad file is reported, not only the first', async (t) => {
+  const bad = minimal()
+  bad.steps[0]!.id = 'bad id!'
+  const error = loadError(folderWith(t, { 'a.json': '[]', 'b.json': bad }))
+  t.match(error.message, /a\.json/)
+  t.match(error.message, /b\.json: \/steps\/0\/id/)
+})
+
+t.test('a missing folder', async (t) => {
+  t.match(loadError('/nonexistent/workflows').message, /\/nonexistent\/workflows: cannot read the folder/)
+})
+
+t.test('the shipped file is the file on disk', async (t) => {
+  const text = readFileSync(join(repoWorkflowsDir, 'topup_standard.json'), 'utf8')
+  t.doesNotThrow(() => JSON.parse(text))
+})
