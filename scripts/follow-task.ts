@@ -2,19 +2,17 @@
  * Prints a task's events as they happen, one line each, from the start (or after --after N), and exits when the
  * task is finished (success, failed, cancelled) — with --until-paused also when it pauses.
  *   TOPUP_TOKEN=$(npm run -s token -- --user alice) npx tsx scripts/follow-task.ts <task id> [--after N] [--until-paused]
- * TOPUP_URL picks the server (default http://127.0.0.1:$PORT, PORT defaulting to 5000). Events come from
- * GET /api/tasks/{id}/events?after=, polled twice a second.
+ * TOPUP_URL picks the server (default http://127.0.0.1:$PORT, PORT defaulting to 5000). Events come from the
+ * WebSocket /api/ws (subscribe with after_seq); a dropped connection or a `resync` reconnects from the last seq
+ * printed, so nothing is skipped or printed twice.
  */
 import { parseArgs } from 'node:util'
 import { setTimeout as delay } from 'node:timers/promises'
+import { WebSocket } from 'ws'
 
 interface TaskEvent { task_id: number; seq: number; type: string; at: string; data: Record<string, unknown> }
-interface EventsPage { items: TaskEvent[]; next_after: number }
-
-class FatalError extends Error {}
 
 const FINAL = new Set(['success', 'failed', 'cancelled'])
-const PAGE = 500
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,36 +32,41 @@ const intervalMs = Math.max(50, Number(values.interval))
 let after = Number(values.after)
 let failures = 0
 for (;;) {
-  let page: EventsPage
-  try {
-    page = await fetchPage(after)
-    failures = 0
-  } catch (error) {
-    if (error instanceof FatalError) fail(error.message, 1)
-    failures++
-    console.error(`(server unreachable: ${(error as Error).message}; retrying)`)
-    await delay(Math.min(10_000, intervalMs * 2 ** Math.min(failures, 5)))
-    continue
-  }
-  for (const event of page.items) {
-    console.log(formatEvent(event))
-    const status = event.type === 'task.status' ? String(event.data.status) : null
-    if (status && (FINAL.has(status) || (values['until-paused'] && status === 'paused'))) process.exit(status === 'success' || status === 'paused' ? 0 : 1)
-  }
-  after = page.next_after
-  if (page.items.length < PAGE) await delay(intervalMs)
+  const reason = await follow()
+  failures++
+  console.error(`(${reason}; reconnecting)`)
+  await delay(Math.min(10_000, intervalMs * 2 ** Math.min(failures, 5)))
 }
 
-
-async function fetchPage(afterSeq: number): Promise<EventsPage> {
-  const response = await fetch(`${base}/api/tasks/${taskId}/events?after=${afterSeq}&limit=${PAGE}`, {
-    headers: { authorization: `Bearer ${token}` },
+/** One connection: subscribe after the last seq printed; resolves (to reconnect) when it ends. */
+function follow(): Promise<string> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/ws`, ['topup.v1', `bearer.${token}`])
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'subscribe', task_id: taskId, after_seq: after })))
+    ws.on('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (chunk: Buffer) => { body += chunk.toString() })
+      res.on('end', () => {
+        const detail = (JSON.parse(body || '{}') as { detail?: string }).detail ?? res.statusMessage
+        if ((res.statusCode ?? 500) < 500) fail(`HTTP ${res.statusCode}: ${detail}`, 1)
+        resolve(`HTTP ${res.statusCode}: ${detail}`)
+      })
+    })
+    ws.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { type: string; event?: TaskEvent; code?: string; message?: string }
+      if (message.type === 'error') fail(`${message.code}: ${message.message}`, 1)
+      if (message.type === 'resync') ws.close()
+      const event = message.event
+      if (message.type !== 'event' || !event || event.seq <= after) return
+      failures = 0
+      console.log(formatEvent(event))
+      after = event.seq
+      const status = event.type === 'task.status' ? String(event.data.status) : null
+      if (status && (FINAL.has(status) || (values['until-paused'] && status === 'paused'))) process.exit(status === 'success' || status === 'paused' ? 0 : 1)
+    })
+    ws.on('error', (error) => resolve(`server unreachable: ${error.message}`))
+    ws.on('close', (code) => resolve(`connection closed (${code})`))
   })
-  if (response.ok) return (await response.json()) as EventsPage
-  const body = await response.json().catch(() => ({})) as { detail?: string }
-  const message = `HTTP ${response.status}: ${body.detail ?? response.statusText}`
-  if (response.status >= 500) throw new Error(message)
-  throw new FatalError(message)
 }
 
 /** `#seq HH:MM:SS.mmm kind text` — one line per event, the same whatever the event source. */

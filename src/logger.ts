@@ -76,7 +76,7 @@ export const loggerOptions = (level: string): pino.LoggerOptions => ({
 })
 
 /** JSON lines to stdout and to LOG_FILE. */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FILE' | 'LOG_MAX_BYTES'>,
+export function createLogger(config: { LOG_LEVEL: string } & Pick<Config, 'LOG_FILE' | 'LOG_MAX_BYTES'>,
   stdout: { write(line: string): unknown } = process.stdout): ServiceLogger {
   const file = new RotatingFile(config.LOG_FILE, config.LOG_MAX_BYTES)
   const streams = pino.multistream([

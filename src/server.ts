@@ -5,7 +5,9 @@ import type { Api } from './api/route-module.js'
 import { loadConfig, loadDotEnv, type Config } from './config.js'
 import { openDatabase } from './db/connect.js'
 import { createLogger } from './logger.js'
-import { implementedStepTypes } from './steps/registry.js'
+import { implementedStepTypes, stepRegistry } from './steps/registry.js'
+import { createEngine } from './engine/engine.js'
+import { createTransportProvider } from './remote/transport-provider.js'
 import { loadWorkflows } from './workflows/loader.js'
 import { syncWorkflows } from './workflows/sync.js'
 
@@ -37,11 +39,16 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info({ workflow: wf.name, version: wf.definition.version, runnable: wf.runnable,
         missing_step_types: wf.missingStepTypes }, 'workflow loaded')
     }
-    const deps: AppDeps = { config, db, workflows, logger: logger as FastifyBaseLogger }
-    // Engine call point: the engine is created here from `deps`, set as `deps.engine`, started after
-    // listen, and its drain registered with onShutdown.
+    const transports = createTransportProvider({ config, db, logger })
+    shutdownHooks.push(() => transports.close())
+    const engine = createEngine({ db, config, logger, steps: stepRegistry, transports })
+    // Registered after the pool's close, so it runs before it: running steps drain first.
+    shutdownHooks.push(() => engine.shutdown())
+    const deps: AppDeps = { config, db, workflows, engine, logger: logger as FastifyBaseLogger }
     const app = await buildApp(deps)
     await app.listen({ host: config.HOST, port: config.PORT })
+    // After listen: a second server started by mistake on the same port stops before touching any task.
+    await engine.recover()
     logger.info({ database: config.databaseFile }, 'topup listening')
 
     let closing: Promise<void> | null = null
@@ -60,6 +67,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     })()
     return { app, config, logger, onShutdown: (fn) => void shutdownHooks.push(fn), reopenLog: log.reopen, close }
   } catch (error) {
+    for (const hook of [...shutdownHooks].reverse()) await Promise.resolve(hook()).catch(() => {})
     await db.destroy()
     log.close()
     throw error

@@ -32,11 +32,20 @@ export class EventStore {
   constructor(readonly db: Db, readonly bus: EventBus, private readonly onError: (error: unknown) => void = () => {}) {}
 
   async commit<T>(work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
-    const lines = this.#takeBuffer()
-    const published: TaskEvent[] = []
-    let result: T
+    const lines = this.#takeBuffer(Infinity)
     try {
-      result = await this.db.transaction().execute(async (trx) => {
+      return await this.#write(lines, work)
+    } catch (error) {
+      // The buffered lines rolled back with the failed work; they still belong to the log.
+      this.#buffer = [...lines, ...this.#buffer]
+      this.#schedule()
+      throw error
+    }
+  }
+
+  async #write<T>(lines: BufferedLine[], work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
+    const published: TaskEvent[] = []
+    const result = await this.db.transaction().execute(async (trx) => {
         published.length = 0
         published.push(...await writeLines(trx, lines))
         const emit: Emitter = {
@@ -57,12 +66,6 @@ export class EventStore {
         }
         return work(trx, emit)
       })
-    } catch (error) {
-      // The buffered lines rolled back with the failed work; they still belong to the log.
-      this.#buffer = [...lines, ...this.#buffer]
-      this.#schedule()
-      throw error
-    }
     for (const event of published) this.bus.publish(event)
     return result
   }
@@ -77,25 +80,25 @@ export class EventStore {
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing
     if (this.#buffer.length === 0) return
-    this.#flushing = this.commit(async () => undefined).then(
-      () => undefined,
-      (error) => {
-        // A batch that cannot be written (e.g. its task was deleted) is dropped rather than retried forever.
-        this.#buffer = []
-        this.onError(error)
-      },
-    ).finally(() => { this.#flushing = null })
+    this.#flushing = this.#drain().finally(() => { this.#flushing = null })
     await this.#flushing
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#buffer.length > 0) {
+      // A batch that cannot be written (the disk is full…) is reported and dropped, not retried forever.
+      await this.#write(this.#takeBuffer(LOG_FLUSH_LINES), async () => undefined).catch(this.onError)
+    }
   }
 
   get pendingLines(): number {
     return this.#buffer.length
   }
 
-  #takeBuffer(): BufferedLine[] {
-    const lines = this.#buffer
-    this.#buffer = []
-    if (this.#timer) { clearTimeout(this.#timer); this.#timer = null }
+  #takeBuffer(max: number): BufferedLine[] {
+    const lines = this.#buffer.length <= max ? this.#buffer : this.#buffer.slice(0, max)
+    this.#buffer = this.#buffer.length <= max ? [] : this.#buffer.slice(max)
+    if (this.#timer && this.#buffer.length === 0) { clearTimeout(this.#timer); this.#timer = null }
     return lines
   }
 

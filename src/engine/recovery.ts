@@ -36,13 +36,18 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
   const tasks = await deps.store.db.selectFrom('tasks').selectAll()
     .where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
   for (const task of tasks) {
-    if (task.status === 'cancelling') {
-      await finishCancel(deps.store, task, deps.transportFor, deps.logger)
-      report.cancelled.push(task.id)
-      continue
+    try {
+      if (task.status === 'cancelling') {
+        await finishCancel(deps.store, task, deps.transportFor, deps.logger)
+        report.cancelled.push(task.id)
+        continue
+      }
+      const outcome = await recoverTask(deps, task)
+      report[outcome === 'queued' ? 'requeued' : 'paused'].push(task.id)
+    } catch (error) {
+      // e.g. a request changed the task meanwhile; one task must not keep the others from recovering
+      deps.logger.error({ err: error, task_id: task.id }, 'could not recover a task')
     }
-    const outcome = await recoverTask(deps, task)
-    report[outcome === 'queued' ? 'requeued' : 'paused'].push(task.id)
   }
   if (tasks.length > 0) deps.logger.info(report, 'recovered unfinished tasks')
   return report

@@ -67,6 +67,6 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
     return { decision: { kind: 'retry' }, executionStatus }
   }
   if (input.onFailure === 'continue') return { decision: moveOn(), executionStatus }
-  const why = result.status === 'timeout' ? `timed out${result.error ? ` (${result.error})` : ''}` : result.error ?? 'failed'
+  const why = result.error ?? (result.status === 'timeout' ? 'timed out' : 'failed')
   return { decision: { kind: 'fail', message: `step ${input.stepId} failed: ${why}` }, executionStatus }
 }

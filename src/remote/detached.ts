@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { TransportError, type RunResult, type Transport } from './transport.js'
 import { AbortError, isAbortError } from './abort-error.js'
@@ -31,8 +32,9 @@ export interface DetachedRequest {
   killGraceSeconds?: number
 }
 
+/** A fresh work folder name; the random part keeps ids of another (or a reset) database from meeting old runs. */
 export function detachedRunDir(taskId: number, executionId: number, base = process.env.TOPUP_REMOTE_RUNS_DIR ?? '~/.topup/runs'): string {
-  return `${base.replace(/\/+$/, '')}/${taskId}-${executionId}`
+  return `${base.replace(/\/+$/, '')}/${taskId}-${executionId}-${randomBytes(4).toString('hex')}`
 }
 
 export async function runDetached(transport: Transport, request: DetachedRequest): Promise<RunResult & { handle: DetachedHandle }> {
@@ -108,6 +110,8 @@ if mkdir "$d/started" 2>/dev/null; then
     'cd && bash "$OLDPWD/command.sh" > "$OLDPWD/stdout" 2> "$OLDPWD/stderr" < /dev/null' \\
     'echo $? > "$OLDPWD/exit.tmp" && mv "$OLDPWD/exit.tmp" "$OLDPWD/exit"' > "$d/run.sh"
   : > "$d/stdout"; : > "$d/stderr"
+  # folders of runs finished long ago are no longer needed for re-attaching
+  find "$(dirname "$d")" -mindepth 1 -maxdepth 1 -type d -mtime +30 -exec test -e {}/exit \; -exec rm -rf {} + 2>/dev/null
   (cd "$d" && exec setsid bash ./run.sh < /dev/null > /dev/null 2>&1 &)
 fi
 for i in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.05; done

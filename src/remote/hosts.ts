@@ -47,7 +47,11 @@ export function parseHosts(raw: unknown, source = 'hosts'): Map<string, NamedHos
     for (const [name, host] of Object.entries(value.hosts)) value.hosts[name] = Value.Default(HostSchema, host)
   }
   const error = Value.Errors(HostsFileSchema, value)[0]
-  if (error) throw new HostsFileError(`${source}: ${error.instancePath || '/'} ${error.message}`)
+  if (error) {
+    const path = error.instancePath || '/'
+    const unknown = /schema is false/.test(error.message)
+    throw new HostsFileError(`${source}: ${path} ${unknown ? `is not a known field (passwords go in the variable named by password_env)` : error.message}`)
+  }
   const hosts = new Map<string, NamedHost>()
   for (const [name, host] of Object.entries((value as Static<typeof HostsFileSchema>).hosts)) {
     if (name === 'local') throw new HostsFileError(`${source}: "local" is reserved for this machine`)

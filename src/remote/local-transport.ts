@@ -59,6 +59,8 @@ export class LocalTransport implements Transport {
     let abortKill: Promise<void> | null = null
     const onAbort = () => { abortKill = this.killGroup(pgid) }
     signal.addEventListener('abort', onAbort, { once: true })
+    // An abort that came while the process was starting fired no listener.
+    if (signal.aborted) onAbort()
     try {
       const [code, sig] = await exited
       if (abortKill) {

@@ -1,5 +1,6 @@
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
-import type { RunResult } from '../remote/transport.js'
+import type { RunRequest, RunResult } from '../remote/transport.js'
+import { detachedRunDir, runDetached, type DetachedProgress } from '../remote/detached.js'
 import { shellQuote } from '../remote/shell-quote.js'
 import { isAbortError } from '../remote/abort-error.js'
 import { OutputCapture, compile } from './output-capture.js'
@@ -26,14 +27,12 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   let pgid: number | null = null
   let handleSaved: Promise<void> = Promise.resolve()
 
-  if (inputs.detached) {
-    ctx.log('warning', `detached mode is not available on host "${ctx.transport().host}"; running attached`)
-  }
   ctx.log('info', `$ ${script.length > 2000 ? `${script.slice(0, 2000)} …` : script}`, 'command')
 
   let result: RunResult
   try {
-    result = await ctx.transport().run({
+    const run = inputs.detached ? (r: RunRequest) => runDetachedStep(ctx, r) : (r: RunRequest) => ctx.transport().run(r)
+    result = await run({
       command: script,
       signal: ctx.signal,
       onStart: (info) => {
@@ -51,6 +50,9 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
     })
   } catch (error) {
     if (!isAbortError(error)) throw error
+    if (inputs.detached && (ctx.signal.reason === 'pause' || ctx.signal.reason === 'shutdown')) {
+      return { status: 'interrupted', summary: 'stopped following; the detached command goes on' }
+    }
     return {
       status: 'failed',
       error: `stopped (${String(ctx.signal.reason ?? 'aborted')})${pgid === null ? '' : `: process group ${pgid} killed`}`,
@@ -92,4 +94,24 @@ export function buildScript(ctx: Pick<StepContext<'exec'>, 'render' | 'step'>): 
   if (cwd !== undefined) lines.push(`cd -- ${shellQuote(ctx.render(cwd))} || exit`)
   lines.push(ctx.render(command, { shell: true }))
   return lines.join('\n')
+}
+
+/**
+ * `detached: true`: the command runs under setsid with its output in files on the host (runDetached), so a
+ * dropped connection or a restart re-attaches to the same run, from the saved offsets, instead of starting it again.
+ */
+async function runDetachedStep(ctx: StepContext<'exec'>, request: RunRequest): Promise<RunResult> {
+  const previous = ctx.remoteHandle?.detached === true ? ctx.remoteHandle : null
+  const dir = typeof previous?.dir === 'string' ? previous.dir : detachedRunDir(ctx.task.id, ctx.execution.id)
+  // recorded before the start, so that a restart in between finds the same folder and cannot start it twice
+  if (!previous) await ctx.setRemoteHandle({ dir, detached: true })
+  const result = await runDetached(ctx.transport(), {
+    command: request.command, dir, signal: request.signal,
+    ...(request.onLine ? { onLine: request.onLine } : {}),
+    resumeFrom: previous ? (ctx.progress.resumed as DetachedProgress | null) : null,
+    onProgress: (progress) => ctx.progress.save(progress),
+    // the whole handle (folder, pgid, start time) is what recovery needs; request.onStart would store only the pgid
+    onHandle: (handle) => ctx.setRemoteHandle({ ...handle, detached: true }),
+  })
+  return { exitCode: result.exitCode, signal: result.signal }
 }

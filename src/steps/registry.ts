@@ -2,11 +2,13 @@ import type { StepType } from '../workflows/definition.js'
 import type { StepImplementation } from './step-type.js'
 import { execStep } from './exec.js'
 import { waitForFilesStep } from './wait-for-files.js'
+import { downloadStep } from './download.js'
 
 /** The step types that can run, by type. A type of the workflow format missing here cannot run yet. */
 export const stepRegistry: { readonly [K in StepType]?: StepImplementation<K> } = {
   exec: execStep,
   wait_for_files: waitForFilesStep,
+  download: downloadStep,
 }
 
 export function implementedStepTypes(): StepType[] {
@@ -20,4 +22,5 @@ export function stepImplementation<K extends StepType>(type: K): StepImplementat
 /** Outputs a step type records by itself, whether or not the workflow declares them. */
 export const builtInOutputs: { readonly [K in StepType]?: readonly string[] } = {
   wait_for_files: ['total', 'complete', 'incomplete', 'waited_seconds'],
+  download: ['files', 'count', 'total_bytes'],
 }

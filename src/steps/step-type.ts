@@ -24,6 +24,8 @@ export interface StepContext<K extends StepType = StepType> {
   transport(): Transport
   /** Records an output (step_outputs) usable by later steps as {{ steps.<id>.outputs.<name> }}. */
   setOutput(name: string, value: string | string[] | number | boolean): Promise<void>
+  /** DATA_DIR, absolute; the download step keeps files under its artifacts/ folder. Absent: from the environment. */
+  dataDir?: string
   /** Records a file kept under the data folder (download step). */
   addArtifact(file: { name: string; path: string; size: number; sha256: string; contentType: string; remotePath: string }): Promise<void>
   /** Durable progress: whatever `save` stored survives a restart and is handed back in `resumed`. */

@@ -54,6 +54,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
   ctx.log('info', `waiting for ${items.length} item(s) in ${request.directory}` +
     (resumed ? `, continuing after ${waitedBefore} s already waited` : '') +
     `; poll every ${pollSeconds} s, at most ${maxWaitSeconds / 60} min`)
+  if (items.length === 0) ctx.log('warning', 'nothing to wait for: the list of items is empty')
   await save()
   let failures = 0
   let lastLogged = -1

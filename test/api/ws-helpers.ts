@@ -1,19 +1,16 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
-import { pino } from 'pino'
 import { WebSocket } from 'ws'
 import type { Api } from '../../src/api/route-module.js'
 import { buildApp } from '../../src/app.js'
-import { signToken, type Role } from '../../src/auth/token.js'
-import { loadConfig } from '../../src/config.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
-import { createCatalog } from '../../src/workflows/sync.js'
-import { freshDatabase } from '../helpers/db.js'
+import type { Role } from '../../src/auth/token.js'
+import { EventBus } from '../../src/engine/bus.js'
+import { EventStore } from '../../src/engine/event-store.js'
+import { buildTestApp } from '../helpers/app.js'
 import type { Db } from '../../src/db/connect.js'
 import { insertTask } from '../../src/db/task-repository.js'
 import { insertWorkflowVersion } from '../../src/db/workflow-repository.js'
 import type { TaskEvent } from '../../src/engine/events.js'
-import type { EventStore } from '../../src/engine/event-store.js'
 
 /** What the server sends (src/api/live/protocol.ts), loosely typed for assertions. */
 export interface Msg {
@@ -128,33 +125,33 @@ export function gaps(seqs: number[], n: number): string | null {
 export interface LiveServer {
   app: Api
   db: Db
-  engine: Engine
+  /** The engine's event store: every event a test makes is written, then published, by it. */
+  store: EventStore
   /** ws://127.0.0.1:<port>/api/ws */
   wsUrl: string
   baseUrl: string
   token(user: string, role?: Role): string
 }
 
-const SECRET = 'ws-test-secret-key-0123456789abcdef'
-
-/** The real app (real engine, real SQLite file) listening on a free loopback port; closed at teardown. */
+/**
+ * The real app on a free loopback port, its event bus fed by a real EventStore on the app's database; closed
+ * at teardown. With `logger`, the app logs there (buildTestApp's app does not log).
+ */
 export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<LiveServer> {
-  const { db, dir } = freshDatabase(t)
-  const config = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'silent', ...env })
-  const engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: {} })
-  const app = await buildApp({
-    config, db, workflows: createCatalog([], []), engine, secretKey: SECRET, ...(logger ? { logger } : {}),
-  })
+  const bus = new EventBus()
+  const test = await buildTestApp(t, { env, engine: { bus } })
+  let app = test.app
+  if (logger) {
+    app = await buildApp({ config: test.config, db: test.db, workflows: test.workflows, engine: { bus }, logger })
+    t.teardown(() => app.close())
+  }
+  const store = new EventStore(test.db, bus)
   await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(async () => {
-    await app.close()
-    await engine.shutdown(1000)
-  })
   const { port } = app.server.address() as AddressInfo
   return {
-    app, db, engine,
+    app, db: test.db, store,
     wsUrl: `ws://127.0.0.1:${port}/api/ws`,
     baseUrl: `http://127.0.0.1:${port}`,
-    token: (user, role = 'user') => signToken(SECRET, { userId: user, role }, 3600),
+    token: (user, role = 'user') => test.tokenFor(user, role),
   }
 }

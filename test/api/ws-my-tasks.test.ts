@@ -6,7 +6,7 @@ const open = (server: LiveServer, user: string, role: 'user' | 'admin' = 'user')
 
 t.test('"my tasks" carries status and progress changes of the tasks the caller may see', async (t) => {
   const server = await startLiveServer(t)
-  const { store } = server.engine
+  const { store } = server
   const aliceTask = await seedTask(server.db, 'alice')
   const bobTask = await seedTask(server.db, 'bob')
   const alice = await open(server, 'alice')
@@ -42,7 +42,7 @@ t.test('"my tasks" carries status and progress changes of the tasks the caller m
 t.test('a task subscription follows the same visibility rules as REST', async (t) => {
   const server = await startLiveServer(t)
   const bobTask = await seedTask(server.db, 'bob')
-  await emitProgress(server.engine.store, bobTask, 'bob', 5)
+  await emitProgress(server.store, bobTask, 'bob', 5)
   const alice = await open(server, 'alice')
   const admin = await open(server, 'root', 'admin')
   t.teardown(async () => { await alice.close(); await admin.close() })

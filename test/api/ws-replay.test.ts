@@ -6,7 +6,7 @@ const open = (server: LiveServer, user: string) =>
 
 t.test('subscribe with after_seq replays the later events from the database, then goes live', async (t) => {
   const server = await startLiveServer(t)
-  const { store } = server.engine
+  const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 1; i <= 7; i++) {
     if (i % 2) store.log(taskId, null, 'info', `line ${i}`)
@@ -39,7 +39,7 @@ t.test('subscribe with after_seq replays the later events from the database, the
 
 t.test('events published while a long replay runs are neither lost nor doubled', async (t) => {
   const server = await startLiveServer(t)
-  const { store } = server.engine
+  const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 0; i < 3000; i++) store.log(taskId, null, 'info', `history ${i}`)
   await store.flush()
@@ -62,7 +62,7 @@ t.test('events published while a long replay runs are neither lost nor doubled',
 
 t.test('clients reconnecting in the middle of a busy stream see every event exactly once', async (t) => {
   const server = await startLiveServer(t)
-  const { store } = server.engine
+  const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   const total = 3000
   let producing = true

@@ -7,6 +7,7 @@ import type { TaskRow } from '../../src/db/tables.js'
 import { createEngine, type Engine, type EngineConfig } from '../../src/engine/engine.js'
 import type { TaskEvent, TaskStatus } from '../../src/engine/events.js'
 import type { StepTable } from '../../src/engine/step-table.js'
+import type { TransportProvider } from '../../src/engine/transports.js'
 import { stepRegistry } from '../../src/steps/registry.js'
 import { encodeParameter, resolveParameters } from '../../src/workflows/parameters.js'
 
@@ -39,7 +40,7 @@ export interface EngineFixture {
 
 /** A real engine on a real SQLite file in a temp folder, shut down and removed when the test ends. */
 export function engineFixture(
-  t: Teardown, options: { config?: Partial<EngineConfig>; steps?: StepTable; dir?: string } = {},
+  t: Teardown, options: { config?: Partial<EngineConfig>; steps?: StepTable; dir?: string; transports?: TransportProvider } = {},
 ): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'topup-engine-'))
   const file = join(dir, 'topup.db')
@@ -47,6 +48,7 @@ export function engineFixture(
   const engine = createEngine({
     db, config: { ...testConfig, ...options.config }, logger: pino({ level: 'silent' }),
     steps: { ...stepRegistry, ...options.steps },
+    ...(options.transports ? { transports: options.transports } : {}),
   })
   t.teardown(async () => {
     await engine.shutdown(2000)

@@ -18,6 +18,7 @@ export interface TestAppOptions {
   /** Step types treated as implemented; default: every type of the format, so all workflows run. */
   implementedStepTypes?: readonly string[]
   workflowsDir?: string
+  /** The engine, or a function building it on the test's database (called before the app is built). */
   engine?: unknown
 }
 
@@ -40,7 +41,8 @@ export async function buildTestApp(t: { teardown(fn: () => unknown): void }, opt
     LOG_FILE: `${dir}/logs/test.log`, ...options.env,
   })
   const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), options.implementedStepTypes ?? stepTypes)
-  const deps: AppDeps = { config, db, workflows, ...(options.engine ? { engine: options.engine } : {}) }
+  const engine = typeof options.engine === 'function' ? options.engine({ db, config }) : options.engine
+  const deps: AppDeps = { config, db, workflows, ...(engine ? { engine } : {}) }
   const app = await buildApp(deps)
   t.teardown(() => app.close())
   const tokenFor = (user: string, role: Role = 'user', ttlSeconds = 3600) =>

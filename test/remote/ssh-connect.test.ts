@@ -127,7 +127,7 @@ t.test('unknown host name and DNS failure', async (t) => {
     policy: 'accept-new', knownHosts: null,
     extraHosts: { nowhere: { hostname: 'no-such-host.invalid', port: 22, username: 'x', password_env: 'TOPUP_TEST_JUMP_PASSWORD' } },
   })
-  t.throws(() => provider.get('missing'), { kind: 'unknown_host' })
+  t.equal(await failure((async () => provider.get('missing'))()).then((e) => e.kind), 'unknown_host')
   const e = await failure(runCollect(provider, 'nowhere', 'true'))
   t.equal(e.kind, 'dns_failure')
 })

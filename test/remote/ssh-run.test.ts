@@ -7,6 +7,8 @@ import { siteProvider, runCollect } from './site-provider.js'
 import { TransportError } from '../../src/remote/transport.js'
 import { isAbortError } from '../../src/remote/abort-error.js'
 
+// sleep durations unique to this run: another copy of the suite may run on this machine at the same time
+const uniq = String(100000 + Math.floor(Math.random() * 800000))
 const site = await startSshSite(t, { maxSessions: 4 })
 const { provider } = siteProvider(t, site, { ssh: { killGraceMs: 500 } })
 const target = provider.get('target')
@@ -48,7 +50,7 @@ t.test('200 MB of output: no deadlock, bounded memory', async (t) => {
   })
   clearInterval(timer)
   t.equal(r.exitCode, 0)
-  t.equal(bytes, 209715200)
+  t.ok(Math.abs(bytes - 209715200) <= 1, 'every byte arrived (the last line has no newline)')
   t.ok(lines > 2_000_000)
   t.ok(peak < 150 * 1024 * 1024, `resident memory grew by ${Math.round(peak / 1048576)} MB`)
 })
@@ -69,35 +71,35 @@ t.test('more concurrent commands than channels: all complete, never more than th
 t.test('cancel kills the whole process group on the target', async (t) => {
   const ac = new AbortController()
   const run = target.run({
-    command: 'sleep 987651 & sleep 987652; echo never', signal: ac.signal,
+    command: `sleep ${uniq}1 & sleep ${uniq}2; echo never`, signal: ac.signal,
     onStart: () => setTimeout(() => ac.abort('cancel'), 200),
   })
-  await t.rejects(run, (e: unknown) => isAbortError(e))
-  t.same(site.targetProcesses('sleep 98765[12]'), [], 'no process left on the target')
+  t.ok(isAbortError(await run.then(() => null, (e: unknown) => e)), 'the run rejects with an AbortError')
+  t.same(site.targetProcesses(`^sleep ${uniq}[12]`), [], 'no process left on the target')
 })
 
 t.test('cancel of a command that ignores TERM ends with KILL', async (t) => {
   const ac = new AbortController()
   const run = target.run({
-    command: `trap '' TERM; sleep 987653; echo after`, signal: ac.signal,
+    command: `trap '' TERM; sleep ${uniq}3; echo after`, signal: ac.signal,
     onStart: () => setTimeout(() => ac.abort('cancel'), 200),
   })
-  await t.rejects(run, (e: unknown) => isAbortError(e))
-  t.same(site.targetProcesses('sleep 987653'), [])
+  t.ok(isAbortError(await run.then(() => null, (e: unknown) => e)), 'the run rejects with an AbortError')
+  t.same(site.targetProcesses(`^sleep ${uniq}3`), [])
 })
 
 t.test('connection killed mid-command: connection_lost; the group can be killed from a new connection', async (t) => {
   let pgid = 0
   const run = target.run({
-    command: 'echo begin; sleep 987654; echo end', signal: AbortSignal.timeout(30_000),
+    command: `echo begin; sleep ${uniq}4; echo end`, signal: AbortSignal.timeout(30_000),
     onStart: (info) => { pgid = info.pgid },
     onLine: (_s, line) => { if (line === 'begin') site.dropConnections() },
   })
   const error = await run.then(() => null, (e: unknown) => e)
   t.ok(error instanceof TransportError && error.kind === 'connection_lost' && error.retryable, String(error))
-  t.equal(site.targetProcesses('sleep 987654').length, 1, 'closing the connection killed nothing')
+  t.equal(site.targetProcesses(`^sleep ${uniq}4`).length, 1, 'closing the connection killed nothing')
   await target.killProcessGroup(pgid, 'KILL')
-  t.same(site.targetProcesses('sleep 987654'), [])
+  t.same(site.targetProcesses(`^sleep ${uniq}4`), [])
   t.equal((await runCollect(provider, 'target', 'echo again')).stdout[0], 'again', 'the pool reconnected')
 })
 
@@ -110,7 +112,8 @@ t.test('fetchFile over SFTP', async (t) => {
   t.equal(readFileSync(join(dir, 'f.txt'), 'utf8'), '中文 data\n')
   t.equal(stat.size, Buffer.byteLength('中文 data\n'))
   await runCollect(provider, 'target', `rm -f ~/${name}`)
-  await t.rejects(target.fetchFile('~/no-such-file', join(dir, 'g.txt'), AbortSignal.timeout(30_000)), { kind: 'file_not_found' })
+  const missing = await target.fetchFile('~/no-such-file', join(dir, 'g.txt'), AbortSignal.timeout(30_000)).catch((e: unknown) => e)
+  t.ok(missing instanceof TransportError && missing.kind === 'file_not_found' && !missing.retryable)
 })
 
 t.test('pooled exec through the jump reuses one connection (speed figures: npm run bench)', async (t) => {

@@ -105,8 +105,11 @@ t.test('cancel kills the running command and its children', async (t) => {
   t.notOk(processIsRunning(pids[0]!))
 })
 
-t.test('detached is run attached on the local host, with a notice', async (t) => {
+t.test('detached runs under setsid in a work folder and follows its output (test/remote/detached.test.ts: over SSH)', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'topup-runs-'))
+  process.env.TOPUP_REMOTE_RUNS_DIR = base
+  t.teardown(() => { delete process.env.TOPUP_REMOTE_RUNS_DIR; rmSync(base, { recursive: true, force: true }) })
   const h = await stepHarness(t, execDef({ command: 'echo DONE', detached: true, require_marker: 'DONE' }))
   t.equal((await execStep.run(h.ctx)).status, 'success')
-  t.ok(h.logs.some((l) => l.level === 'warning' && /detached mode is not available/.test(l.message)))
+  t.match(await h.remoteHandle(), { detached: true, dir: new RegExp(`^${base}/`), pgid: Number })
 })

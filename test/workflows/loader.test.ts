@@ -17,7 +17,7 @@ const minimal = () => ({
   ],
 })
 
-function folderWith(t: Tap.Test, files: Record<string, unknown>): string {
+function folderWith(t: { teardown(fn: () => void): void }, files: Record<string, unknown>): string {
   const dir = mkdtempSync(join(tmpdir(), 'topup-wf-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   for (const [name, content] of Object.entries(files)) {

@@ -10,8 +10,6 @@ export const CloseCode = {
   unauthorized: 4401,
   /** The client did not read fast enough; it should resubscribe from the last seq it has. */
   slowConsumer: 4008,
-  /** The server is shutting down. */
-  goingAway: 1001,
 } as const
 
 export type ErrorCode =

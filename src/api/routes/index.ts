@@ -1,4 +1,5 @@
 import type { RouteModule } from '../route-module.js'
+import { artifactRoutes } from './artifacts.js'
 import { eventRoutes } from './events.js'
 import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
@@ -17,5 +18,6 @@ export const routeModules: RouteModule[] = [
   eventRoutes,
   wsRoutes,
   executionRoutes,
+  artifactRoutes,
   workflowRoutes,
 ]

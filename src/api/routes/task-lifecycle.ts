@@ -47,8 +47,12 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
       body: ResumeBody,
       response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
     },
+    // The body is optional (`curl -X POST …/resume` sends none): absent counts as {}.
+    preValidation: async (request) => {
+      if (request.body === undefined || request.body === null) request.body = {}
+    },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    return toTask(await engineOf().resume(task.id, request.body ?? {}))
+    return toTask(await engineOf().resume(task.id, request.body))
   })
 }

@@ -38,8 +38,14 @@ export class SshTransport implements Transport {
   async run(request: RunRequest): Promise<RunResult> {
     if (request.signal.aborted) throw new AbortError(request.signal.reason)
     return this.connection.withChannel(request.signal, async (client) => {
-      const channel = await openExec(client, commandWithPgid(request.command), this.where, this.connection.label)
-      return this.follow(channel, request)
+      let exit: RunResult | null = null
+      const channel = await this.openWithRetry(() => openExec(client, commandWithPgid(request.command), this.where,
+        this.connection.label, (ch) => ch.on('exit', (code: number | null, signalName?: string) => {
+          exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
+          // processes left in the background may keep stdout open: give them drainMs, then stop listening
+          delay(this.drainMs, undefined, { ref: false }).then(() => ch.close())
+        })), request.signal)
+      return this.follow(channel, request, () => exit)
     })
   }
 
@@ -63,10 +69,24 @@ export class SshTransport implements Transport {
     return result.stdout.trim()
   }
 
-  private follow(channel: ClientChannel, request: RunRequest): Promise<RunResult> {
+  /**
+   * sshd frees a session slot only once it has reaped the session's process, a moment after the channel
+   * closed; a channel opened in that moment is refused although the budget had room. Such a refusal is retried.
+   */
+  private async openWithRetry(open: () => Promise<ClientChannel>, signal: AbortSignal): Promise<ClientChannel> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await open()
+      } catch (error) {
+        if (!(error instanceof TransportError) || error.kind !== 'channel_open_failed' || attempt >= 6 || signal.aborted) throw error
+        await delay(25 * 2 ** attempt)
+      }
+    }
+  }
+
+  private follow(channel: ClientChannel, request: RunRequest, exitOf: () => RunResult | null): Promise<RunResult> {
     const { signal } = request
     let started: StartInfo | null = null
-    let exit: RunResult | null = null
     const stdout = new LineSplitter((line) => {
       const match = started === null ? PGID_LINE.exec(line) : null
       if (!match) return request.onLine?.('stdout', line)
@@ -81,11 +101,6 @@ export class SshTransport implements Transport {
     const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()))
 
     return new Promise<RunResult>((resolve, reject) => {
-      channel.on('exit', (code: number | null, signalName?: string) => {
-        exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
-        // processes left in the background may keep stdout open: give them drainMs, then stop listening
-        delay(this.drainMs, undefined, { ref: false }).then(() => channel.close())
-      })
       const onAbort = () => {
         this.cancel(channel, closed, () => started).finally(() => reject(new AbortError(signal.reason)))
       }
@@ -95,6 +110,7 @@ export class SshTransport implements Transport {
         stderr.end()
         if (signal.aborted) return
         signal.removeEventListener('abort', onAbort)
+        const exit = exitOf()
         if (exit) return resolve(exit)
         reject(new TransportError('connection_lost',
           `connection to ${this.where} lost while the command ran [${this.connection.label}]`, this.connection.label))

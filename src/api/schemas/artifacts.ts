@@ -1,0 +1,31 @@
+import { Type } from 'typebox'
+import { Limit, Nullable, Offset, Timestamp, pageOf } from './common.js'
+
+/** Files a `download` step brought back, kept under DATA_DIR/artifacts/<task id>/. */
+export const ArtifactSchema = Type.Object({
+  id: Type.Integer({ description: 'use with GET /api/artifacts/{id} to fetch the file' }),
+  name: Type.String({ description: 'file name as stored (the remote base name; "name (2).ext" when repeated)' }),
+  size: Nullable(Type.Integer({ description: 'bytes' })),
+  sha256: Nullable(Type.String({ description: 'hex SHA-256 of the file' })),
+  content_type: Nullable(Type.String()),
+  remote_path: Nullable(Type.String({ description: 'where the file came from on the remote host' })),
+  step_id: Type.String({ description: 'the download step that fetched it' }),
+  execution_id: Type.Integer({ description: 'the step attempt that fetched it' }),
+  created_at: Timestamp,
+}, {
+  examples: [{
+    id: 57, name: 'Topup_250624.pdf', size: 482113,
+    sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', content_type: 'application/pdf',
+    remote_path: '/besfs5/users/user123/topup/250624/Topup_250624.pdf', step_id: 'download_pdf', execution_id: 12,
+    created_at: '2025-06-24T09:12:03.417Z',
+  }],
+})
+
+export const ArtifactListSchema = pageOf(ArtifactSchema, 'files downloaded by the task\'s steps, oldest first')
+
+export const ArtifactListQuery = Type.Object({ limit: Limit(100, 1000), offset: Offset })
+
+export const ArtifactFileSchema = Type.Unsafe<unknown>({
+  type: 'string', format: 'binary',
+  description: 'the file\'s bytes, with its Content-Type, Content-Length and Content-Disposition: attachment',
+})

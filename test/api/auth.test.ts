@@ -1,0 +1,102 @@
+import t from 'tap'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { resolveSecretKey } from '../../src/auth/secret.js'
+import { parseTtl, signToken, verifyToken } from '../../src/auth/token.js'
+import { buildTestApp, TEST_SECRET } from '../helpers/app.js'
+
+const body = { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } }
+
+t.test('tokens: missing, malformed, expired, wrong signature', async (t) => {
+  const { app, tokenFor } = await buildTestApp(t)
+  const call = (authorization?: string) =>
+    app.inject({ url: '/api/tasks', headers: authorization === undefined ? {} : { authorization } })
+  const cases: [string, string | undefined, RegExp][] = [
+    ['missing', undefined, /bearer token is required/],
+    ['not bearer', 'Basic dXNlcjpwYXNz', /Bearer/],
+    ['malformed', 'Bearer abc', /malformed/],
+    ['expired', `Bearer ${signToken(TEST_SECRET, { userId: 'alice', role: 'user' }, 60, Date.now() - 3600_000)}`, /expired/],
+    ['wrong signature', `Bearer ${signToken('another-key', { userId: 'alice', role: 'user' }, 60)}`, /signature/],
+    ['tampered payload', `Bearer ${tamper(tokenFor('alice'))}`, /signature/],
+  ]
+  for (const [what, header, detail] of cases) {
+    const res = await call(header)
+    t.equal(res.statusCode, 401, what)
+    t.match(res.json(), { code: 'unauthorized', detail }, what)
+  }
+  t.equal((await call(`Bearer ${tokenFor('alice')}`)).statusCode, 200)
+  t.equal((await app.inject({ url: '/api/health' })).statusCode, 200, 'health needs no token')
+})
+
+function tamper(token: string): string {
+  const [h, p, s] = token.split('.')
+  const claims = JSON.parse(Buffer.from(p!, 'base64url').toString())
+  claims.role = 'admin'
+  return `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`
+}
+
+t.test('users see their own tasks only; admins see all', async (t) => {
+  const { app, authFor } = await buildTestApp(t)
+  const bobs = (await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('bob'), payload: body })).json()
+  for (const path of ['', '/progress', '/executions', '/logs']) {
+    const res = await app.inject({ url: `/api/tasks/${bobs.id}${path}`, headers: authFor('alice') })
+    t.equal(res.statusCode, 404, `someone else's task${path} is not found`)
+    const admin = await app.inject({ url: `/api/tasks/${bobs.id}${path}`, headers: authFor('root', 'admin') })
+    t.equal(admin.statusCode, 200, `an admin sees it${path}`)
+  }
+  t.equal((await app.inject({ url: `/api/logs?task_id=${bobs.id}`, headers: authFor('alice') })).statusCode, 404)
+  t.equal((await app.inject({ url: '/api/tasks?user_id=bob', headers: authFor('alice') })).statusCode, 403)
+  t.equal((await app.inject({ url: '/api/tasks', headers: authFor('alice') })).json().total, 0)
+  t.equal((await app.inject({ url: '/api/tasks', headers: authFor('root', 'admin') })).json().total, 1)
+})
+
+t.test('user_id in a create request', async (t) => {
+  const { app, authFor } = await buildTestApp(t)
+  const forOther = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...body, user_id: 'bob' } })
+  t.equal(forOther.statusCode, 403)
+  t.match(forOther.json(), { code: 'forbidden' })
+  const self = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...body, user_id: 'alice' } })
+  t.equal(self.statusCode, 201)
+  const byAdmin = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('root', 'admin'), payload: { ...body, user_id: 'bob' } })
+  t.equal(byAdmin.statusCode, 201)
+  t.equal(byAdmin.json().user_id, 'bob')
+})
+
+t.test('the token functions', async (t) => {
+  const token = signToken('k', { userId: 'alice', role: 'admin' }, parseTtl('24h'))
+  t.same(verifyToken('k', token), { userId: 'alice', role: 'admin' })
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+  t.match(claims, { sub: 'alice', user_id: 'alice', role: 'admin' })
+  t.equal(claims.exp - claims.iat, 86400)
+  // The first implementation's tokens carried only user_id.
+  const legacy = hs256('k', { user_id: 'bob', exp: Math.floor(Date.now() / 1000) + 60 })
+  t.same(verifyToken('k', legacy), { userId: 'bob', role: 'user' })
+  t.throws(() => verifyToken('k', hs256('k', { sub: 'x' })), /no expiry/)
+  t.throws(() => verifyToken('k', hs256('k', { sub: 'x', exp: 9e9, role: 'root' })), /role/)
+  t.throws(() => verifyToken('k', hs256('k', { exp: 9e9 })), /subject/)
+  t.equal(parseTtl('90m'), 5400)
+  t.equal(parseTtl('7d'), 604800)
+  t.throws(() => parseTtl('soon'))
+})
+
+function hs256(key: string, claims: object): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+}
+
+t.test('without SECRET_KEY a key is generated once (0600) and reused, never logged', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-secret-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const notes: string[] = []
+  const key = resolveSecretKey({ DATA_DIR: dir }, (message, file) => notes.push(`${message} ${file}`))
+  const file = join(dir, 'secret.key')
+  t.equal(statSync(file).mode & 0o777, 0o600)
+  t.equal(readFileSync(file, 'utf8').trim(), key)
+  t.equal(resolveSecretKey({ DATA_DIR: dir }, (m) => notes.push(m)), key, 'reused')
+  t.equal(notes.length, 1, 'said so once')
+  t.notMatch(notes[0]!, key)
+  t.equal(resolveSecretKey({ DATA_DIR: dir, SECRET_KEY: 'explicit' }), 'explicit')
+})

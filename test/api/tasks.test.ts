@@ -1,0 +1,178 @@
+import t from 'tap'
+import { buildTestApp } from '../helpers/app.js'
+
+/** The seed's request body, exactly as written in its README. */
+const seedBody = {
+  user_id: 'user123',
+  workflow_name: 'topup_standard_workflow',
+  task_name: '处理250624日期数据',
+  parameters: { date_param: '250624', submit_job: true, max_wait_minutes: 25 },
+}
+
+t.test('POST /api/tasks with the seed body', async (t) => {
+  const { app, db, authFor, workflows } = await buildTestApp(t)
+  const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('user123'), payload: seedBody })
+  t.equal(res.statusCode, 201, res.body)
+  const task = res.json()
+  t.equal(res.headers.location, `/api/tasks/${task.id}`)
+  t.match(task, {
+    user_id: 'user123', workflow_name: 'topup_standard_workflow', task_name: '处理250624日期数据',
+    date_param: '250624', status: 'pending', progress_percentage: 0,
+    parameters: { date_param: '250624', round: 'round18', submit_job: true, max_wait_minutes: 25, check_ist: true },
+    progress: { task_id: task.id, status: 'pending', steps_total: 7, steps_done: 0 },
+  })
+  t.same(task.steps.map((s: { step_id: string; status: string }) => [s.step_id, s.status]), [
+    ['submit_jobs', 'pending'], ['list_runs', 'pending'], ['wait_for_job_files', 'pending'], ['move_files', 'pending'],
+    ['ist_check', 'pending'], ['merge_plots', 'pending'], ['download_pdf', 'pending'],
+  ])
+  const wf = workflows.get('topup_standard_workflow')!
+  t.equal(task.workflow_id, wf.id)
+  const row = await db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow()
+  t.equal(row.workflow_snapshot, wf.definitionJson, 'the task keeps the exact definition')
+  const params = await db.selectFrom('task_parameters').select(['param_name', 'param_value', 'param_type'])
+    .where('task_id', '=', task.id).orderBy('param_name').execute()
+  t.same(params, [
+    { param_name: 'check_ist', param_value: 'true', param_type: 'boolean' },
+    { param_name: 'date_param', param_value: '250624', param_type: 'string' },
+    { param_name: 'max_wait_minutes', param_value: '25', param_type: 'integer' },
+    { param_name: 'round', param_value: 'round18', param_type: 'string' },
+    { param_name: 'submit_job', param_value: 'true', param_type: 'boolean' },
+  ])
+})
+
+t.test('the seed\'s GET requests', async (t) => {
+  const { app, authFor } = await buildTestApp(t)
+  const auth = authFor('user123')
+  const created = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth, payload: seedBody })).json()
+  const list = await app.inject({ url: '/api/tasks?user_id=user123&status=pending&limit=10&offset=0', headers: auth })
+  t.equal(list.statusCode, 200)
+  t.match(list.json(), { total: 1, limit: 10, offset: 0, items: [{ id: created.id }] })
+  const running = await app.inject({ url: '/api/tasks?user_id=user123&status=running&limit=10&offset=0', headers: auth })
+  t.same(running.json(), { items: [], total: 0, limit: 10, offset: 0 })
+  const one = await app.inject({ url: `/api/tasks/${created.id}`, headers: auth })
+  t.equal(one.statusCode, 200)
+  t.same(one.json(), created)
+  const logs = await app.inject({ url: `/api/tasks/${created.id}/logs?level=error&limit=100`, headers: auth })
+  t.equal(logs.statusCode, 200)
+  t.match(logs.json(), { items: [], total: 0, limit: 100 })
+  const workflows = await app.inject({ url: '/api/workflows', headers: auth })
+  t.equal(workflows.statusCode, 200)
+  const detail = await app.inject({ url: '/api/workflows/topup_standard_workflow', headers: auth })
+  t.equal(detail.statusCode, 200)
+})
+
+t.test('parameters are checked: 400 naming the parameter', async (t) => {
+  const { app, authFor } = await buildTestApp(t)
+  for (const [date, field] of [['2506', 'date_param'], ['250624; rm -rf ~', 'date_param']] as const) {
+    const res = await app.inject({
+      method: 'POST', url: '/api/tasks', headers: authFor('user123'),
+      payload: { ...seedBody, parameters: { ...seedBody.parameters, date_param: date } },
+    })
+    t.equal(res.statusCode, 400)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.match(res.json(), { code: 'invalid_parameters', status: 400, detail: /date_param/, errors: [{ field }] })
+  }
+  const missing = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('user123'),
+    payload: { ...seedBody, parameters: { submit_job: true } } })
+  t.match(missing.json(), { status: 400, errors: [{ field: 'date_param', message: 'is required' }] })
+  const wrongType = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('user123'),
+    payload: { ...seedBody, parameters: { date_param: '250624', max_wait_minutes: 'soon' } } })
+  t.match(wrongType.json(), { status: 400, errors: [{ field: 'max_wait_minutes' }] })
+  const count = await app.inject({ url: '/api/tasks', headers: authFor('user123') })
+  t.equal(count.json().total, 0, 'nothing was created')
+})
+
+t.test('create: defaults and other errors', async (t) => {
+  const { app, authFor } = await buildTestApp(t)
+  const minimal = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'),
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250625' } } })
+  t.equal(minimal.statusCode, 201)
+  t.match(minimal.json(), { user_id: 'alice', task_name: /250625/ })
+  const unknown = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'),
+    payload: { workflow_name: 'nope', parameters: {} } })
+  t.match(unknown.json(), { status: 404, code: 'not_found' })
+  const noName = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { parameters: {} } })
+  t.match(noName.json(), { status: 400, code: 'validation_failed', errors: [{ field: 'body.workflow_name' }] })
+  const start = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'),
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250625' }, start: true } })
+  t.match(start.json(), { status: 503, code: 'service_unavailable' }, 'start without an engine')
+})
+
+t.test('"start": true hands the task to the engine', async (t) => {
+  const started: number[] = []
+  const { app, authFor } = await buildTestApp(t, { engine: { start: async (id: number) => void started.push(id) } })
+  const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'),
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250625' }, start: true } })
+  t.equal(res.statusCode, 201)
+  t.same(started, [res.json().id])
+})
+
+t.test('a workflow that cannot run yet: 409 naming the missing step types', async (t) => {
+  const { app, authFor } = await buildTestApp(t, { implementedStepTypes: ['exec'] })
+  const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('user123'), payload: seedBody })
+  t.equal(res.statusCode, 409)
+  t.match(res.json(), { code: 'workflow_not_runnable', missing_step_types: ['wait_for_files', 'download'] })
+})
+
+t.test('list: filters, paging, newest first', async (t) => {
+  const { app, db, authFor } = await buildTestApp(t)
+  const admin = authFor('root', 'admin')
+  const ids: number[] = []
+  for (const [user, date] of [['alice', '250601'], ['bob', '250602'], ['alice', '250603']]) {
+    const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: admin,
+      payload: { user_id: user, workflow_name: 'topup_standard_workflow', parameters: { date_param: date } } })
+    ids.push(res.json().id)
+  }
+  await db.updateTable('tasks').set({ created_at: '2025-06-01T00:00:00.000Z' }).where('id', '=', ids[0]!).execute()
+  await db.updateTable('tasks').set({ status: 'running' }).where('id', '=', ids[2]!).execute()
+  const all = (await app.inject({ url: '/api/tasks', headers: admin })).json()
+  t.same(all.items.map((i: { id: number }) => i.id), [ids[2], ids[1], ids[0]])
+  t.equal(all.limit, 50)
+  const page = (await app.inject({ url: '/api/tasks?limit=1&offset=1', headers: admin })).json()
+  t.same([page.items.length, page.items[0].id, page.total], [1, ids[1], 3])
+  t.equal((await app.inject({ url: '/api/tasks?user_id=alice', headers: admin })).json().total, 2)
+  t.equal((await app.inject({ url: '/api/tasks?status=running', headers: admin })).json().total, 1)
+  t.equal((await app.inject({ url: '/api/tasks?workflow_name=other', headers: admin })).json().total, 0)
+  t.equal((await app.inject({ url: '/api/tasks?created_before=2025-06-02', headers: admin })).json().total, 1)
+  t.equal((await app.inject({ url: '/api/tasks?created_after=2025-06-02T00:00:00Z', headers: admin })).json().total, 2)
+  const bad = await app.inject({ url: '/api/tasks?created_after=yesterday', headers: admin })
+  t.match(bad.json(), { status: 400, errors: [{ field: 'querystring.created_after' }] })
+  const mine = (await app.inject({ url: '/api/tasks', headers: authFor('alice') })).json()
+  t.equal(mine.total, 2, 'a user sees only their own tasks')
+})
+
+t.test('detail, progress and executions reflect the step rows', async (t) => {
+  const { app, db, authFor } = await buildTestApp(t)
+  const auth = authFor('alice')
+  const task = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth,
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } } })).json()
+  const exec = (step: string, order: number, attempt: number, status: string) => ({
+    task_id: task.id, step_name: step, step_display_name: step, step_type: 'exec', step_order: order, attempt, status,
+    start_time: '2025-06-24T08:00:00.000Z',
+  })
+  await db.insertInto('task_executions').values([
+    exec('submit_jobs', 1, 1, 'success'), exec('list_runs', 2, 1, 'failed'), exec('list_runs', 2, 2, 'running'),
+  ]).execute()
+  await db.updateTable('tasks').set({ status: 'running', current_step: 'list_runs', progress_percentage: 14.3 })
+    .where('id', '=', task.id).execute()
+  const detail = (await app.inject({ url: `/api/tasks/${task.id}`, headers: auth })).json()
+  t.match(detail.steps.slice(0, 3), [
+    { step_id: 'submit_jobs', status: 'success', attempts: 1, order: 1 },
+    { step_id: 'list_runs', status: 'running', attempts: 2, order: 2 },
+    { step_id: 'wait_for_job_files', status: 'pending', attempts: 0 },
+  ])
+  const progress = await app.inject({ url: `/api/tasks/${task.id}/progress`, headers: auth })
+  t.same(progress.json(), {
+    task_id: task.id, status: 'running', progress_percentage: 14.3, current_step: 'list_runs',
+    steps_total: 7, steps_done: 1, steps_failed: 0, last_seq: 0,
+  })
+  const executions = (await app.inject({ url: `/api/tasks/${task.id}/executions`, headers: auth })).json()
+  t.equal(executions.total, 3)
+  t.same(executions.items.map((e: { step_name: string; attempt: number }) => `${e.step_name}#${e.attempt}`),
+    ['submit_jobs#1', 'list_runs#1', 'list_runs#2'])
+  t.notOk('remote_handle' in executions.items[0], 'internal columns stay inside')
+  for (const path of ['', '/progress', '/executions', '/logs']) {
+    const missing = await app.inject({ url: `/api/tasks/999${path}`, headers: auth })
+    t.match(missing.json(), { status: 404, code: 'not_found' }, `404 for ${path || 'the task'}`)
+  }
+})

@@ -1,0 +1,44 @@
+import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { LocalTransport } from '../../src/remote/local-transport.js'
+import { contentTypeOf } from '../../src/steps/content-type.js'
+import { safeFileName } from '../../src/steps/artifact-files.js'
+import { buildGlobCommand, parseGlobOutput } from '../../src/steps/remote-glob.js'
+import { downloadCases, type Site } from './download-cases.js'
+
+let site: Site
+t.beforeEach(() => {
+  const base = mkdtempSync(join(tmpdir(), 'topup-remote-'))
+  site = { transport: new LocalTransport({ killGraceMs: 500 }), base }
+})
+t.afterEach(() => rmSync(site.base, { recursive: true, force: true }))
+
+downloadCases(t, () => site)
+
+t.test('local names: base name only, no separators or control characters', async (t) => {
+  t.equal(safeFileName('/a/b/../c.png'), 'c.png')
+  t.equal(safeFileName('/a/b/'), 'b')
+  t.equal(safeFileName('..'), 'file')
+  t.equal(safeFileName('/x/..'), 'file')
+  t.equal(safeFileName('dir/a\\b\x07.txt'), 'a_b_.txt')
+  const long = safeFileName(`/d/${'能'.repeat(100)}.pdf`)
+  t.ok(Buffer.byteLength(long) <= 200 && long.endsWith('.pdf'))
+})
+
+t.test('content types by extension', async (t) => {
+  t.same(['x.pdf', 'X.PNG', 'a.txt', 'h.root', 'o.json', 'job.log', 'noext', 'a.weird'].map(contentTypeOf), [
+    'application/pdf', 'image/png', 'text/plain; charset=utf-8', 'application/x-root', 'application/json',
+    'text/plain; charset=utf-8', 'application/octet-stream', 'application/octet-stream',
+  ])
+})
+
+t.test('the listing ignores noise and needs its end line', async (t) => {
+  const marker = '@@M'
+  t.match(buildGlobCommand(marker, "a'b *"), /^set -- @@M 'a'\\''b \*'\n/)
+  t.same(parseGlobOutput(marker, ['Welcome to beslogin', '@@M F 12 /x/a b.png', '@@M END 1']),
+    { files: [{ path: '/x/a b.png', size: 12 }], skipped: 0 })
+  t.throws(() => parseGlobOutput(marker, ['@@M F 12 /x/a.png']), /no complete answer/)
+  t.throws(() => parseGlobOutput(marker, ['@@M F 12 /x/a.png', '@@M END 2']), /no complete answer/)
+})
