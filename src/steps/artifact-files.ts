@@ -26,7 +26,6 @@ export function storedPathOf(dataDir: string, localPath: string): string {
 /** A local file name from a remote path: its last component, without control characters or separators. */
 export function safeFileName(remotePath: string): string {
   const base = remotePath.replace(/\/+$/, '').split('/').pop() ?? ''
-  // eslint-disable-next-line no-control-regex
   let name = base.replace(/[\u0000-\u001f\u007f\\]/g, '_')
   if (name === '' || name === '.' || name === '..') name = 'file'
   return truncateName(name)

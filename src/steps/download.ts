@@ -74,9 +74,14 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
       throw error
     }
     const stored = storedPathOf(dataDir, local.path)
-    await ctx.addArtifact({
-      name: local.name, path: stored, size, sha256, contentType: contentTypeOf(local.name), remotePath: match.path,
-    })
+    try {
+      await ctx.addArtifact({
+        name: local.name, path: stored, size, sha256, contentType: contentTypeOf(local.name), remotePath: match.path,
+      })
+    } catch (error) {
+      await rm(local.path, { force: true })
+      throw error
+    }
     ctx.log('info', `downloaded ${match.path} → ${stored} (${size} bytes, sha256 ${sha256.slice(0, 12)}…)`)
     done.push(local.name)
     bytes += size

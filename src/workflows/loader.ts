@@ -63,12 +63,10 @@ export function validateWorkflow(data: unknown): string[] {
     issues.push(...own)
     if (own.length === 0) issues.push(...checkParameterRules(def, path))
   }
-  for (const name of Object.keys(wf.vars ?? {})) {
-    if (!identifier.test(name)) issues.push(`/vars/${name}: variable names must match ${identifier.source}`)
-  }
   const seen = new Map<string, Set<string>>()
   const vars = wf.vars ?? {}
   Object.entries(vars).forEach(([name, template], index) => {
+    if (!identifier.test(name)) issues.push(`/vars/${name}: variable names must match ${identifier.source}`)
     // A variable may use parameters and the variables defined before it.
     const before = Object.fromEntries(Object.entries(vars).slice(0, index))
     issues.push(...checkReferences(template, `/vars/${name}`, { params, vars: before, earlier: seen }))

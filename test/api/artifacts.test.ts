@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,14 +24,14 @@ async function insertTaskOf(db: Db, userId: string): Promise<number> {
 }
 
 /** The real app, and alice's task whose download step fetched two files into DATA_DIR/artifacts. */
-async function setup(t: Parameters<Parameters<typeof t.test>[1]>[0]) {
+async function setup(t: Test) {
   const server = await buildTestApp(t)
   const remote = mkdtempSync(join(tmpdir(), 'topup-remote-'))
   t.teardown(() => rmSync(remote, { recursive: true, force: true }))
   writeFileSync(join(remote, 'Topup_250624.pdf'), PDF)
   writeFileSync(join(remote, ZH_NAME), '中文图片')
   const taskId = await insertTaskOf(server.db, 'alice')
-  const h = await stepHarness(t, { id: 'download_pdf', display_name: 'Download', type: 'download', inputs: { path: `${remote}/*` } },
+  const h = await stepHarness<'download'>(t, { id: 'download_pdf', display_name: 'Download', type: 'download', inputs: { path: `${remote}/*` } },
     { db: server.db, taskId, transport: new LocalTransport() })
   const outcome = await downloadStep.run({
     ...h.ctx, dataDir: server.config.DATA_DIR,

@@ -29,7 +29,7 @@ t.test('SIGKILL of the server mid-task, then restart: nothing lost, nothing stuc
     rmSync(dir, { recursive: true, force: true })
   })
   const env = { ...writeProcessWorkflows(dir), MAX_PARALLEL_TASKS: '4' }
-  const work = env.TOPUP_VAR_WORK!
+  const work = env.TOPUP_VAR_WORK
   const lines = (name: string) => existsSync(join(work, name)) ? readFileSync(join(work, name), 'utf8').split('\n').filter(Boolean).length : 0
   const server = await startServerProcess(t, dir, env)
   const create = async (workflow_name: string, parameters: Record<string, unknown> = {}) => {

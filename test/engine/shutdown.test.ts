@@ -15,7 +15,7 @@ t.test('SIGTERM: stop starting work, stop waits at once, let commands finish wit
   const dir = mkdtempSync(join(tmpdir(), 'topup-shutdown-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const env = { ...writeProcessWorkflows(dir), MAX_PARALLEL_TASKS: '3', SHUTDOWN_GRACE_SECONDS: '3' }
-  const work = env.TOPUP_VAR_WORK!
+  const work = env.TOPUP_VAR_WORK
   const lines = (name: string) => existsSync(join(work, name)) ? readFileSync(join(work, name), 'utf8').split('\n').filter(Boolean).length : 0
   const server = await startServerProcess(t, dir, env)
   const create = async (workflow_name: string, parameters: Record<string, unknown> = {}) =>

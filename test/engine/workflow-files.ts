@@ -36,7 +36,7 @@ export const processWorkflows = {
 }
 
 /** Writes the workflows into `<dir>/workflows` and makes `<dir>/work`; returns the env for the server. */
-export function writeProcessWorkflows(dir: string): Record<string, string> {
+export function writeProcessWorkflows(dir: string): { WORKFLOWS_DIR: string; TOPUP_VAR_WORK: string } {
   const workflows = join(dir, 'workflows')
   const work = join(dir, 'work')
   mkdirSync(workflows, { recursive: true })

@@ -2,6 +2,7 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
 import { startSshSite } from '../helpers/ssh-site.js'
 import { siteProvider, runCollect } from './site-provider.js'
 import { TransportError } from '../../src/remote/transport.js'
@@ -97,6 +98,8 @@ t.test('connection killed mid-command: connection_lost; the group can be killed 
   })
   const error = await run.then(() => null, (e: unknown) => e)
   t.ok(error instanceof TransportError && error.kind === 'connection_lost' && error.retryable, String(error))
+  // bash may fork the sleep a moment after it printed "begin"
+  for (let i = 0; i < 100 && site.targetProcesses(`^sleep ${uniq}4`).length === 0; i++) await delay(20)
   t.equal(site.targetProcesses(`^sleep ${uniq}4`).length, 1, 'closing the connection killed nothing')
   await target.killProcessGroup(pgid, 'KILL')
   t.same(site.targetProcesses(`^sleep ${uniq}4`), [])

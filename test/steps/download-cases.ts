@@ -41,7 +41,7 @@ async function harness(t: Test, site: Site, path: string, options: { minFiles?: 
     id: 'fetch', display_name: 'Fetch', type: 'download',
     inputs: { path, ...(options.minFiles === undefined ? {} : { min_files: options.minFiles }) },
   } as StepOf<'download'>
-  const h = await stepHarness(t, step, { transport: site.transport })
+  const h = await stepHarness<'download'>(t, step, { transport: site.transport })
   const recorded: string[] = []
   let onArtifact: (name: string) => void = () => {}
   const ctx: StepContext<'download'> = {

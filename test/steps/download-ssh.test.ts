@@ -30,7 +30,7 @@ t.test('~/ means the login folder', async (t) => {
   await sh(site, `printf tilde > ${shellQuote(`${site.base}/t.txt`)}`)
   const dataDir = mkdtempSync(join(tmpdir(), 'topup-dl-'))
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
-  const h = await stepHarness(t, { id: 'f', display_name: 'F', type: 'download', inputs: { path: `~/${rel}/*.txt` } }, { transport })
+  const h = await stepHarness<'download'>(t, { id: 'f', display_name: 'F', type: 'download', inputs: { path: `~/${rel}/*.txt` } }, { transport })
   const remotePaths: string[] = []
   const outcome = await downloadStep.run({ ...h.ctx, dataDir, addArtifact: async (f) => { remotePaths.push(f.remotePath) } })
   t.match(outcome, { status: 'success' })

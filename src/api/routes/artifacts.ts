@@ -6,7 +6,7 @@ import { AppError } from '../../errors.js'
 import { resolveArtifactFile } from '../../steps/artifact-files.js'
 import { safeContentType } from '../../steps/content-type.js'
 import type { RouteModule } from '../route-module.js'
-import { ArtifactFileSchema, ArtifactListQuery, ArtifactListSchema } from '../schemas/artifacts.js'
+import { ArtifactFileResponse, ArtifactListQuery, ArtifactListSchema } from '../schemas/artifacts.js'
 import { IdParams, problems } from '../schemas/common.js'
 
 /**
@@ -36,7 +36,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
       description: 'Streams the file as an attachment (`Content-Disposition` with an ASCII fallback name and the '
         + 'UTF-8 name, so Chinese names survive). 404 when the artifact, its task (for this caller) or the file is gone.',
       params: IdParams,
-      response: { 200: ArtifactFileSchema, ...problems(400, 401, 404) },
+      response: { 200: ArtifactFileResponse, ...problems(400, 401, 404) },
     },
   }, async (request, reply) => {
     const id = request.params.id

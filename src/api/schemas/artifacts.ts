@@ -25,7 +25,8 @@ export const ArtifactListSchema = pageOf(ArtifactSchema, 'files downloaded by th
 
 export const ArtifactListQuery = Type.Object({ limit: Limit(100, 1000), offset: Offset })
 
-export const ArtifactFileSchema = Type.Unsafe<unknown>({
-  type: 'string', format: 'binary',
+/** The file itself: for the OpenAPI document only (a stream is sent as is). */
+export const ArtifactFileResponse = {
   description: 'the file\'s bytes, with its Content-Type, Content-Length and Content-Disposition: attachment',
-})
+  content: { 'application/octet-stream': { schema: Type.Unsafe<unknown>({ type: 'string', format: 'binary' }) } },
+}
