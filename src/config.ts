@@ -15,7 +15,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Str('data', 'folder for the database, the generated secret, artifacts and local work folders'),
   DATABASE_URL: OptStr('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
   SECRET_KEY: OptStr('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
-  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     { default: 'info', description: 'fatal | error | warn | info | debug | trace | silent' }),
   LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
   LOG_MAX_BYTES: Int(0, 2 ** 40, 50 * 1024 * 1024, 'rotate LOG_FILE when it grows past this size (0: never)'),

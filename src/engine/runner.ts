@@ -13,7 +13,7 @@ import type { EventStore } from './event-store.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
-import { beginStep, finishAttempt, resumedProgress, type StepPosition } from './step-transactions.js'
+import { beginStep, completeTask, finishAttempt, nothingLeft, resumedProgress, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
 import { tryTransition, getTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
@@ -48,6 +48,7 @@ async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise
   if (!task || task.status !== 'running') return
   const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
   const steps = definition.steps as unknown as StepDefinition[]
+  if (nothingLeft(task)) return completeTask(deps.store, { task, steps, index: steps.length - 1, run })
   const start = task.resume_from_step === null ? 0 : steps.findIndex((s) => s.id === task.resume_from_step)
   if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
   const scope = await buildScope(deps, task, definition)

@@ -49,7 +49,8 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
     return { kind: 'next' }
   }
   if (result.status === 'success') {
-    if (input.pauseAfter && !input.isLast) {
+    // After the last step too: the review is the point, and resuming then completes the task.
+    if (input.pauseAfter) {
       return { decision: { kind: 'pause', at: 'next', reason: REVIEW_REASON }, executionStatus: 'success' }
     }
     return { decision: moveOn(), executionStatus: 'success' }

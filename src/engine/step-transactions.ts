@@ -138,9 +138,10 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
       await transitionTask(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
       return
     case 'pause': {
-      const at = decision.at === 'same' ? step : next ?? step
+      // Paused after the last step: no cursor, progress 100 — resuming completes the task.
+      const at = decision.at === 'same' ? step.id : next?.id ?? null
       await transitionTask(trx, emit, taskId, 'paused', {
-        from: ['running', 'pausing'], reason: decision.reason, set: { resume_from_step: at.id },
+        from: ['running', 'pausing'], reason: decision.reason, set: { resume_from_step: at },
       })
       if (decision.at === 'next') await setProgress(trx, emit, pos, done, step.id)
     }
@@ -176,4 +177,13 @@ export function resumedProgress(previous: ExecutionRow | undefined, interruptibl
     resumed: parseJsonColumn(previous.progress_state),
     remoteHandle: parseJsonColumn<Record<string, unknown>>(previous.remote_handle),
   }
+}
+
+/** A task resumed after a review of its last step has nothing left to run. */
+export function nothingLeft(task: TaskRow): boolean {
+  return task.resume_from_step === null && task.progress_percentage >= 100
+}
+
+export async function completeTask(store: EventStore, pos: StepPosition): Promise<void> {
+  await store.commit((trx, emit) => applyDecision(trx, emit, { ...pos, index: pos.steps.length - 1 }, { kind: 'succeed' }))
 }
