@@ -126,3 +126,29 @@ t.test('resume with retry_from_step runs again from that step', async (t) => {
   const logs = (await f.events(task.id)).flatMap((e) => e.type === 'log' ? [e.data.message] : [])
   t.ok(logs.includes('resuming from step one'))
 })
+
+t.test('pause_after on the last step: paused for review at 100 %, resume completes the task', async (t) => {
+  const f = engineFixture(t)
+  const marks = join(f.dir, 'marks')
+  const task = await f.createTask({
+    steps: [execStep('one', `echo one >> ${marks}`), execStep('merge', `echo merge >> ${marks}`, { pause_after: true })],
+  })
+  await f.engine.start(task.id)
+  const paused = await f.waitForStatus(task.id, 'paused')
+  t.equal(paused.status_reason, 'waiting for review')
+  t.equal(paused.progress_percentage, 100)
+  t.equal(paused.resume_from_step, null)
+  await f.engine.resume(task.id)
+  const done = await f.waitForStatus(task.id, ['success', 'failed'])
+  t.equal(done.status, 'success')
+  t.equal(readFileSync(marks, 'utf8'), 'one\nmerge\n', 'nothing ran again')
+
+  // Or a person asks for the last step again.
+  const second = await f.createTask({ steps: [execStep('merge', `echo again >> ${marks}`, { pause_after: true })] })
+  await f.engine.start(second.id)
+  await f.waitForStatus(second.id, 'paused')
+  const before = (await f.engine.resume(second.id, { retry_from_step: 'merge' })).last_seq
+  await f.waitForEvent(second.id, (e) => e.type === 'task.status' && e.data.status === 'paused' && e.seq > before)
+  t.equal(readFileSync(marks, 'utf8'), 'one\nmerge\nagain\nagain\n')
+  await f.engine.cancel(second.id)
+})
