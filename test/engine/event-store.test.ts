@@ -37,7 +37,7 @@ t.test('seq strictly increases without gaps across logs and events, and events a
   for (let i = 0; i < 30; i++) {
     store.log(task.id, null, 'info', `line ${i}`)
     if (i % 7 === 0) {
-      await store.commit(async (trx, emit) => {
+      await store.commit(async (_trx, emit) => {
         await emit.event(task.id, { type: 'task.progress', data: { progress_percentage: i, current_step: null, user_id: 'alice' } })
       })
     }
@@ -60,7 +60,7 @@ t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', asy
   const { store } = f.engine
   const batches: number[] = []
   let current = -1
-  f.engine.bus.subscribe((e) => {
+  f.engine.bus.subscribe(() => {
     // Events of one transaction are published together, synchronously, after the commit.
     if (current < 0) { current = 0; queueMicrotask(() => { batches.push(current); current = -1 }) }
     current++
@@ -74,7 +74,7 @@ t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', asy
   t.equal((await f.events(task.id)).length, 2500)
 
   const quiet: number[] = []
-  const off = f.engine.bus.subscribe((e) => { quiet.push(Date.now()) })
+  const off = f.engine.bus.subscribe(() => { quiet.push(Date.now()) })
   const logged = Date.now()
   store.log(task.id, null, 'info', 'one more')
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'one more', 2000)
