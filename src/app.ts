@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
@@ -15,6 +14,7 @@ import { resolveSecretKey } from './auth/secret.js'
 import type { Config } from './config.js'
 import type { Db } from './db/connect.js'
 import type { WorkflowCatalog } from './workflows/sync.js'
+import { serviceVersion } from './version.js'
 
 /**
  * What the app is built from. Other parts of the service add their own optional members here (the
@@ -36,8 +36,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const publicDir = resolve(root, 'public')
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
 
-export const serviceVersion: string =
-  (JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')) as { version: string }).version
 
 /** The whole HTTP app, not listening: tests inject requests, server.ts listens. */
 export async function buildApp(deps: AppDeps): Promise<Api> {
@@ -72,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'workflows', description: 'Workflow definitions and parameter checks' },
         { name: 'logs', description: 'Task log lines' },
         { name: 'executions', description: 'Step attempts and their outputs' },
+        { name: 'artifacts', description: 'Files brought back by download steps' },
         { name: 'system', description: 'Health' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },

@@ -1,20 +1,12 @@
 import t from 'tap'
 import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import { freePort } from '../helpers/server-process.js'
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 t.test('the real server process answers HTTP and stops cleanly on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'topup-serve-'))

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import t from 'tap'
-import { startServerProcess } from './server-process.js'
+import { startServerProcess } from '../helpers/server-process.js'
 import { writeProcessWorkflows } from './workflow-files.js'
 
 const alive = (pid: number) => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { Type } from 'typebox'
-import { serviceVersion } from '../../app.js'
+import { serviceVersion } from '../../version.js'
 import { AppError } from '../../errors.js'
 import type { RouteModule } from '../route-module.js'
 import { problems } from '../schemas/common.js'
