@@ -5,6 +5,7 @@ import type { Transport } from '../../src/remote/transport.js'
 import type { StepContext } from '../../src/steps/step-type.js'
 import type { StepOf, StepType } from '../../src/workflows/definition.js'
 import { renderList, renderTemplate, type OutputValue, type TemplateScope } from '../../src/workflows/template.js'
+import { insertArtifact } from '../../src/db/output-repository.js'
 import { freshDatabase } from './db.js'
 
 interface Teardown { teardown(fn: () => unknown): void }
@@ -33,6 +34,8 @@ export interface HarnessOptions {
   db?: Db
   taskId?: number
   executionId?: number
+  /** The data folder downloads go to (default: the fresh database's temp folder). */
+  dataDir?: string
 }
 
 /**
@@ -40,7 +43,8 @@ export interface HarnessOptions {
  * which outputs, durable progress and remote handles are stored in the columns the engine uses.
  */
 export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<K>, options: HarnessOptions = {}): Promise<StepHarness<K>> {
-  const db = options.db ?? freshDatabase(t).db
+  const fresh = options.db ? null : freshDatabase(t)
+  const db = options.db ?? fresh!.db
   const taskId = options.taskId ?? await insertTask(db)
   const executionId = options.executionId ?? await insertExecution(db, taskId, step)
   const row = await db.selectFrom('task_executions').selectAll().where('id', '=', executionId).executeTakeFirstOrThrow()
@@ -57,6 +61,7 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
     task: scope.task,
     execution: { id: executionId, attempt: row.attempt },
     step,
+    dataDir: options.dataDir ?? fresh?.dir,
     render: (template, o) => renderTemplate(template, scope, o),
     renderList: (template) => renderList(template, scope),
     signal: controller.signal,
@@ -68,7 +73,9 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
         output_value: JSON.stringify(value),
       }).execute()
     },
-    addArtifact: async () => { throw new Error('artifacts are not part of these tests') },
+    addArtifact: async (file) => {
+      await insertArtifact(db, { execution_id: executionId, task_id: taskId, ...file })
+    },
     progress: {
       resumed: row.progress_state === null ? null : JSON.parse(row.progress_state),
       save: async (state) => {
