@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { signToken } from '../src/auth/token.js'
+import { SECRET, startServerProcess } from './helpers/server-process.js'
+
+/** Runs scripts/follow-task.ts as the README does and resolves with its exit code and output. */
+function follow(base: string, token: string, taskId: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import=tsx', 'scripts/follow-task.ts', String(taskId), '--until-paused'], {
+    env: { ...process.env, TOPUP_URL: base, TOPUP_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
+  return new Promise((resolve) => child.on('exit', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr }) }))
+}
+
+t.test('the README demo: create with start, follow live until review, resume, fetch the PDF', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-demo-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const server = await startServerProcess(t, dir, { TOPUP_VAR_WORK_DIR: join(dir, 'work'), DEMO_STEP_SECONDS: '0.1' })
+  const token = signToken(SECRET, { userId: 'alice', role: 'user' }, 3600)
+
+  const created = await server.api<{ id: number; status: string }>('POST', '/api/tasks', {
+    workflow_name: 'demo_topup_first_stage', task_name: 'demo 250624',
+    parameters: { date_param: '250624', runs: 3 }, start: true,
+  })
+  t.equal(created.status, 201)
+  const id = created.body.id
+
+  const followed = await follow(server.base, token, id)
+  t.equal(followed.code, 0, `follow-task exits 0 at the review pause (stderr: ${followed.stderr})`)
+  const lines = followed.stdout.trim().split('\n')
+  const seqs = lines.map((line) => Number(/^#\s*(\d+) /.exec(line)?.[1]))
+  t.same(seqs, seqs.map((_, i) => i + 1), 'every event once, in order, from seq 1')
+  t.match(followed.stdout, /STEP +wait success/)
+  t.match(followed.stdout, /OUTPUT +wait\.complete = \[.+\]/)
+  t.match(lines.at(-1), /STATUS +running → paused \(waiting for review\)$/)
+
+  const paused = await server.api<{ status: string; status_reason: string }>('GET', `/api/tasks/${id}`)
+  t.match(paused.body, { status: 'paused', status_reason: 'waiting for review' })
+
+  const artifacts = await server.api<{ items: { id: number; name: string; content_type: string }[] }>('GET', `/api/tasks/${id}/artifacts`)
+  t.equal(artifacts.body.items.length, 1)
+  t.match(artifacts.body.items[0], { name: 'mergedd_IST.pdf', content_type: 'application/pdf' })
+  const pdf = await fetch(`${server.base}/api/artifacts/${artifacts.body.items[0]!.id}`, { headers: { authorization: `Bearer ${token}` } })
+  t.equal(pdf.status, 200)
+  t.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-')
+
+  const resumed = await server.api('POST', `/api/tasks/${id}/resume`)
+  t.equal(resumed.status, 200)
+  const done = await server.waitForStatus(id, ['success', 'failed'])
+  t.match(done, { status: 'success', progress_percentage: 100 })
+})
