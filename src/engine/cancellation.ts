@@ -13,13 +13,15 @@ import type { TransportFor } from './transports.js'
 export async function killRecordedProcess(
   execution: ExecutionRow, task: TaskRow, transportFor: TransportFor, logger: Logger,
 ): Promise<void> {
-  const handle = parseJsonColumn<{ pgid?: unknown }>(execution.remote_handle)
+  const handle = parseJsonColumn<{ pgid?: unknown; startTime?: unknown }>(execution.remote_handle)
   const pgid = handle?.pgid
   if (typeof pgid !== 'number') return
+  // the leader's start time guards against a pid reused since it was recorded
+  const startTime = typeof handle?.startTime === 'string' ? handle.startTime : null
   const step = stepsOf(task).find((s) => s.id === execution.step_name)
   try {
     const transport = transportFor(step?.host)
-    await transport.killProcessGroup(pgid, 'TERM')
+    await transport.killProcessGroup(pgid, 'TERM', startTime)
     logger.info({ task_id: task.id, execution_id: execution.id, pgid }, 'killed the process group of an interrupted step')
   } catch (error) {
     logger.warn({ err: error, task_id: task.id, pgid }, 'could not kill the process group of an interrupted step')

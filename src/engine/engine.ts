@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
@@ -16,10 +17,11 @@ import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { TaskRun } from './task-run.js'
 import { getTask, transitionTask } from './task-transitions.js'
-import { transportFactory, type TransportProvider } from './transports.js'
+import { HEARTBEAT_MS } from './heartbeat.js'
+import { hostDownCheck, transportFactory, type TransportProvider } from './transports.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
-  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars'>
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR'>
 
 export interface EngineDeps {
   db: Db
@@ -29,6 +31,8 @@ export interface EngineDeps {
   /** Transports of the hosts in HOSTS_FILE; `local` is built in. */
   transports?: TransportProvider
   localTransport?: Transport
+  /** How often a running step stamps heartbeat_at (default 15 s). */
+  heartbeatMs?: number
 }
 
 export interface Engine {
@@ -55,7 +59,10 @@ export function createEngine(deps: EngineDeps): Engine {
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
   const transportFor = transportFactory(deps.transports, deps.localTransport)
   const runs = new Map<number, TaskRun>()
-  const runnerDeps = { db, store, config, steps: deps.steps, transportFor, logger }
+  const runnerDeps = {
+    db, store, config, steps: deps.steps, transportFor, logger, hostDown: hostDownCheck(deps.transports),
+    dataDir: resolve(config.DATA_DIR), heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+  }
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
     const run = new TaskRun(task.id)

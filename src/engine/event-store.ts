@@ -1,5 +1,6 @@
 import type { Db } from '../db/connect.js'
 import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
+import { saveProgressState } from '../db/execution-repository.js'
 import type { EventBus } from './bus.js'
 import type { LogLevel, TaskEvent } from './events.js'
 
@@ -14,6 +15,8 @@ export interface Emitter {
 }
 
 interface BufferedLine { taskId: number; executionId: number | null; level: LogLevel; message: string; source: string | null; at: string }
+/** Lines to write, and the progress of executions taken at the same moment (by execution id). */
+interface Batch { lines: BufferedLine[]; progress: Map<number, unknown> }
 
 export const LOG_FLUSH_MS = 50
 export const LOG_FLUSH_LINES = 1000
@@ -22,32 +25,38 @@ export const LOG_FLUSH_LINES = 1000
  * Writes task events and log lines, numbering them from tasks.last_seq in the same transaction as the rows,
  * and publishes them on the bus only after the commit. Log lines are buffered and written in batches (one
  * transaction per ≤ 50 ms or ≤ 1000 lines); any other write first drains the buffer into its own transaction,
- * so a line logged before an event always gets the smaller seq.
+ * so a line logged before an event always gets the smaller seq. An execution's tracked progress (trackProgress)
+ * is snapshotted when the buffer is taken and written in the same transaction as those lines.
  */
 export class EventStore {
   #buffer: BufferedLine[] = []
+  readonly #progress = new Map<number, () => unknown>()
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
 
   constructor(readonly db: Db, readonly bus: EventBus, private readonly onError: (error: unknown) => void = () => {}) {}
 
   async commit<T>(work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
-    const lines = this.#takeBuffer(Infinity)
+    const batch = this.#takeBuffer(Infinity)
     try {
-      return await this.#write(lines, work)
+      return await this.#write(batch, work)
     } catch (error) {
       // The buffered lines rolled back with the failed work; they still belong to the log.
-      this.#buffer = [...lines, ...this.#buffer]
+      this.#buffer = [...batch.lines, ...this.#buffer]
+      for (const [executionId, state] of batch.progress) {
+        if (!this.#progress.has(executionId)) this.#progress.set(executionId, () => state)
+      }
       this.#schedule()
       throw error
     }
   }
 
-  async #write<T>(lines: BufferedLine[], work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
+  async #write<T>(batch: Batch, work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
     const published: TaskEvent[] = []
     const result = await this.db.transaction().execute(async (trx) => {
         published.length = 0
-        published.push(...await writeLines(trx, lines))
+        published.push(...await writeLines(trx, batch.lines))
+        for (const [executionId, state] of batch.progress) await saveProgressState(trx, executionId, state)
         const emit: Emitter = {
           event: async (taskId, event) => {
             const seq = await allocateSeq(trx, taskId, 1)
@@ -76,16 +85,25 @@ export class EventStore {
     else this.#schedule()
   }
 
+  /**
+   * Keeps `snapshot` as the durable progress of an execution: it is called when the lines logged so far are
+   * taken for writing, and its value is written in their transaction. Replaces an earlier snapshot.
+   */
+  trackProgress(executionId: number, snapshot: () => unknown): void {
+    this.#progress.set(executionId, snapshot)
+    this.#schedule()
+  }
+
   /** Writes every buffered line now; resolves when they are committed and published. */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing
-    if (this.#buffer.length === 0) return
+    if (this.#empty) return
     this.#flushing = this.#drain().finally(() => { this.#flushing = null })
     await this.#flushing
   }
 
   async #drain(): Promise<void> {
-    while (this.#buffer.length > 0) {
+    while (!this.#empty) {
       // A batch that cannot be written (the disk is full…) is reported and dropped, not retried forever.
       await this.#write(this.#takeBuffer(LOG_FLUSH_LINES), async () => undefined).catch(this.onError)
     }
@@ -95,15 +113,25 @@ export class EventStore {
     return this.#buffer.length
   }
 
-  #takeBuffer(max: number): BufferedLine[] {
+  get #empty(): boolean {
+    return this.#buffer.length === 0 && this.#progress.size === 0
+  }
+
+  /** Takes up to `max` lines; with the last of them, the progress snapshots (which describe every line logged). */
+  #takeBuffer(max: number): Batch {
     const lines = this.#buffer.length <= max ? this.#buffer : this.#buffer.slice(0, max)
     this.#buffer = this.#buffer.length <= max ? [] : this.#buffer.slice(max)
-    if (this.#timer && this.#buffer.length === 0) { clearTimeout(this.#timer); this.#timer = null }
-    return lines
+    const progress = new Map<number, unknown>()
+    if (this.#buffer.length === 0) {
+      for (const [executionId, snapshot] of this.#progress) progress.set(executionId, snapshot())
+      this.#progress.clear()
+    }
+    if (this.#timer && this.#empty) { clearTimeout(this.#timer); this.#timer = null }
+    return { lines, progress }
   }
 
   #schedule(): void {
-    if (this.#timer || this.#buffer.length === 0) return
+    if (this.#timer || this.#empty) return
     this.#timer = setTimeout(() => { this.#timer = null; void this.flush() }, LOG_FLUSH_MS)
   }
 }

@@ -6,6 +6,7 @@ import { finishCancel, killRecordedProcess, stepsOf } from './cancellation.js'
 import type { Db } from '../db/connect.js'
 import type { Emitter, EventStore } from './event-store.js'
 import type { TaskStatus } from './events.js'
+import { canContinue, stateOf } from './resumable.js'
 import { PAUSE_REASON } from './step-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
@@ -27,9 +28,10 @@ export const restartReason = (stepId: string) => `interrupted by restart during 
 
 /**
  * At boot, before the scheduler claims anything: no task may stay `running`, `pausing` or `cancelling` without
- * a runner. A step that only waits continues from its durable progress; an idempotent step runs again; any
- * other interrupted step may already have had effects, so its task pauses for a person instead of silently
- * running the command a second time. `queued` tasks simply stay queued.
+ * a runner. A step that can continue (canContinue: a wait, a detached command with its handle and offsets)
+ * continues from its durable progress; an idempotent step runs again; any other interrupted step may already
+ * have had effects, so its task pauses for a person instead of silently running the command a second time.
+ * `queued` tasks simply stay queued.
  */
 export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], paused: [], cancelled: [] }
@@ -61,18 +63,23 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     const latest = await latestExecutionOf(deps.store.db, task.id, task.resume_from_step)
     if (latest?.status === 'interrupted') last = latest
   }
-  const step = last ? stepsOf(task).find((s) => s.id === last.step_name) : undefined
-  const interruptible = step ? deps.steps[step.type]?.interruptible ?? false : false
+  const steps = stepsOf(task)
+  const continues = (execution: ExecutionRow) => {
+    const step = steps.find((s) => s.id === execution.step_name)
+    return step !== undefined && canContinue(deps.steps[step.type], stateOf(execution))
+  }
+  const step = last ? steps.find((s) => s.id === last.step_name) : undefined
+  const resumable = last ? continues(last) : false
   // Nobody will read the output of an orphaned command any more: stop it rather than let it act unobserved.
-  if (!interruptible) {
-    for (const execution of interrupted) await killRecordedProcess(execution, task, deps.transportFor, deps.logger)
+  for (const execution of interrupted) {
+    if (!continues(execution)) await killRecordedProcess(execution, task, deps.transportFor, deps.logger)
   }
   let to: TaskStatus
   let reason: string
   if (task.status === 'pausing') {
     to = 'paused'
-    reason = last && !interruptible ? restartReason(last.step_name) : PAUSE_REASON
-  } else if (!last || interruptible || step?.idempotent) {
+    reason = last && !resumable ? restartReason(last.step_name) : PAUSE_REASON
+  } else if (!last || resumable || step?.idempotent) {
     to = 'queued'
     reason = 'recovered after restart'
   } else {
@@ -87,7 +94,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     })
     if (last) {
       await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${restartReason(last.step_name)}: ${
-        to === 'paused' ? 'paused for review' : interruptible ? 'continuing from its saved progress' : 'running it again (idempotent)'}` })
+        to === 'paused' ? 'paused for review' : resumable ? 'continuing from its saved progress' : 'running it again (idempotent)'}` })
     }
   })
   return to === 'queued' ? 'queued' : 'paused'

@@ -13,10 +13,11 @@ import type { EventStore } from './event-store.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
-import { beginStep, completeTask, finishAttempt, nothingLeft, resumedProgress, type StepPosition } from './step-transactions.js'
+import { resumedProgress } from './resumable.js'
+import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
 import { tryTransition, getTask } from './task-transitions.js'
-import type { TransportFor } from './transports.js'
+import type { HostDownCheck, TransportFor } from './transports.js'
 
 export interface RunnerDeps {
   db: Db
@@ -25,6 +26,10 @@ export interface RunnerDeps {
     'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
   steps: StepTable
   transportFor: TransportFor
+  hostDown: HostDownCheck
+  /** DATA_DIR, resolved. */
+  dataDir: string
+  heartbeatMs: number
   logger: Logger
 }
 
@@ -80,13 +85,14 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
         task: { id: pos.task.id, user_id: pos.task.user_id },
         execution: { id: execution.id, attempt: execution.attempt },
         step, impl, scope, run: pos.run,
-        ...resumedProgress(previous, impl.interruptible),
+        ...resumedProgress(previous, impl),
         timeoutMs: (step.timeout_minutes ?? deps.config.DEFAULT_TIMEOUT_MINUTES) * 60_000,
       })
     }
     const delaySeconds = retryDelaySeconds(policy, retries + 1)
+    const hostDown = result.status !== 'success' && result.retryable ? deps.hostDown(step.host) : null
     const decision = await finishAttempt(deps.store, pos, execution, result,
-      { left: retries < policy.maxRetries, delaySeconds })
+      { left: retries < policy.maxRetries, delaySeconds }, hostDown)
     if (decision.kind !== 'retry') return decision.kind === 'next'
     deps.store.log(pos.task.id, execution.id, 'warning',
       `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,

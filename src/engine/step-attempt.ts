@@ -1,5 +1,6 @@
 import type { Db } from '../db/connect.js'
 import { saveProgressState, saveRemoteHandle } from '../db/execution-repository.js'
+import type { AttemptState } from '../steps/step-type.js'
 import { insertArtifact, insertValueOutput } from '../db/output-repository.js'
 import { TransportError } from '../remote/transport.js'
 import { isAbortError } from '../remote/abort-error.js'
@@ -7,6 +8,8 @@ import type { StepContext, StepImplementation, StepOutcome } from '../steps/step
 import type { StepDefinition } from '../workflows/definition.js'
 import { renderList, renderTemplate, TemplateError, type TemplateScope } from '../workflows/template.js'
 import type { EventStore } from './event-store.js'
+import { startHeartbeat } from './heartbeat.js'
+import { canContinue } from './resumable.js'
 import type { AttemptResult } from './step-decision.js'
 import type { TaskRun } from './task-run.js'
 import type { TransportFor } from './transports.js'
@@ -28,6 +31,9 @@ export interface AttemptDeps {
   db: Db
   store: EventStore
   transportFor: TransportFor
+  /** DATA_DIR, resolved. */
+  dataDir: string
+  heartbeatMs: number
 }
 
 /**
@@ -38,23 +44,27 @@ export interface AttemptDeps {
 export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promise<AttemptResult> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort('timeout'), input.timeoutMs)
-  input.run.attach(controller, input.impl.interruptible)
+  const stopHeartbeat = startHeartbeat(deps.db, input.task.id, input.execution.id, deps.heartbeatMs)
+  // what the attempt has recorded so far: whether a pause or shutdown may stop it is asked of this
+  const live: AttemptState = { remoteHandle: null, progress: input.resumed }
+  input.run.attach(controller, () => canContinue(input.impl, live))
   try {
-    const outcome = await input.impl.run(buildContext(deps, input, controller.signal))
+    const outcome = await input.impl.run(buildContext(deps, input, controller.signal, live))
     return withTimeoutText(fromOutcome(outcome, controller.signal), input.timeoutMs)
   } catch (error) {
     return withTimeoutText(fromError(error, controller.signal), input.timeoutMs)
   } finally {
     clearTimeout(timer)
+    stopHeartbeat()
     input.run.detach()
   }
 }
 
-function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSignal): StepContext {
+function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSignal, live: AttemptState): StepContext {
   const { task, execution, step, scope } = input
   const outputs = (scope.steps[step.id] ??= { outputs: {} }).outputs
   return {
-    task, execution, step: step as StepContext['step'], signal,
+    task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir,
     render: (template, options) => renderTemplate(template, scope, options),
     renderList: (template) => renderList(template, scope),
     log: (level, message, source) => deps.store.log(task.id, execution.id, level, message, source ?? null),
@@ -83,9 +93,17 @@ function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSigna
     },
     progress: {
       resumed: input.resumed,
-      save: (state) => saveProgressState(deps.db, execution.id, state),
+      save: async (state) => {
+        live.progress = state
+        await deps.store.commit((trx) => saveProgressState(trx, execution.id, state))
+      },
+      saveWithLog: (snapshot) => deps.store.trackProgress(execution.id, snapshot),
     },
-    setRemoteHandle: (handle) => saveRemoteHandle(deps.db, execution.id, handle),
+    setRemoteHandle: async (handle) => {
+      await saveRemoteHandle(deps.db, execution.id, handle)
+      live.remoteHandle = handle
+      input.run.recheck()
+    },
     remoteHandle: input.remoteHandle,
   }
 }
@@ -94,7 +112,7 @@ function fromOutcome(outcome: StepOutcome, signal: AbortSignal): AttemptResult {
   const summary = outcome.summary ?? null
   if (outcome.status === 'success') return { status: 'success', error: null, retryable: false, summary }
   if (signal.aborted) return aborted(signal, outcome.status === 'failed' ? outcome.error : null, summary)
-  if (outcome.status === 'interrupted') return { status: 'interrupted', error: null, retryable: true, summary }
+  if (outcome.status === 'interrupted') return { status: 'interrupted', error: outcome.error ?? null, retryable: true, summary }
   return { status: 'failed', error: outcome.error, retryable: outcome.retryable ?? true, summary }
 }
 

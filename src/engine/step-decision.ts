@@ -27,6 +27,8 @@ export interface DecisionInput {
   pauseAfter: boolean
   retriesLeft: boolean
   isLast: boolean
+  /** Set when the step's host counts as down: why ("host beslogin unreachable: …"). */
+  hostDown?: string | null
 }
 
 export const REVIEW_REASON = 'waiting for review'
@@ -60,8 +62,15 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
     if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus: 'interrupted' }
     return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus: 'interrupted' }
   }
-  // An attempt that stopped although nobody asked it to counts as a failure.
-  const executionStatus: ExecutionStatus = result.status === 'timeout' ? 'timeout' : 'failed'
+  // An attempt that stopped although nobody asked it to counts as a failure — unless it was cut off and can
+  // continue (interrupted): then the next attempt, after a retry or a resume, takes it up from its progress.
+  const executionStatus: ExecutionStatus = result.status === 'timeout' ? 'timeout'
+    : result.status === 'interrupted' ? 'interrupted' : 'failed'
+  // Retrying against a host that keeps failing only burns the retries: a person resumes once it is back.
+  if (result.retryable && input.hostDown) {
+    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
+    return { decision: { kind: 'pause', at: 'same', reason: input.hostDown }, executionStatus }
+  }
   if (result.retryable && input.retriesLeft) {
     if (stop === 'pause') return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus }
     if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }

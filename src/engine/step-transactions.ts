@@ -1,5 +1,5 @@
 import type { Db } from '../db/connect.js'
-import { countAttempts, finishExecution, insertExecution, latestExecutionOf, parseJsonColumn } from '../db/execution-repository.js'
+import { countAttempts, finishExecution, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
@@ -67,7 +67,7 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
 
 export async function finishAttempt(
   store: EventStore, pos: StepPosition, execution: ExecutionRow, result: AttemptResult,
-  retry: { left: boolean; delaySeconds: number },
+  retry: { left: boolean; delaySeconds: number }, hostDown: string | null = null,
 ): Promise<Decision> {
   const step = pos.steps[pos.index]!
   const taskId = pos.task.id
@@ -76,7 +76,7 @@ export async function finishAttempt(
     const stop = status === 'cancelling' ? 'cancel' : status === 'pausing' ? 'pause' : pos.run.shuttingDown ? 'shutdown' : null
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
-      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1,
+      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown,
     })
     await closeExecution(trx, emit, execution, executionStatus, result)
     if (decision.kind === 'retry') {
@@ -168,15 +168,6 @@ export function percent(done: number, total: number): number {
 async function statusOf(trx: Db, taskId: number): Promise<TaskStatus | undefined> {
   const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
   return row?.status as TaskStatus | undefined
-}
-
-export function resumedProgress(previous: ExecutionRow | undefined, interruptible: boolean):
-  { resumed: unknown; remoteHandle: Record<string, unknown> | null } {
-  if (!previous || previous.status !== 'interrupted' || !interruptible) return { resumed: null, remoteHandle: null }
-  return {
-    resumed: parseJsonColumn(previous.progress_state),
-    remoteHandle: parseJsonColumn<Record<string, unknown>>(previous.remote_handle),
-  }
 }
 
 /** A task resumed after a review of its last step has nothing left to run. */

@@ -10,7 +10,7 @@ export type StopRequest = 'pause' | 'cancel' | 'shutdown'
 export class TaskRun {
   #requested: StopRequest | null = null
   #controller: AbortController | null = null
-  #interruptible = false
+  #canStop: () => boolean = () => false
   readonly #wakers = new Set<() => void>()
 
   constructor(readonly taskId: number) {}
@@ -23,10 +23,18 @@ export class TaskRun {
     return this.#requested === 'shutdown'
   }
 
-  /** A step attempt begins: a request that came just before still reaches it. */
-  attach(controller: AbortController, interruptible: boolean): void {
+  /**
+   * A step attempt begins: a request that came just before still reaches it. `canStop` tells, at the moment
+   * of a pause or shutdown, whether the step can stop now and be continued later (canContinue).
+   */
+  attach(controller: AbortController, canStop: () => boolean): void {
     this.#controller = controller
-    this.#interruptible = interruptible
+    this.#canStop = canStop
+    this.recheck()
+  }
+
+  /** The running step's state changed (it recorded a handle): a pause that had to wait may reach it now. */
+  recheck(): void {
     if (this.#requested) this.#deliver(this.#requested)
   }
 
@@ -61,6 +69,6 @@ export class TaskRun {
   #deliver(kind: StopRequest): void {
     const controller = this.#controller
     if (!controller || controller.signal.aborted) return
-    if (kind === 'cancel' || this.#interruptible) controller.abort(kind satisfies AbortReason)
+    if (kind === 'cancel' || this.#canStop()) controller.abort(kind satisfies AbortReason)
   }
 }

@@ -23,7 +23,8 @@ export interface DetachedRequest {
   dir: string
   /** cancel and timeout kill the command's process group; pause and shutdown only stop following. */
   signal: AbortSignal
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+  /** Each line, with the offsets reached once it is delivered (what a restart resumes from). */
+  onLine?: (stream: 'stdout' | 'stderr', line: string, reached: Readonly<DetachedProgress>) => void
   resumeFrom?: DetachedProgress | null
   onProgress?: (progress: DetachedProgress) => void | Promise<void>
   onHandle?: (handle: DetachedHandle) => void | Promise<void>
@@ -45,7 +46,7 @@ export async function runDetached(transport: Transport, request: DetachedRequest
   let savedAt = Date.now()
   const count = (stream: 'stdout' | 'stderr', line: string) => {
     offsets[stream] += Buffer.byteLength(line) + 1
-    request.onLine?.(stream, line)
+    request.onLine?.(stream, line, offsets)
     if (request.onProgress && Date.now() - savedAt > 1000) {
       savedAt = Date.now()
       void Promise.resolve(request.onProgress({ ...offsets })).catch(() => {})

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream'
 import { TransportError, type FileStat, type RunRequest, type RunResult, type Transport } from './transport.js'
 import { AbortError } from './abort-error.js'
 import { LineSplitter } from './line-splitter.js'
-import { signalProcessGroup, waitForGroupExit } from './process-group.js'
+import { isSameLeader, processStartTime, signalProcessGroup, waitForGroupExit } from './process-group.js'
 
 export interface LocalTransportOptions {
   /** After TERM, how long the process group gets before KILL. */
@@ -54,7 +54,8 @@ export class LocalTransport implements Transport {
       this.follow(child.stdout!, 'stdout', request.onLine),
       this.follow(child.stderr!, 'stderr', request.onLine),
     ])
-    request.onStart?.({ pgid })
+    const startTime = processStartTime(pgid)
+    request.onStart?.(startTime === null ? { pgid } : { pgid, startTime })
 
     let abortKill: Promise<void> | null = null
     const onAbort = () => { abortKill = this.killGroup(pgid) }
@@ -80,7 +81,8 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async killProcessGroup(pgid: number, sig: 'TERM' | 'KILL'): Promise<void> {
+  async killProcessGroup(pgid: number, sig: 'TERM' | 'KILL', startTime: string | null = null): Promise<void> {
+    if (!isSameLeader(pgid, startTime)) return
     signalProcessGroup(pgid, `SIG${sig}`)
   }
 

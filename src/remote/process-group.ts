@@ -52,12 +52,28 @@ export function processIsRunning(pid: number): boolean {
   return stat === null ? true : stat.state !== 'Z' && stat.state !== 'X'
 }
 
-function readStat(pid: number): { state: string; pgrp: number } | null {
+/** The process's start time in clock ticks after boot (/proc/<pid>/stat field 22), or null when it is gone. */
+export function processStartTime(pid: number): string | null {
+  return readStat(pid)?.startTime ?? null
+}
+
+/**
+ * False when the pid now belongs to a process other than the recorded leader (its start time differs). A leader
+ * that is gone while members of its group run cannot have had its pid reused: Linux does not hand out a pid that
+ * is still some group's id.
+ */
+export function isSameLeader(pgid: number, startTime: string | null | undefined): boolean {
+  if (!startTime) return true
+  const now = processStartTime(pgid)
+  return now === null || now === startTime
+}
+
+function readStat(pid: number): { state: string; pgrp: number; startTime: string } | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // the command name (field 2) may hold spaces and parentheses: parse after its last ")"
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return { state: fields[0]!, pgrp: Number(fields[2]) }
+    return { state: fields[0]!, pgrp: Number(fields[2]), startTime: fields[19]! }
   } catch {
     return null
   }

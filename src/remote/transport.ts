@@ -9,8 +9,11 @@ export interface RunRequest {
   signal: AbortSignal
   /** Each complete line, as it arrives (UTF-8 decoded across chunk boundaries, no trailing newline). */
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void
-  /** Called once the process group id is known, so that it can be recorded for a later kill. */
-  onStart?: (info: { pgid: number }) => void
+  /**
+   * Called once the process group id is known, so that it can be recorded for a later kill; `startTime` is the
+   * group leader's start time (/proc/<pid>/stat field 22), which tells a reused pid apart.
+   */
+  onStart?: (info: { pgid: number; startTime?: string }) => void
 }
 
 export interface RunResult {
@@ -28,8 +31,11 @@ export interface Transport {
   /** The host name from HOSTS_FILE, or "local". */
   readonly host: string
   run(request: RunRequest): Promise<RunResult>
-  /** Sends a signal to a process group recorded earlier (recovery and cancel of detached commands). */
-  killProcessGroup(pgid: number, signal: 'TERM' | 'KILL'): Promise<void>
+  /**
+   * Sends a signal to a process group recorded earlier (recovery and cancel of detached commands). With the
+   * leader's recorded `startTime`, nothing is sent when the pid now belongs to another process.
+   */
+  killProcessGroup(pgid: number, signal: 'TERM' | 'KILL', startTime?: string | null): Promise<void>
   /** Copies one remote file to a local path. */
   fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat>
 }

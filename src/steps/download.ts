@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { setTimeout as delay } from 'node:timers/promises'
-import { loadConfig } from '../config.js'
 import { AbortError, isAbortError } from '../remote/abort-error.js'
 import type { Transport } from '../remote/transport.js'
 import { reserveFile, safeFileName, storedPathOf, taskArtifactDir } from './artifact-files.js'
@@ -32,7 +30,7 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
   const minFiles = ctx.step.inputs.min_files ?? 1
   if (pattern.trim() === '') return { status: 'failed', error: 'path is empty', retryable: false }
   const transport = ctx.transport()
-  const dataDir = ctx.dataDir ?? resolve(loadConfig(process.env).DATA_DIR)
+  const dataDir = ctx.dataDir
   const dir = taskArtifactDir(dataDir, ctx.task.id)
   const done: string[] = []
   const stopped = (): StepOutcome => ({

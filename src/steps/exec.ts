@@ -1,18 +1,20 @@
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
-import type { RunRequest, RunResult } from '../remote/transport.js'
-import { detachedRunDir, runDetached, type DetachedProgress } from '../remote/detached.js'
+import type { RunResult } from '../remote/transport.js'
 import { shellQuote } from '../remote/shell-quote.js'
 import { isAbortError } from '../remote/abort-error.js'
-import { OutputCapture, compile } from './output-capture.js'
+import { ExecOutput } from './exec-output.js'
+import { canResumeDetached, detachedInterruption, runDetachedExec } from './exec-detached.js'
 
 /**
  * `exec`: runs one command line on the step's host, streams its lines into the task log as they come, and
  * judges it by exit code, a required marker line (genJob.sh prints DONE only when it worked) and required
- * outputs. Not interruptible: pausing waits for it to finish; cancel and timeout kill its process group.
+ * outputs. Not interruptible: pausing waits for it to finish; cancel and timeout kill its process group. A
+ * `detached` command, once recorded, can be left running and re-attached (exec-detached.ts).
  */
 export const execStep: StepImplementation<'exec'> = {
   type: 'exec',
   interruptible: false,
+  canResume: canResumeDetached,
   run: runExec,
 }
 
@@ -20,39 +22,33 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   const inputs = ctx.step.inputs
   const script = buildScript(ctx)
   const expected = inputs.expected_exit_codes ?? [0]
-  const marker = inputs.require_marker === undefined ? null : compile(inputs.require_marker, 'require_marker')
-  const capture = new OutputCapture(ctx.step.outputs)
-  let markerSeen = false
-  let stdoutLines = 0
+  const output = new ExecOutput(ctx.step.outputs, inputs.require_marker)
   let pgid: number | null = null
   let handleSaved: Promise<void> = Promise.resolve()
 
   ctx.log('info', `$ ${script.length > 2000 ? `${script.slice(0, 2000)} …` : script}`, 'command')
+  const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+    if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
+    ctx.log('info', line, 'stdout')
+    output.onStdout(line)
+  }
 
   let result: RunResult
   try {
-    const run = inputs.detached ? (r: RunRequest) => runDetachedStep(ctx, r) : (r: RunRequest) => ctx.transport().run(r)
-    result = await run({
+    result = inputs.detached ? await runDetachedExec(ctx, script, output, onLine) : await ctx.transport().run({
       command: script,
       signal: ctx.signal,
       onStart: (info) => {
         pgid = info.pgid
-        handleSaved = ctx.setRemoteHandle({ pgid: info.pgid })
+        handleSaved = ctx.setRemoteHandle(info.startTime === undefined ? { pgid } : { pgid, startTime: info.startTime })
         handleSaved.catch(() => {})
       },
-      onLine: (stream, line) => {
-        if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
-        stdoutLines++
-        ctx.log('info', line, 'stdout')
-        if (marker && !markerSeen && marker.test(line)) markerSeen = true
-        capture.onLine(line)
-      },
+      onLine,
     })
   } catch (error) {
+    const interrupted = inputs.detached ? detachedInterruption(ctx, error) : null
+    if (interrupted) return interrupted
     if (!isAbortError(error)) throw error
-    if (inputs.detached && (ctx.signal.reason === 'pause' || ctx.signal.reason === 'shutdown')) {
-      return { status: 'interrupted', summary: 'stopped following; the detached command goes on' }
-    }
     return {
       status: 'failed',
       error: `stopped (${String(ctx.signal.reason ?? 'aborted')})${pgid === null ? '' : `: process group ${pgid} killed`}`,
@@ -63,12 +59,12 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   }
 
   const how = result.signal !== null ? `killed by signal ${result.signal}` : `exit code ${result.exitCode}`
-  const summary = `${how}, ${stdoutLines} stdout line(s)`
+  const summary = `${how}, ${output.lines} stdout line(s)`
   if (result.signal !== null || result.exitCode === null || !expected.includes(result.exitCode)) {
     const want = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(', ')}`
     return { status: 'failed', error: `command ${how} (expected exit code ${want})`, summary }
   }
-  if (marker && !markerSeen) {
+  if (output.wantsMarker && !output.markerSeen) {
     return {
       status: 'failed',
       error: `required marker /${inputs.require_marker}/ never appeared in the output (${how})`,
@@ -76,11 +72,11 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
       summary,
     }
   }
-  const missing = capture.missing()
+  const missing = output.capture.missing()
   if (missing.length > 0) {
     return { status: 'failed', error: `required output(s) not found in stdout: ${missing.join(', ')}`, retryable: false, summary }
   }
-  for (const [name, value] of capture.results()) await ctx.setOutput(name, value)
+  for (const [name, value] of output.capture.results()) await ctx.setOutput(name, value)
   return { status: 'success', summary }
 }
 
@@ -94,24 +90,4 @@ export function buildScript(ctx: Pick<StepContext<'exec'>, 'render' | 'step'>): 
   if (cwd !== undefined) lines.push(`cd -- ${shellQuote(ctx.render(cwd))} || exit`)
   lines.push(ctx.render(command, { shell: true }))
   return lines.join('\n')
-}
-
-/**
- * `detached: true`: the command runs under setsid with its output in files on the host (runDetached), so a
- * dropped connection or a restart re-attaches to the same run, from the saved offsets, instead of starting it again.
- */
-async function runDetachedStep(ctx: StepContext<'exec'>, request: RunRequest): Promise<RunResult> {
-  const previous = ctx.remoteHandle?.detached === true ? ctx.remoteHandle : null
-  const dir = typeof previous?.dir === 'string' ? previous.dir : detachedRunDir(ctx.task.id, ctx.execution.id)
-  // recorded before the start, so that a restart in between finds the same folder and cannot start it twice
-  if (!previous) await ctx.setRemoteHandle({ dir, detached: true })
-  const result = await runDetached(ctx.transport(), {
-    command: request.command, dir, signal: request.signal,
-    ...(request.onLine ? { onLine: request.onLine } : {}),
-    resumeFrom: previous ? (ctx.progress.resumed as DetachedProgress | null) : null,
-    onProgress: (progress) => ctx.progress.save(progress),
-    // the whole handle (folder, pgid, start time) is what recovery needs; request.onStart would store only the pgid
-    onHandle: (handle) => ctx.setRemoteHandle({ ...handle, detached: true }),
-  })
-  return { exitCode: result.exitCode, signal: result.signal }
 }

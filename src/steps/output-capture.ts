@@ -55,6 +55,16 @@ export class OutputCapture {
     return this.captures.filter((c) => c.required && c.values.length === 0).map((c) => c.name)
   }
 
+  /** Every value matched so far, by output name (kept as durable progress by a detached command). */
+  snapshot(): Record<string, string[]> {
+    return Object.fromEntries(this.captures.map((c) => [c.name, [...c.values]]))
+  }
+
+  /** Takes up the values of an earlier snapshot (the lines they came from are not read again). */
+  restore(values: Record<string, string[]>): void {
+    for (const c of this.captures) c.values = Array.isArray(values[c.name]) ? [...values[c.name]!] : []
+  }
+
   /** Values to record: a list for `all`, else the first match ("" when nothing matched). */
   results(): Array<[string, string | string[]]> {
     return this.captures.map((c) => [c.name, c.all ? c.values : c.values[0] ?? ''])

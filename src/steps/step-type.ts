@@ -16,7 +16,8 @@ export interface StepContext<K extends StepType = StepType> {
   /** Renders a template that must resolve to a list (an `all: true` output) or a single value. */
   renderList(template: string): string[]
   /**
-   * Aborted on cancel, timeout and shutdown, and on pause for a step type that is `interruptible`.
+   * Aborted on cancel and timeout; on pause and shutdown when the step can continue later (canResume, else
+   * `interruptible`), and on shutdown in any case once the grace is over.
    * `signal.reason` is an AbortReason.
    */
   signal: AbortSignal
@@ -24,14 +25,24 @@ export interface StepContext<K extends StepType = StepType> {
   transport(): Transport
   /** Records an output (step_outputs) usable by later steps as {{ steps.<id>.outputs.<name> }}. */
   setOutput(name: string, value: string | string[] | number | boolean): Promise<void>
-  /** DATA_DIR, absolute; the download step keeps files under its artifacts/ folder. Absent: from the environment. */
-  dataDir?: string
+  /** DATA_DIR, absolute (set by the engine from the config); the download step keeps files under its artifacts/ folder. */
+  dataDir: string
   /** Records a file kept under the data folder (download step). */
   addArtifact(file: { name: string; path: string; size: number; sha256: string; contentType: string; remotePath: string }): Promise<void>
-  /** Durable progress: whatever `save` stored survives a restart and is handed back in `resumed`. */
+  /**
+   * Durable progress: whatever was saved survives a restart and is handed back in `resumed` to the attempt that
+   * continues this one (see StepImplementation.canResume).
+   */
   progress: {
     resumed: unknown
+    /** Writes the state now, in one transaction with the log lines logged before it. */
     save(state: unknown): Promise<void>
+    /**
+     * Keeps `snapshot()` as the progress, written with every batch of log lines (same transaction, no extra
+     * write of its own): after a crash the saved progress matches exactly the lines that are in the log.
+     * Call it after logging; the snapshot is taken when the batch is written.
+     */
+    saveWithLog(snapshot: () => unknown): void
   }
   /** Remote handles (pgid, detached work folder) to persist for cancel and recovery. */
   setRemoteHandle(handle: Record<string, unknown>): Promise<void>
@@ -44,11 +55,27 @@ export type StepOutcome =
   | { status: 'success'; summary?: string }
   | { status: 'failed'; error: string; retryable?: boolean; summary?: string }
   /** Stopped waiting because of pause/shutdown; durable progress lets it continue later. */
-  | { status: 'interrupted'; summary?: string }
+  /**
+   * Stopped before the end but able to continue (see canResume): on pause or shutdown, or cut off from its
+   * host (`error` says how) — the next attempt then continues it instead of starting over.
+   */
+  | { status: 'interrupted'; summary?: string; error?: string }
+
+/** What an attempt recorded, as the engine hands it to canResume. */
+export interface AttemptState {
+  remoteHandle: Record<string, unknown> | null
+  progress: unknown
+}
 
 export interface StepImplementation<K extends StepType = StepType> {
   type: K
   /** A step that only waits: pause aborts it at once, and after a restart it continues from its progress. */
   interruptible: boolean
+  /**
+   * Whether an attempt in this state can stop (pause, shutdown, restart, lost connection) and be continued by
+   * the next attempt instead of being run again — e.g. an exec whose detached command is recorded. The engine
+   * asks this one question everywhere; absent, the answer is `interruptible`.
+   */
+  canResume?(state: AttemptState): boolean
   run(ctx: StepContext<K>): Promise<StepOutcome>
 }

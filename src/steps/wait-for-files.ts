@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { AbortReason, StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import { isAbortError } from '../remote/abort-error.js'
+import { TransportError } from '../remote/transport.js'
 import { buildFileCheckCommand, newMarker, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
 
 /**
@@ -70,7 +71,8 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       failures = 0
     } catch (error) {
       if (isAbortError(error) || ctx.signal.aborted) return stopped()
-      if (++failures >= MAX_POLL_FAILURES) throw error
+      // a wrong password or host key will not be right at the next poll
+      if (++failures >= MAX_POLL_FAILURES || (error instanceof TransportError && !error.retryable)) throw error
       ctx.log('warning', `file check failed (${failures}/${MAX_POLL_FAILURES}): ${(error as Error).message}`)
       found = new Set()
       anomaly = null

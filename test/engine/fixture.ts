@@ -13,7 +13,8 @@ import { encodeParameter, resolveParameters } from '../../src/workflows/paramete
 
 interface Teardown { teardown(fn: () => unknown): void }
 
-export const testConfig: EngineConfig = {
+/** DATA_DIR is each fixture's own folder. */
+export const testConfig: Omit<EngineConfig, 'DATA_DIR'> = {
   MAX_PARALLEL_TASKS: 3, DEFAULT_TIMEOUT_MINUTES: 30, MAX_RETRY_ATTEMPTS: 0, RETRY_DELAY_SECONDS: 0,
   RETRY_MAX_DELAY_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 5, siteVars: {},
 }
@@ -40,14 +41,17 @@ export interface EngineFixture {
 
 /** A real engine on a real SQLite file in a temp folder, shut down and removed when the test ends. */
 export function engineFixture(
-  t: Teardown, options: { config?: Partial<EngineConfig>; steps?: StepTable; dir?: string; transports?: TransportProvider } = {},
+  t: Teardown, options: {
+    config?: Partial<EngineConfig>; steps?: StepTable; dir?: string; transports?: TransportProvider; heartbeatMs?: number
+  } = {},
 ): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'topup-engine-'))
   const file = join(dir, 'topup.db')
   const { db } = openDatabase(file)
   const engine = createEngine({
-    db, config: { ...testConfig, ...options.config }, logger: pino({ level: 'silent' }),
+    db, config: { ...testConfig, DATA_DIR: join(dir, 'data'), ...options.config }, logger: pino({ level: 'silent' }),
     steps: { ...stepRegistry, ...options.steps },
+    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.transports ? { transports: options.transports } : {}),
   })
   t.teardown(async () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
 import type { LogLevel } from '../../src/engine/events.js'
 import { LocalTransport } from '../../src/remote/local-transport.js'
@@ -57,11 +60,15 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
   const transport = options.transport ?? new LocalTransport({ killGraceMs: 500 })
   const controller = new AbortController()
   const logs: LogEntry[] = []
+  const saveProgress = async (state: unknown) => {
+    await db.updateTable('task_executions').set({ progress_state: JSON.stringify(state) })
+      .where('id', '=', executionId).execute()
+  }
   const ctx: StepContext<K> = {
     task: scope.task,
     execution: { id: executionId, attempt: row.attempt },
     step,
-    dataDir: options.dataDir ?? fresh?.dir,
+    dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t),
     render: (template, o) => renderTemplate(template, scope, o),
     renderList: (template) => renderList(template, scope),
     signal: controller.signal,
@@ -78,10 +85,9 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
     },
     progress: {
       resumed: row.progress_state === null ? null : JSON.parse(row.progress_state),
-      save: async (state) => {
-        await db.updateTable('task_executions').set({ progress_state: JSON.stringify(state) })
-          .where('id', '=', executionId).execute()
-      },
+      save: saveProgress,
+      // the engine writes it with the log lines; here the log is in memory, so at once
+      saveWithLog: (snapshot) => { void saveProgress(snapshot()) },
     },
     setRemoteHandle: async (handle) => {
       await db.updateTable('task_executions').set({ remote_handle: JSON.stringify(handle) })
@@ -105,6 +111,12 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
       return r.remote_handle === null ? null : JSON.parse(r.remote_handle)
     },
   }
+}
+
+function tempDir(t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-step-data-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 async function insertTask(db: Db): Promise<number> {

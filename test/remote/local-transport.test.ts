@@ -1,11 +1,13 @@
 import t from 'tap'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalTransport } from '../../src/remote/local-transport.js'
 import { LineSplitter } from '../../src/remote/line-splitter.js'
 import { isAbortError, type AbortError } from '../../src/remote/abort-error.js'
-import { processIsRunning, signalProcessGroup } from '../../src/remote/process-group.js'
+import { processIsRunning, processStartTime, signalProcessGroup } from '../../src/remote/process-group.js'
 import { TransportError } from '../../src/remote/transport.js'
 import { shellQuote } from '../../src/remote/shell-quote.js'
 
@@ -174,4 +176,24 @@ t.test('killProcessGroup and fetchFile', async (t) => {
   const missing = await transport.fetchFile(join(dir, 'none'), join(dir, 'c2'), controller.signal).catch((e: unknown) => e)
   t.ok(missing instanceof TransportError)
   t.equal((missing as TransportError).kind, 'file_not_found')
+})
+
+t.test('killProcessGroup with a recorded start time leaves a reused pid alone', async (t) => {
+  const child = spawn('sleep', ['60'], { detached: true, stdio: 'ignore' })
+  const exited = once(child, 'exit')
+  await once(child, 'spawn')
+  const pgid = child.pid!
+  t.teardown(() => { try { process.kill(-pgid, 'SIGKILL') } catch { /* gone */ } })
+  const startTime = processStartTime(pgid)!
+  t.match(startTime, /^\d+$/)
+  await transport.killProcessGroup(pgid, 'TERM', String(Number(startTime) + 1))
+  t.ok(processIsRunning(pgid), 'another start time: another process, not signalled')
+  await transport.killProcessGroup(pgid, 'TERM', startTime)
+  t.same(await exited, [null, 'SIGTERM'], 'the recorded process was signalled')
+})
+
+t.test('onStart tells the start time of the group leader', async (t) => {
+  let info: { pgid: number; startTime?: string } | null = null
+  await transport.run({ command: 'true', signal: AbortSignal.timeout(10_000), onStart: (i) => { info = i } })
+  t.match(info, { pgid: Number, startTime: /^\d+$/ })
 })
