@@ -20,6 +20,7 @@ export const EnvSchema = Type.Object({
   LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
   LOG_MAX_BYTES: Int(0, 2 ** 40, 50 * 1024 * 1024, 'rotate LOG_FILE when it grows past this size (0: never)'),
   WORKFLOWS_DIR: Str('workflows', 'folder of workflow definition files (*.json)'),
+  REMOTE_RUNS_DIR: Str('~/.topup/runs', 'folder on each remote host for detached commands (output and exit code files); ~ is the login folder'),
   HOSTS_FILE: Str('hosts.json', 'SSH hosts and jump chains'),
   KNOWN_HOSTS_FILE: OptStr('OpenSSH known_hosts file checked for every hop'),
   KNOWN_HOSTS_POLICY: Type.Union([Type.Literal('strict'), Type.Literal('accept-new')],

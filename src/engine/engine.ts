@@ -21,7 +21,7 @@ import { HEARTBEAT_MS } from './heartbeat.js'
 import { hostDownCheck, transportFactory, type TransportProvider } from './transports.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
-  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR'>
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'>
 
 export interface EngineDeps {
   db: Db
@@ -61,7 +61,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const runs = new Map<number, TaskRun>()
   const runnerDeps = {
     db, store, config, steps: deps.steps, transportFor, logger, hostDown: hostDownCheck(deps.transports),
-    dataDir: resolve(config.DATA_DIR), heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+    dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
   }
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {

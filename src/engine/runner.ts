@@ -29,6 +29,8 @@ export interface RunnerDeps {
   hostDown: HostDownCheck
   /** DATA_DIR, resolved. */
   dataDir: string
+  /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
+  remoteRunsDir: string
   heartbeatMs: number
   logger: Logger
 }

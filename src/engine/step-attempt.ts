@@ -33,6 +33,8 @@ export interface AttemptDeps {
   transportFor: TransportFor
   /** DATA_DIR, resolved. */
   dataDir: string
+  /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
+  remoteRunsDir: string
   heartbeatMs: number
 }
 
@@ -64,7 +66,7 @@ function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSigna
   const { task, execution, step, scope } = input
   const outputs = (scope.steps[step.id] ??= { outputs: {} }).outputs
   return {
-    task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir,
+    task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir, remoteRunsDir: deps.remoteRunsDir,
     render: (template, options) => renderTemplate(template, scope, options),
     renderList: (template) => renderList(template, scope),
     log: (level, message, source) => deps.store.log(task.id, execution.id, level, message, source ?? null),

@@ -34,7 +34,7 @@ export interface DetachedRequest {
 }
 
 /** A fresh work folder name; the random part keeps ids of another (or a reset) database from meeting old runs. */
-export function detachedRunDir(taskId: number, executionId: number, base = process.env.TOPUP_REMOTE_RUNS_DIR ?? '~/.topup/runs'): string {
+export function detachedRunDir(base: string, taskId: number, executionId: number): string {
   return `${base.replace(/\/+$/, '')}/${taskId}-${executionId}-${randomBytes(4).toString('hex')}`
 }
 

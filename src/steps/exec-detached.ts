@@ -30,7 +30,7 @@ export async function runDetachedExec(
   const resumable = canResumeDetached({ remoteHandle: ctx.remoteHandle, progress: ctx.progress.resumed })
   const previous = resumable ? recordedRun(ctx.remoteHandle) : null
   const resumed = resumable ? offsetsOf(ctx.progress.resumed) : null
-  const dir = previous?.dir ?? detachedRunDir(ctx.task.id, ctx.execution.id)
+  const dir = previous?.dir ?? detachedRunDir(ctx.remoteRunsDir, ctx.task.id, ctx.execution.id)
   const offsets: DetachedProgress = { stdout: resumed?.stdout ?? 0, stderr: resumed?.stderr ?? 0 }
   output.restore(resumed?.output)
   const snapshot = (): DetachedExecProgress => ({ ...offsets, output: output.snapshot() })

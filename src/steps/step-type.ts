@@ -27,6 +27,8 @@ export interface StepContext<K extends StepType = StepType> {
   setOutput(name: string, value: string | string[] | number | boolean): Promise<void>
   /** DATA_DIR, absolute (set by the engine from the config); the download step keeps files under its artifacts/ folder. */
   dataDir: string
+  /** REMOTE_RUNS_DIR: the folder on a host under which detached commands keep their output and exit code. */
+  remoteRunsDir: string
   /** Records a file kept under the data folder (download step). */
   addArtifact(file: { name: string; path: string; size: number; sha256: string; contentType: string; remotePath: string }): Promise<void>
   /**

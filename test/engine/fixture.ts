@@ -16,7 +16,7 @@ interface Teardown { teardown(fn: () => unknown): void }
 /** DATA_DIR is each fixture's own folder. */
 export const testConfig: Omit<EngineConfig, 'DATA_DIR'> = {
   MAX_PARALLEL_TASKS: 3, DEFAULT_TIMEOUT_MINUTES: 30, MAX_RETRY_ATTEMPTS: 0, RETRY_DELAY_SECONDS: 0,
-  RETRY_MAX_DELAY_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 5, siteVars: {},
+  RETRY_MAX_DELAY_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 5, siteVars: {}, REMOTE_RUNS_DIR: '~/.topup/runs',
 }
 
 /** A workflow definition as JSON (tests write steps the format allows; types are checked by the engine). */

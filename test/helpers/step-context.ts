@@ -39,6 +39,8 @@ export interface HarnessOptions {
   executionId?: number
   /** The data folder downloads go to (default: the fresh database's temp folder). */
   dataDir?: string
+  /** REMOTE_RUNS_DIR for detached commands (default ~/.topup/runs). */
+  remoteRunsDir?: string
 }
 
 /**
@@ -69,6 +71,7 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
     execution: { id: executionId, attempt: row.attempt },
     step,
     dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t),
+    remoteRunsDir: options.remoteRunsDir ?? '~/.topup/runs',
     render: (template, o) => renderTemplate(template, scope, o),
     renderList: (template) => renderList(template, scope),
     signal: controller.signal,

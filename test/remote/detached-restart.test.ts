@@ -43,7 +43,7 @@ t.test('SIGKILL of the server while a detached command runs, then restart: re-at
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const env = {
     ...site.env, WORKFLOWS_DIR: writeWorkflow(dir), HOSTS_FILE: site.writeHostsFile(),
-    KNOWN_HOSTS_FILE: site.writeKnownHosts(), KNOWN_HOSTS_POLICY: 'strict', TOPUP_REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs`,
+    KNOWN_HOSTS_FILE: site.writeKnownHosts(), KNOWN_HOSTS_POLICY: 'strict', REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs`,
   }
   const server = await startServerProcess(t, dir, env)
   const created = await server.api<{ id: number }>('POST', '/api/tasks', { workflow_name: 'detached_job', start: true })

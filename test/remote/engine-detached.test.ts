@@ -13,7 +13,7 @@ const root = t
 const uniq = String(100000 + Math.floor(Math.random() * 800000))
 const runs = `test-engine-${process.pid}-${Date.now()}`
 // every work folder of this file under one folder on the target, removed at the end
-process.env.TOPUP_REMOTE_RUNS_DIR = `~/.topup/runs/${runs}-dirs`
+const config = { REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs` }
 const site = await startSshSite(t)
 const cleaner = siteProvider(t, site).provider
 t.teardown(() => runCollect(cleaner, 'target', `rm -rf ~/.topup/runs/${runs}-*`).catch(() => {}))
@@ -67,7 +67,7 @@ async function attempts(f: EngineFixture, id: number) {
 
 t.test('the connection is killed mid-command, then the jump restarts: re-attached, every line once, ran once', async (t) => {
   const { provider } = siteProvider(t, site)
-  const f = engineFixture(t, { transports: provider })
+  const f = engineFixture(t, { transports: provider, config })
   const task = await f.createTask(detachedWorkflow('drop', `1.${uniq}1`))
   const unsubscribe = f.engine.bus.subscribe((e) => {
     if (e.task_id !== task.id || e.type !== 'log') return
@@ -85,7 +85,7 @@ t.test('the connection is killed mid-command, then the jump restarts: re-attache
 
 t.test('pause stops following without killing; resume re-attaches from the offsets', async (t) => {
   const { provider } = siteProvider(t, site)
-  const f = engineFixture(t, { transports: provider })
+  const f = engineFixture(t, { transports: provider, config })
   const task = await f.createTask(detachedWorkflow('pause', `2.${uniq}2`))
   await f.engine.start(task.id)
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'line 3', 30_000)
@@ -109,7 +109,7 @@ t.test('shutdown leaves it running; the next engine continues it at recovery', a
   const dir = mkdtempSync(join(tmpdir(), 'topup-engine-'))
   root.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const { provider } = siteProvider(t, site)
-  const f = engineFixture(t, { transports: provider, dir })
+  const f = engineFixture(t, { transports: provider, dir, config })
   const task = await f.createTask(detachedWorkflow('shutdown', `2.${uniq}3`))
   await f.engine.start(task.id)
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'line 2', 30_000)
@@ -117,7 +117,7 @@ t.test('shutdown leaves it running; the next engine continues it at recovery', a
   t.equal((await f.task(task.id)).status, 'running', 'left for recovery')
   t.ok(await goesOn(`^sleep 2.${uniq}3`), 'the detached command still runs')
 
-  const next = engineFixture(t, { transports: siteProvider(t, site).provider, dir })
+  const next = engineFixture(t, { transports: siteProvider(t, site).provider, dir, config })
   const report = await next.engine.recover()
   t.same(report.requeued, [task.id])
   const done = await next.waitForStatus(task.id, ['success', 'failed', 'paused'], 60_000)

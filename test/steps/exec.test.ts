@@ -107,9 +107,8 @@ t.test('cancel kills the running command and its children', async (t) => {
 
 t.test('detached runs under setsid in a work folder and follows its output (test/remote/detached.test.ts: over SSH)', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'topup-runs-'))
-  process.env.TOPUP_REMOTE_RUNS_DIR = base
-  t.teardown(() => { delete process.env.TOPUP_REMOTE_RUNS_DIR; rmSync(base, { recursive: true, force: true }) })
-  const h = await stepHarness(t, execDef({ command: 'echo DONE', detached: true, require_marker: 'DONE' }))
+  t.teardown(() => rmSync(base, { recursive: true, force: true }))
+  const h = await stepHarness(t, execDef({ command: 'echo DONE', detached: true, require_marker: 'DONE' }), { remoteRunsDir: base })
   t.equal((await execStep.run(h.ctx)).status, 'success')
   t.match(await h.remoteHandle(), { detached: true, dir: new RegExp(`^${base}/`), pgid: Number })
 })
