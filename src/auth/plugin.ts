@@ -54,8 +54,10 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: 
     }
   })
   app.addHook('onRequest', async (request) => {
+    // Decided on the matched route, not the raw URL: the router decodes `/%61pi/…` to `/api/…`.
     // Unknown routes (no routeOptions.url) fall through to the 404 handler unauthenticated.
-    if (!request.url.startsWith('/api') || request.routeOptions.url === undefined) return
+    const route = request.routeOptions.url
+    if (route === undefined || !route.startsWith('/api')) return
     if (request.routeOptions.config.auth === false) return
     request.principal = app.authenticate(request)
   })

@@ -100,3 +100,14 @@ t.test('without SECRET_KEY a key is generated once (0600) and reused, never logg
   t.notMatch(notes[0]!, key)
   t.equal(resolveSecretKey({ DATA_DIR: dir, SECRET_KEY: 'explicit' }), 'explicit')
 })
+
+t.test('a percent-encoded path to an /api route still needs a token', async (t) => {
+  const { app } = await buildTestApp(t)
+  for (const url of ['/%61pi/workflows', '/%61pi/workflows/topup_standard_workflow', '/a%70i/tasks', '/%2561pi/workflows']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.ok([401, 404].includes(res.statusCode), `${url} → ${res.statusCode}`)
+    t.not(res.statusCode, 200, `${url} is not served without a token`)
+  }
+  const post = await app.inject({ method: 'POST', url: '/%61pi/workflows/topup_standard_workflow/validate', payload: { parameters: {} } })
+  t.equal(post.statusCode, 401)
+})
