@@ -88,7 +88,8 @@ function formatEvent(event: TaskEvent): string {
     case 'step.output':
       return `${head} OUTPUT   ${d.step_id}.${d.name} = ${JSON.stringify(d.value)}`
     case 'log':
-      return `${head} ${String(d.level).toUpperCase().padEnd(8)} ${d.source ? `[${d.source}] ` : ''}${d.message}`
+      // a multi-line message (a command line) continues on indented lines, so every event line starts with #
+      return `${head} ${String(d.level).toUpperCase().padEnd(8)} ${d.source ? `[${d.source}] ` : ''}${String(d.message).replaceAll('\n', '\n        ')}`
     default:
       return `${head} ${event.type} ${JSON.stringify(d)}`
   }

@@ -6,9 +6,10 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
-import { registerErrorHandlers } from './api/error-handler.js'
+import { handleError, registerErrorHandlers } from './api/error-handler.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
+import { validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
 import type { Config } from './config.js'
@@ -47,8 +48,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
       const given = req.headers['x-request-id']
       return typeof given === 'string' && requestIdPattern.test(given) ? given : randomUUID()
     },
-    ajv: { customOptions: { allErrors: true } },
+    // Bad URLs (broken percent-encoding, over-long path parameters) are answered before routing: problem+json too.
+    frameworkErrors: handleError,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as Api
+
+  app.setValidatorCompiler(validatorCompiler)
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id)

@@ -15,6 +15,7 @@ export const errorCodes = {
   invalid_transition: { status: 409, title: 'Invalid task state transition' },
   workflow_not_runnable: { status: 409, title: 'Workflow is not runnable' },
   payload_too_large: { status: 413, title: 'Payload too large' },
+  uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },

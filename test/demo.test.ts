@@ -34,7 +34,9 @@ t.test('the README demo: create with start, follow live until review, resume, fe
 
   const followed = await follow(server.base, token, id)
   t.equal(followed.code, 0, `follow-task exits 0 at the review pause (stderr: ${followed.stderr})`)
-  const lines = followed.stdout.trim().split('\n')
+  const all = followed.stdout.trim().split('\n')
+  t.ok(all.every((line) => line.startsWith('#') || line.startsWith('        ')), 'a multi-line message continues indented')
+  const lines = all.filter((line) => line.startsWith('#'))
   const seqs = lines.map((line) => Number(/^#\s*(\d+) /.exec(line)?.[1]))
   t.same(seqs, seqs.map((_, i) => i + 1), 'every event once, in order, from seq 1')
   t.match(followed.stdout, /STEP +wait success/)

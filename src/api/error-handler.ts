@@ -10,11 +10,13 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_TYPE: 'unsupported_media_type',
   FST_ERR_NOT_FOUND: 'route_not_found',
+  FST_ERR_BAD_URL: 'validation_failed',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
 }
 
 const byStatus: Record<number, ErrorCode> = {
   400: 'malformed_body', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
-  413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'service_unavailable',
+  413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'service_unavailable',
 }
 
 function validationErrors(error: FastifyError): FieldError[] {
@@ -50,14 +52,17 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   return reply.code(body.status).type('application/problem+json').send(body)
 }
 
+/** Any error of a request → its problem+json answer (the app's error handler, also for Fastify's `frameworkErrors`). */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const body = problemOf(error, request.id)
+  if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ code: body.code, detail: body.detail }, 'request rejected')
+  return sendProblem(reply, body)
+}
+
 /** One error handler and one 404 handler for the whole app, both answering problem+json. */
 export function registerErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const body = problemOf(error, request.id)
-    if (body.status >= 500) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ code: body.code, detail: body.detail }, 'request rejected')
-    return sendProblem(reply, body)
-  })
+  app.setErrorHandler(handleError)
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
     sendProblem(reply, problem('route_not_found', `no route ${request.method} ${request.url.split('?')[0]}`)))
 }

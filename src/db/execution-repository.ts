@@ -36,6 +36,16 @@ export async function runningExecutions(db: Db, taskId: number): Promise<Executi
     .where('task_id', '=', taskId).where('status', '=', 'running').orderBy('id').execute()
 }
 
+/**
+ * The task's most recent attempt that was interrupted (or set aside by retry_from_step, `cancelled`) — a detached
+ * command of it may still run — or undefined.
+ */
+export async function latestInterruptedExecution(db: Db, taskId: number): Promise<ExecutionRow | undefined> {
+  return db.selectFrom('task_executions').selectAll()
+    .where('task_id', '=', taskId).where('status', 'in', ['interrupted', 'cancelled'])
+    .orderBy('id', 'desc').limit(1).executeTakeFirst()
+}
+
 /** The most recent attempt of a step, or undefined. */
 export async function latestExecutionOf(db: Db, taskId: number, stepName: string): Promise<ExecutionRow | undefined> {
   return db.selectFrom('task_executions').selectAll()

@@ -70,7 +70,7 @@ export function createEngine(deps: EngineDeps): Engine {
     try {
       await runTask(runnerDeps, task.id, run)
     } finally {
-      runs.delete(task.id)
+      if (runs.get(task.id) === run) runs.delete(task.id)
     }
   }, logger)
 

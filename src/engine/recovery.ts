@@ -72,7 +72,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
   const resumable = last ? continues(last) : false
   // Nobody will read the output of an orphaned command any more: stop it rather than let it act unobserved.
   for (const execution of interrupted) {
-    if (!continues(execution)) await killRecordedProcess(execution, task, deps.transportFor, deps.logger)
+    if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transportFor, deps.logger)
   }
   let to: TaskStatus
   let reason: string

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { TaskRow } from '../db/tables.js'
 import { listTaskParameters } from '../db/task-repository.js'
@@ -71,6 +72,15 @@ export async function applyResume(
   }
   if (body.retry_from_step !== undefined) {
     await emit.log(task.id, { level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
+    // Retrying means starting afresh: interrupted attempts from there on are not continued (their detached runs
+    // are stopped when their step starts again, see stopEarlierRun).
+    const steps = stepsOf(task).map((s) => s.id)
+    const from = steps.indexOf(body.retry_from_step)
+    const note = 'not continued: resumed with retry_from_step'
+    await trx.updateTable('task_executions')
+      .set({ status: 'cancelled', error_details: sql<string>`coalesce(error_details || '; ', '') || ${note}` })
+      .where('task_id', '=', task.id).where('status', '=', 'interrupted').where('step_name', 'in', steps.slice(from))
+      .execute()
   }
   return row
 }

@@ -14,6 +14,7 @@ import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
 import { resumedProgress } from './resumable.js'
+import { stopEarlierRun } from './earlier-run.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
 import { tryTransition, getTask } from './task-transitions.js'
@@ -52,7 +53,9 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): P
 
 async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
   const task = await getTask(deps.db, taskId)
-  if (!task || task.status !== 'running') return
+  // A pause or cancel may commit between the claim and this read: the first step boundary (beginStep, or
+  // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.
+  if (!task || !['running', 'pausing', 'cancelling'].includes(task.status)) return
   const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
   const steps = definition.steps as unknown as StepDefinition[]
   if (nothingLeft(task)) return completeTask(deps.store, { task, steps, index: steps.length - 1, run })
@@ -83,11 +86,13 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
     if (problem !== null || !impl) {
       result = { status: 'failed', error: problem, retryable: false, summary: null }
     } else {
-      result = await runAttempt(deps, {
+      const resumed = resumedProgress(previous, impl)
+      const stale = await stopEarlierRun(deps, { taskId: pos.task.id, executionId: execution.id, step }, previous,
+        resumed.remoteHandle !== null)
+      result = stale !== null ? { status: 'failed', error: stale, retryable: false, summary: null, review: true } : await runAttempt(deps, {
         task: { id: pos.task.id, user_id: pos.task.user_id },
         execution: { id: execution.id, attempt: execution.attempt },
-        step, impl, scope, run: pos.run,
-        ...resumedProgress(previous, impl),
+        step, impl, scope, run: pos.run, ...resumed,
         timeoutMs: (step.timeout_minutes ?? deps.config.DEFAULT_TIMEOUT_MINUTES) * 60_000,
       })
     }

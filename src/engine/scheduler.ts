@@ -48,7 +48,7 @@ export class Scheduler {
       const done = this.launch(task).catch((error: unknown) => {
         this.logger.error({ err: error, task_id: task.id }, 'task runner crashed')
       }).finally(() => {
-        this.#active.delete(task.id)
+        if (this.#active.get(task.id) === done) this.#active.delete(task.id)
         void this.kick()
       })
       this.#active.set(task.id, done)

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino'
 import type { Db } from '../db/connect.js'
 import { saveProgressState, saveRemoteHandle } from '../db/execution-repository.js'
 import type { AttemptState } from '../steps/step-type.js'
@@ -36,6 +37,7 @@ export interface AttemptDeps {
   /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
   remoteRunsDir: string
   heartbeatMs: number
+  logger: Logger
 }
 
 /**
@@ -46,7 +48,8 @@ export interface AttemptDeps {
 export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promise<AttemptResult> {
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort('timeout'), input.timeoutMs)
-  const stopHeartbeat = startHeartbeat(deps.db, input.task.id, input.execution.id, deps.heartbeatMs)
+  const stopHeartbeat = startHeartbeat(deps.db, input.task.id, input.execution.id, deps.heartbeatMs, (error) =>
+    deps.logger.warn({ err: error, task_id: input.task.id, execution_id: input.execution.id }, 'could not write a heartbeat'))
   // what the attempt has recorded so far: whether a pause or shutdown may stop it is asked of this
   const live: AttemptState = { remoteHandle: null, progress: input.resumed }
   input.run.attach(controller, () => canContinue(input.impl, live))
@@ -114,8 +117,9 @@ function fromOutcome(outcome: StepOutcome, signal: AbortSignal): AttemptResult {
   const summary = outcome.summary ?? null
   if (outcome.status === 'success') return { status: 'success', error: null, retryable: false, summary }
   if (signal.aborted) return aborted(signal, outcome.status === 'failed' ? outcome.error : null, summary)
-  if (outcome.status === 'interrupted') return { status: 'interrupted', error: outcome.error ?? null, retryable: true, summary }
-  return { status: 'failed', error: outcome.error, retryable: outcome.retryable ?? true, summary }
+  const review = outcome.review === true ? { review: true } : {}
+  if (outcome.status === 'interrupted') return { status: 'interrupted', error: outcome.error ?? null, retryable: true, summary, ...review }
+  return { status: 'failed', error: outcome.error, retryable: outcome.retryable ?? true, summary, ...review }
 }
 
 function fromError(error: unknown, signal: AbortSignal): AttemptResult {

@@ -7,6 +7,8 @@ export interface AttemptResult {
   error: string | null
   retryable: boolean
   summary: string | null
+  /** A person must look before anything else runs (StepOutcome.review): the task pauses. */
+  review?: boolean
 }
 
 export type Decision =
@@ -23,7 +25,7 @@ export interface DecisionInput {
   result: AttemptResult
   stop: StopRequest | null
   stepId: string
-  onFailure: 'stop' | 'continue'
+  onFailure: 'stop' | 'continue' | 'pause'
   pauseAfter: boolean
   retriesLeft: boolean
   isLast: boolean
@@ -33,6 +35,7 @@ export interface DecisionInput {
 
 export const REVIEW_REASON = 'waiting for review'
 export const PAUSE_REASON = 'paused on request'
+export const reviewReason = (stepId: string, error: string) => `stopped for review: ${stepId}: ${error}`
 
 /**
  * What the runner does after an attempt: one pure function of the attempt's result, the stop requested
@@ -57,6 +60,12 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
     }
     return { decision: moveOn(), executionStatus: 'success' }
   }
+  if (result.review) {
+    const executionStatus = result.status === 'interrupted' ? 'interrupted' : 'failed'
+    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
+    const reason = reviewReason(input.stepId, result.error ?? result.status)
+    return { decision: { kind: 'pause', at: 'same', reason }, executionStatus }
+  }
   if (result.status === 'interrupted' && stop !== null) {
     // Stopped for a pause or a shutdown: the step runs again (or continues from its progress) later.
     if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus: 'interrupted' }
@@ -78,5 +87,7 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
   }
   if (input.onFailure === 'continue') return { decision: moveOn(), executionStatus }
   const why = result.error ?? (result.status === 'timeout' ? 'timed out' : 'failed')
+  // on_failure "pause": a person looks (abnormal data, a failed check) and resumes, e.g. with retry_from_step
+  if (input.onFailure === 'pause') return { decision: { kind: 'pause', at: 'same', reason: reviewReason(input.stepId, why) }, executionStatus }
   return { decision: { kind: 'fail', message: `step ${input.stepId} failed: ${why}` }, executionStatus }
 }

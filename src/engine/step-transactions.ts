@@ -175,6 +175,10 @@ export function nothingLeft(task: TaskRow): boolean {
   return task.resume_from_step === null && task.progress_percentage >= 100
 }
 
+/** Nothing is left to run: the task succeeds — or ends cancelled when a cancel came first. */
 export async function completeTask(store: EventStore, pos: StepPosition): Promise<void> {
-  await store.commit((trx, emit) => applyDecision(trx, emit, { ...pos, index: pos.steps.length - 1 }, { kind: 'succeed' }))
+  await store.commit(async (trx, emit) => {
+    const cancelled = (await statusOf(trx, pos.task.id)) === 'cancelling'
+    await applyDecision(trx, emit, { ...pos, index: pos.steps.length - 1 }, cancelled ? { kind: 'cancel' } : { kind: 'succeed' })
+  })
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { TransportError, type RunResult, type Transport } from './transport.js'
-import { AbortError, isAbortError } from './abort-error.js'
+import { AbortError, abortedAfterKill, isAbortError } from './abort-error.js'
 import { shellQuote } from './shell-quote.js'
-import { killGroupCommand } from './ssh/remote-scripts.js'
+import { stopProcessGroup } from './stop-group.js'
 
 /**
  * Long commands that must survive a dropped connection or a restart of the service. The command runs under
@@ -41,11 +41,18 @@ export function detachedRunDir(base: string, taskId: number, executionId: number
 export async function runDetached(transport: Transport, request: DetachedRequest): Promise<RunResult & { handle: DetachedHandle }> {
   const { signal } = request
   const offsets: DetachedProgress = { stdout: request.resumeFrom?.stdout ?? 0, stderr: request.resumeFrom?.stderr ?? 0 }
-  const handle = await withReattach(request, () => start(transport, request))
+  const handle = await withReattach(request, () => start(transport, request)).catch(async (error: unknown) => {
+    if (!stopsTheCommand(error, signal)) throw error
+    // the start script may have launched the command before the abort reached it: its pid file tells
+    const started = await startedGroup(transport, request.dir).catch(() => null)
+    if (!started) throw error
+    throw await killed(transport, started, signal, request.killGraceSeconds)
+  })
   await request.onHandle?.(handle)
   let savedAt = Date.now()
-  const count = (stream: 'stdout' | 'stderr', line: string) => {
-    offsets[stream] += Buffer.byteLength(line) + 1
+  const count = (stream: 'stdout' | 'stderr', line: string, bytes: number) => {
+    // the raw bytes the line took in the file ("\r", cut and invalid bytes too), so a re-attach resumes exactly
+    offsets[stream] += bytes
     request.onLine?.(stream, line, offsets)
     if (request.onProgress && Date.now() - savedAt > 1000) {
       savedAt = Date.now()
@@ -61,9 +68,7 @@ export async function runDetached(transport: Transport, request: DetachedRequest
       if (result.exitCode !== 0) throw new Error(`following ${request.dir} failed: exit code ${result.exitCode}`)
     })
   } catch (error) {
-    if (isAbortError(error) && (signal.reason === 'cancel' || signal.reason === 'timeout')) {
-      await kill(transport, handle, request.killGraceSeconds ?? 2).catch(() => {})
-    }
+    if (stopsTheCommand(error, signal)) throw await killed(transport, handle, signal, request.killGraceSeconds)
     throw error
   } finally {
     await request.onProgress?.({ ...offsets })
@@ -72,16 +77,35 @@ export async function runDetached(transport: Transport, request: DetachedRequest
   return { exitCode: code, signal: null, handle }
 }
 
-/** Kills a detached command's process group, guarded against a reused pid by the recorded start time. */
-export async function killDetached(transport: Transport, handle: DetachedHandle, graceSeconds = 2): Promise<void> {
-  await kill(transport, handle, graceSeconds)
+/** Cancel and timeout end the command itself; pause and shutdown only stop following it. */
+function stopsTheCommand(error: unknown, signal: AbortSignal): boolean {
+  return isAbortError(error) && (signal.reason === 'cancel' || signal.reason === 'timeout')
 }
 
-async function kill(transport: Transport, handle: DetachedHandle, graceSeconds: number): Promise<void> {
+/** Stops the command's group; the AbortError to throw says whether that worked. */
+async function killed(transport: Transport, group: { pgid: number; startTime: string }, signal: AbortSignal,
+  graceSeconds = 2): Promise<AbortError> {
+  const failure = await stopProcessGroup(transport, group, { graceMs: graceSeconds * 1000 }).then(() => null, (e: unknown) => e)
+  return abortedAfterKill(signal.reason, group.pgid, failure)
+}
+
+/**
+ * The group of a run whose start was cut off: null when the command never started. When the folder says it
+ * started, the pid file is written by the command's own first line: it gets a moment to appear.
+ */
+async function startedGroup(transport: Transport, dir: string): Promise<{ pgid: number; startTime: string } | null> {
+  let found: { pgid: number; startTime: string } | null = null
   await transport.run({
-    command: killGroupCommand(handle.pgid, handle.startTime, 'TERM+KILL', graceSeconds),
-    signal: AbortSignal.timeout((graceSeconds + 30) * 1000),
+    command: `cd ${quotedDir(dir)} 2>/dev/null && [ -d started ] || exit 0
+for i in $(seq 40); do [ -s pid ] && break; sleep 0.05; done
+[ -s pid ] && echo "DETACHED $(cat pid)"`,
+    signal: AbortSignal.timeout(30_000),
+    onLine: (_stream, line) => {
+      const m = /^DETACHED (\d+) (\d+)$/.exec(line)
+      if (m) found = { pgid: Number(m[1]), startTime: m[2]! }
+    },
   })
+  return found
 }
 
 async function withReattach<T>(request: DetachedRequest, attempt: () => Promise<T>): Promise<T> {

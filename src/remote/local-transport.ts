@@ -3,10 +3,13 @@ import { copyFile, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
-import { TransportError, type FileStat, type RunRequest, type RunResult, type Transport } from './transport.js'
-import { AbortError } from './abort-error.js'
+import {
+  TransportError, type FileStat, type GroupSignal, type GroupState, type RunRequest, type RunResult, type Transport,
+} from './transport.js'
+import { AbortError, abortedAfterKill } from './abort-error.js'
 import { LineSplitter } from './line-splitter.js'
-import { isSameLeader, processStartTime, signalProcessGroup, waitForGroupExit } from './process-group.js'
+import { isSameLeader, liveGroupMembers, processStartTime, signalProcessGroup } from './process-group.js'
+import { stopProcessGroup } from './stop-group.js'
 
 export interface LocalTransportOptions {
   /** After TERM, how long the process group gets before KILL. */
@@ -57,21 +60,22 @@ export class LocalTransport implements Transport {
     const startTime = processStartTime(pgid)
     request.onStart?.(startTime === null ? { pgid } : { pgid, startTime })
 
-    let abortKill: Promise<void> | null = null
-    const onAbort = () => { abortKill = this.killGroup(pgid) }
+    // what stopping the group on abort came to: null when it was killed, else the error
+    let abortKill: Promise<unknown> | null = null
+    const onAbort = () => {
+      abortKill = stopProcessGroup(this, startTime === null ? { pgid } : { pgid, startTime }, { graceMs: this.killGraceMs, pollMs: 25 })
+        .then(() => null, (error: unknown) => error)
+    }
     signal.addEventListener('abort', onAbort, { once: true })
     // An abort that came while the process was starting fired no listener.
     if (signal.aborted) onAbort()
     try {
       const [code, sig] = await exited
-      if (abortKill) {
-        await abortKill
-        throw new AbortError(signal.reason)
-      }
+      if (abortKill) throw abortedAfterKill(signal.reason, pgid, await abortKill)
       await this.drain(drained, child.stdout!, child.stderr!)
       if (signal.aborted) {
-        await (abortKill ?? this.killGroup(pgid))
-        throw new AbortError(signal.reason)
+        if (!abortKill) onAbort()
+        throw abortedAfterKill(signal.reason, pgid, await abortKill)
       }
       return { exitCode: code, signal: sig }
     } finally {
@@ -81,9 +85,11 @@ export class LocalTransport implements Transport {
     }
   }
 
-  async killProcessGroup(pgid: number, sig: 'TERM' | 'KILL', startTime: string | null = null): Promise<void> {
-    if (!isSameLeader(pgid, startTime)) return
-    signalProcessGroup(pgid, `SIG${sig}`)
+  async killProcessGroup(pgid: number, sig: GroupSignal, startTime: string | null = null): Promise<GroupState> {
+    if (!isSameLeader(pgid, startTime)) return 'reused'
+    if (liveGroupMembers(pgid).length === 0) return 'gone'
+    if (sig !== 'CHECK') signalProcessGroup(pgid, `SIG${sig}`)
+    return 'running'
   }
 
   async fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat> {
@@ -100,16 +106,8 @@ export class LocalTransport implements Transport {
     return { path: localPath, size }
   }
 
-  /** TERM to the group, KILL after the grace to whatever still runs. */
-  private async killGroup(pgid: number): Promise<void> {
-    signalProcessGroup(pgid, 'SIGTERM')
-    if (await waitForGroupExit(pgid, this.killGraceMs)) return
-    signalProcessGroup(pgid, 'SIGKILL')
-    await waitForGroupExit(pgid, 5000)
-  }
-
   private follow(stream: Readable, name: 'stdout' | 'stderr', onLine: RunRequest['onLine']): Promise<void> {
-    const splitter = new LineSplitter((line) => onLine?.(name, line),
+    const splitter = new LineSplitter((line, bytes) => onLine?.(name, line, bytes),
       this.maxLineLength === undefined ? {} : { maxLineLength: this.maxLineLength })
     stream.on('data', (chunk: Buffer) => splitter.push(chunk))
     return new Promise((resolve) => {

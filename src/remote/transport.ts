@@ -7,8 +7,11 @@ export interface RunRequest {
   command: string
   /** Aborting kills the command's whole process group (on the remote host too) and rejects. */
   signal: AbortSignal
-  /** Each complete line, as it arrives (UTF-8 decoded across chunk boundaries, no trailing newline). */
-  onLine?: (stream: 'stdout' | 'stderr', line: string) => void
+  /**
+   * Each complete line, as it arrives (UTF-8 decoded across chunk boundaries, no trailing newline); `bytes` is
+   * how many raw bytes of the stream it consumed, its newline (and a dropped "\r") included.
+   */
+  onLine?: (stream: 'stdout' | 'stderr', line: string, bytes: number) => void
   /**
    * Called once the process group id is known, so that it can be recorded for a later kill; `startTime` is the
    * group leader's start time (/proc/<pid>/stat field 22), which tells a reused pid apart.
@@ -22,6 +25,9 @@ export interface RunResult {
   signal: string | null
 }
 
+export type GroupSignal = 'TERM' | 'KILL' | 'CHECK'
+export type GroupState = 'running' | 'gone' | 'reused'
+
 export interface FileStat {
   path: string
   size: number
@@ -32,10 +38,12 @@ export interface Transport {
   readonly host: string
   run(request: RunRequest): Promise<RunResult>
   /**
-   * Sends a signal to a process group recorded earlier (recovery and cancel of detached commands). With the
-   * leader's recorded `startTime`, nothing is sent when the pid now belongs to another process.
+   * Sends a signal to a process group recorded earlier (`CHECK` sends none) and tells what it found: `running`
+   * (live members, signalled), `gone` (no live member) or `reused` (with the leader's recorded `startTime`: the
+   * pid now belongs to another process; nothing is sent). Throws when the signal cannot be delivered.
+   * To stop a group, use stopProcessGroup (stop-group.ts), which adds the grace and KILL.
    */
-  killProcessGroup(pgid: number, signal: 'TERM' | 'KILL', startTime?: string | null): Promise<void>
+  killProcessGroup(pgid: number, signal: GroupSignal, startTime?: string | null): Promise<GroupState>
   /** Copies one remote file to a local path. */
   fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat>
 }

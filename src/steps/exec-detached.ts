@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { AttemptState, StepContext, StepOutcome } from './step-type.js'
 import type { RunResult } from '../remote/transport.js'
 import { TransportError } from '../remote/transport.js'
@@ -16,7 +17,12 @@ export interface DetachedExecProgress extends DetachedProgress {
   output: ExecOutputState
 }
 
-interface RecordedRun { dir: string; detached: true; [key: string]: unknown }
+/** The handle of a detached run: its folder, the sha256 of the command it runs, then its pgid and start time. */
+interface RecordedRun { dir: string; detached: true; commandHash?: string; [key: string]: unknown }
+
+export function commandHash(command: string): string {
+  return createHash('sha256').update(command).digest('hex')
+}
 
 /** An attempt can be continued once its work folder is recorded beside its offsets (both come before the start). */
 export function canResumeDetached(state: AttemptState): boolean {
@@ -27,9 +33,9 @@ export async function runDetachedExec(
   ctx: StepContext<'exec'>, command: string, output: ExecOutput,
   onLine: (stream: 'stdout' | 'stderr', line: string) => void,
 ): Promise<RunResult> {
-  const resumable = canResumeDetached({ remoteHandle: ctx.remoteHandle, progress: ctx.progress.resumed })
-  const previous = resumable ? recordedRun(ctx.remoteHandle) : null
-  const resumed = resumable ? offsetsOf(ctx.progress.resumed) : null
+  const previous = resumedRun(ctx)
+  const resumed = previous ? offsetsOf(ctx.progress.resumed) : null
+  const hash = previous ? previous.commandHash : commandHash(command)
   const dir = previous?.dir ?? detachedRunDir(ctx.remoteRunsDir, ctx.task.id, ctx.execution.id)
   const offsets: DetachedProgress = { stdout: resumed?.stdout ?? 0, stderr: resumed?.stderr ?? 0 }
   output.restore(resumed?.output)
@@ -37,7 +43,7 @@ export async function runDetachedExec(
   // The offsets first, then the folder, both before the start: whenever a restart comes, it finds the same
   // folder (which starts its command once) and offsets that match the lines already in the log.
   await ctx.progress.save(snapshot())
-  await ctx.setRemoteHandle(previous ?? { dir, detached: true })
+  await ctx.setRemoteHandle(previous ?? { dir, detached: true, commandHash: hash })
   if (previous) ctx.log('info', `re-attaching to the detached command in ${dir} (stdout from byte ${offsets.stdout})`)
   const result = await runDetached(ctx.transport(), {
     command, dir, signal: ctx.signal,
@@ -49,9 +55,32 @@ export async function runDetachedExec(
       ctx.progress.saveWithLog(snapshot)
     },
     // the whole handle (folder, pgid, start time) is what cancel and recovery need
-    onHandle: (handle) => ctx.setRemoteHandle({ ...handle, detached: true }),
+    onHandle: (handle) => ctx.setRemoteHandle({ ...handle, detached: true, ...(hash === undefined ? {} : { commandHash: hash }) }),
   })
   return { exitCode: result.exitCode, signal: result.signal }
+}
+
+/**
+ * A run is re-attached only while the command is the one it was started with: after a resume with other
+ * parameters it is not, and running the new command silently would leave the old one going beside it. The
+ * attempt then keeps the run's record (so that a later resume can still continue it, and retry_from_step stop
+ * it) and the task pauses for a person to choose. Runs recorded without a hash are re-attached as before.
+ */
+export async function changedCommand(ctx: StepContext<'exec'>, command: string): Promise<StepOutcome | null> {
+  const previous = resumedRun(ctx)
+  if (!previous || previous.commandHash === undefined || previous.commandHash === commandHash(command)) return null
+  await ctx.progress.save(ctx.progress.resumed)
+  await ctx.setRemoteHandle(previous)
+  const error = `the command of step ${ctx.step.id} is no longer the one its detached run in ${previous.dir} was started with ` +
+    `(were the parameters changed?), so that run was not re-attached and may still be going. Resume with retry_from_step ` +
+    `"${ctx.step.id}" to stop it and start the step afresh, or resume with the former parameters to continue it`
+  ctx.log('warning', error, 'engine')
+  return { status: 'interrupted', error, review: true, summary: 'not re-attached: the command changed' }
+}
+
+function resumedRun(ctx: StepContext<'exec'>): RecordedRun | null {
+  const resumable = canResumeDetached({ remoteHandle: ctx.remoteHandle, progress: ctx.progress.resumed })
+  return resumable ? recordedRun(ctx.remoteHandle) : null
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
-import type { RunResult } from '../remote/transport.js'
+import { TransportError, type RunResult } from '../remote/transport.js'
 import { shellQuote } from '../remote/shell-quote.js'
-import { isAbortError } from '../remote/abort-error.js'
+import { isAbortError, type AbortError } from '../remote/abort-error.js'
+import { stopProcessGroup, type GroupTarget } from '../remote/stop-group.js'
 import { ExecOutput } from './exec-output.js'
-import { canResumeDetached, detachedInterruption, runDetachedExec } from './exec-detached.js'
+import { canResumeDetached, changedCommand, detachedInterruption, runDetachedExec } from './exec-detached.js'
 
 /**
  * `exec`: runs one command line on the step's host, streams its lines into the task log as they come, and
@@ -23,7 +24,7 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   const script = buildScript(ctx)
   const expected = inputs.expected_exit_codes ?? [0]
   const output = new ExecOutput(ctx.step.outputs, inputs.require_marker)
-  let pgid: number | null = null
+  let group: GroupTarget | null = null
   let handleSaved: Promise<void> = Promise.resolve()
 
   ctx.log('info', `$ ${script.length > 2000 ? `${script.slice(0, 2000)} …` : script}`, 'command')
@@ -33,14 +34,18 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
     output.onStdout(line)
   }
 
+  if (inputs.detached) {
+    const changed = await changedCommand(ctx, script)
+    if (changed) return changed
+  }
   let result: RunResult
   try {
     result = inputs.detached ? await runDetachedExec(ctx, script, output, onLine) : await ctx.transport().run({
       command: script,
       signal: ctx.signal,
       onStart: (info) => {
-        pgid = info.pgid
-        handleSaved = ctx.setRemoteHandle(info.startTime === undefined ? { pgid } : { pgid, startTime: info.startTime })
+        group = info.startTime === undefined ? { pgid: info.pgid } : { pgid: info.pgid, startTime: info.startTime }
+        handleSaved = ctx.setRemoteHandle({ ...group })
         handleSaved.catch(() => {})
       },
       onLine,
@@ -48,12 +53,9 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   } catch (error) {
     const interrupted = inputs.detached ? detachedInterruption(ctx, error) : null
     if (interrupted) return interrupted
+    if (group && error instanceof TransportError && error.kind === 'connection_lost') return afterLostConnection(ctx, error, group)
     if (!isAbortError(error)) throw error
-    return {
-      status: 'failed',
-      error: `stopped (${String(ctx.signal.reason ?? 'aborted')})${pgid === null ? '' : `: process group ${pgid} killed`}`,
-      retryable: false,
-    }
+    return stopped(ctx, error, group)
   } finally {
     await handleSaved
   }
@@ -78,6 +80,38 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   }
   for (const [name, value] of output.capture.results()) await ctx.setOutput(name, value)
   return { status: 'success', summary }
+}
+
+/** Cancel or timeout: the outcome says whether the command's process group was killed — or could not be. */
+function stopped(ctx: StepContext<'exec'>, error: AbortError, group: GroupTarget | null): StepOutcome {
+  const why = `stopped (${String(ctx.signal.reason ?? 'aborted')})`
+  const kill = error.kill ?? (group ? { pgid: group.pgid, error: null } : null)
+  if (kill?.error) {
+    ctx.log('warning', `${kill.error}; it may still run`, 'engine')
+    return { status: 'failed', error: `${why}: ${kill.error}`, retryable: false }
+  }
+  return { status: 'failed', error: `${why}${kill ? `: process group ${kill.pgid} killed` : ''}`, retryable: false }
+}
+
+/**
+ * Without a terminal, sshd leaves a command running when its connection drops, so a retry would run a second
+ * copy beside the first. The recorded group is stopped through a fresh connection first; when that cannot be
+ * done, a person must look (the task pauses) instead of the step being retried.
+ */
+async function afterLostConnection(ctx: StepContext<'exec'>, error: TransportError, group: GroupTarget): Promise<StepOutcome> {
+  const lost = `${error.kind} (${error.hostChain}): ${error.message}`
+  try {
+    const outcome = await stopProcessGroup(ctx.transport(), group)
+    ctx.log('warning', `${lost}; process group ${group.pgid} ${outcome === 'gone' || outcome === 'reused' ? 'had already ended' : 'was killed'} before any retry`, 'engine')
+  } catch (killError) {
+    const why = (killError as Error).message
+    ctx.log('warning', `${lost}; ${why}`, 'engine')
+    return {
+      status: 'failed', retryable: false, review: true,
+      error: `${lost}; ${why}: the command may still run there, so it is not retried — check the host, then resume`,
+    }
+  }
+  throw error
 }
 
 /** The command line with its environment and working folder; every rendered value is one quoted word. */

@@ -55,13 +55,14 @@ export type AbortReason = 'cancel' | 'pause' | 'timeout' | 'shutdown'
 
 export type StepOutcome =
   | { status: 'success'; summary?: string }
-  | { status: 'failed'; error: string; retryable?: boolean; summary?: string }
-  /** Stopped waiting because of pause/shutdown; durable progress lets it continue later. */
+  | { status: 'failed'; error: string; retryable?: boolean; summary?: string; review?: boolean }
   /**
    * Stopped before the end but able to continue (see canResume): on pause or shutdown, or cut off from its
    * host (`error` says how) — the next attempt then continues it instead of starting over.
    */
-  | { status: 'interrupted'; summary?: string; error?: string }
+  | { status: 'interrupted'; summary?: string; error?: string; review?: boolean }
+// `review: true`: only a person can tell what must happen next (e.g. a command may still run on its host): the
+// task pauses with `error` as its reason, whatever the step's retries and on_failure say.
 
 /** What an attempt recorded, as the engine hands it to canResume. */
 export interface AttemptState {

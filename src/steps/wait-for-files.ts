@@ -100,10 +100,12 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
     const remaining = maxWaitSeconds - waited()
     if (remaining <= 0) {
       await record(ctx, items, progress.complete, waited())
+      // not retryable: a retry would start the whole wait again from 0 s (max wait × retries in all)
       return {
         status: 'failed',
         error: `gave up after ${waited()} s: ${incomplete.length} of ${items.length} incomplete: ${preview(incomplete)}`,
         summary: `${progress.complete.length}/${items.length} complete`,
+        retryable: false,
       }
     }
     try {

@@ -106,7 +106,11 @@ export const StepCommon = {
   }, { additionalProperties: false })),
   /** Rendered as a template; "", "false", "0", "no" and "off" skip the step. */
   when: Type.Optional(Template),
-  on_failure: Type.Optional(Type.Union([Type.Literal('stop'), Type.Literal('continue')])),
+  /**
+   * After the last retry: `stop` fails the task, `continue` goes on with the next step, `pause` pauses the task
+   * with the failure as its reason ("stopped for review: <step>: <error>") for a person to look and resume.
+   */
+  on_failure: Type.Optional(Type.Union([Type.Literal('stop'), Type.Literal('continue'), Type.Literal('pause')])),
   /** Pause the task after this step succeeds, for a person to review ("waiting for review"). */
   pause_after: Type.Optional(Type.Boolean()),
   /** Safe to run again after a restart interrupted it (otherwise the task pauses for a person). */

@@ -8,6 +8,7 @@ import {
 } from './definition.js'
 import { checkParameterValue } from './parameters.js'
 import { templateReferences, type TemplateReference } from './template.js'
+import { quotedPlaceholders } from './quoted-placeholders.js'
 
 export interface LoadedWorkflow {
   definition: WorkflowDefinition
@@ -85,6 +86,7 @@ export function validateWorkflow(data: unknown): string[] {
       if (!identifier.test(name)) issues.push(`${path}/outputs/${name}: output names must match ${identifier.source}`)
     }
     issues.push(...checkReferences(step, path, { params, vars, earlier: seen }))
+    if (step.type === 'exec') issues.push(...checkShellPlaceholders(step.inputs, `${path}/inputs`))
     seen.set(step.id, new Set(Object.keys(step.outputs ?? {})))
   })
   return issues
@@ -136,6 +138,14 @@ function checkReferences(value: unknown, path: string, scope: {
     }
   })
   return issues
+}
+
+/** A placeholder in a command line is quoted when rendered; inside quotes or a substitution that is unsafe. */
+function checkShellPlaceholders(inputs: { command: string; cwd?: string | undefined }, path: string): string[] {
+  const fields = { command: inputs.command, cwd: inputs.cwd }
+  return Object.entries(fields).flatMap(([field, text]) => text === undefined ? [] : quotedPlaceholders(text)
+    .map((q) => `${path}/${field}: ${q.placeholder} is ${q.where}: write the placeholder bare: it is quoted for you ` +
+      `(where it must go inside, set a variable first: name=${q.placeholder} … "$name")`))
 }
 
 function walkStrings(value: unknown, path: string, visit: (text: string, path: string) => void): void {

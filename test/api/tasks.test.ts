@@ -19,10 +19,11 @@ t.test('POST /api/tasks with the seed body', async (t) => {
     user_id: 'user123', workflow_name: 'topup_standard_workflow', task_name: '处理250624日期数据',
     date_param: '250624', status: 'pending', progress_percentage: 0,
     parameters: { date_param: '250624', round: 'round18', submit_job: true, max_wait_minutes: 25, check_ist: true },
-    progress: { task_id: task.id, status: 'pending', steps_total: 7, steps_done: 0 },
+    progress: { task_id: task.id, status: 'pending', steps_total: 8, steps_done: 0 },
   })
   t.same(task.steps.map((s: { step_id: string; status: string }) => [s.step_id, s.status]), [
-    ['submit_jobs', 'pending'], ['list_runs', 'pending'], ['wait_for_job_files', 'pending'], ['move_files', 'pending'],
+    ['submit_jobs', 'pending'], ['list_runs', 'pending'], ['wait_for_job_files', 'pending'], ['check_job_logs', 'pending'],
+    ['move_files', 'pending'],
     ['ist_check', 'pending'], ['merge_plots', 'pending'], ['download_pdf', 'pending'],
   ])
   const wf = workflows.get('topup_standard_workflow')!
@@ -164,7 +165,7 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   const progress = await app.inject({ url: `/api/tasks/${task.id}/progress`, headers: auth })
   t.same(progress.json(), {
     task_id: task.id, status: 'running', progress_percentage: 14.3, current_step: 'list_runs',
-    steps_total: 7, steps_done: 1, steps_failed: 0, last_seq: 0,
+    steps_total: 8, steps_done: 1, steps_failed: 0, last_seq: 0,
   })
   const executions = (await app.inject({ url: `/api/tasks/${task.id}/executions`, headers: auth })).json()
   t.equal(executions.total, 3)

@@ -9,7 +9,7 @@ t.test('GET /api/workflows lists every workflow with its runnable state', async 
   t.equal(body.total, body.items.length)
   const topup = body.items.find((w: { name: string }) => w.name === 'topup_standard_workflow')
   t.match(topup, {
-    display_name: String, version: '1.0.0', runnable: false, missing_step_types: ['download'],
+    display_name: String, version: '1.1.0', runnable: false, missing_step_types: ['download'],
     parameters: { date_param: { type: 'string', format: 'yymmdd', required: true } },
   })
   const paged = (await app.inject({ url: '/api/workflows?limit=1&offset=0', headers: authFor('alice') })).json()
@@ -22,7 +22,7 @@ t.test('GET /api/workflows/{name}', async (t) => {
   t.equal(res.statusCode, 200)
   const wf = res.json()
   t.equal(wf.runnable, true)
-  t.equal(wf.steps.length, 7)
+  t.equal(wf.steps.length, 8)
   t.match(wf.steps[0], { id: 'submit_jobs', type: 'exec', host: 'beslogin', inputs: { require_marker: '^DONE$', detached: true } })
   t.match(wf.vars, { work_area: '/besfs5/groups/cal/topup/{{ params.round }}/DataValid', env_script: '~/w720' })
   t.match(wf.parameters.max_wait_minutes, { type: 'integer', minimum: 5, maximum: 120, default: 25 })

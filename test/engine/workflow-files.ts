@@ -21,7 +21,7 @@ export const processWorkflows = {
   idem_flow: {
     steps: [
       // The first run hangs; a second run (after a restart) ends at once.
-      exec('again', `echo run >> ${file('again')}; [ "$(wc -l < ${file('again')})" -ge 2 ] || sleep 30`, { idempotent: true }),
+      exec('again', `f=${file('again')}; echo run >> "$f"; [ "$(wc -l < "$f")" -ge 2 ] || sleep 30`, { idempotent: true }),
     ],
   },
   wait_flow: {

@@ -1,4 +1,6 @@
 import t from 'tap'
+import { execFileSync } from 'node:child_process'
+import { setTimeout as delay } from 'node:timers/promises'
 import { startSshSite, SITE_USERS } from '../helpers/ssh-site.js'
 import { siteProvider, runCollect } from './site-provider.js'
 import { TransportError } from '../../src/remote/transport.js'
@@ -53,6 +55,44 @@ t.test('missing password variable', async (t) => {
   const e = await failure(runCollect(provider, 'target', 'true'))
   t.equal(e.kind, 'auth_failed')
   t.match(e.message, /TOPUP_TEST_TARGET_PASSWORD is not set/)
+})
+
+/** Established TCP connections to `port` (client side), seen from the root namespace or from the site's. */
+function connectionsTo(address: string, port: number, netns?: string): number {
+  const args = ['-Htn', 'state', 'established', 'dst', `${address}:${port}`]
+  const out = netns ? execFileSync('ip', ['netns', 'exec', netns, 'ss', ...args], { encoding: 'utf8' })
+    : execFileSync('ss', args, { encoding: 'utf8' })
+  return out.split('\n').filter((l) => l.trim() !== '').length
+}
+
+async function settledCount(count: () => number): Promise<number> {
+  let n = count()
+  for (let i = 0; i < 40 && n > 0; i++) {
+    await delay(50)
+    n = count()
+  }
+  return n
+}
+
+t.test('missing password variable: no forwarded channel or socket stays open, attempt after attempt', async (t) => {
+  const attempts = 4
+  const target = siteProvider(t, site, { env: { TOPUP_TEST_JUMP_PASSWORD: SITE_USERS.jump.password } }).provider
+  for (let i = 0; i < attempts; i++) {
+    const e = await failure(runCollect(target, 'target', 'true'))
+    t.match(e, { kind: 'auth_failed', message: /TOPUP_TEST_TARGET_PASSWORD is not set/ })
+  }
+  t.equal(await settledCount(() => connectionsTo('127.0.0.1', site.ports.target, site.netns)), 0,
+    'the jump holds no channel to the target')
+  const working = siteProvider(t, site).provider
+  t.equal((await runCollect(working, 'target', 'true')).exitCode, 0, 'the site still works')
+  working.close()
+  target.close()
+
+  const jump = siteProvider(t, site, { env: {} }).provider
+  for (let i = 0; i < attempts; i++) {
+    t.match(await failure(runCollect(jump, 'jump', 'true')), { kind: 'auth_failed', message: /TOPUP_TEST_JUMP_PASSWORD is not set/ })
+  }
+  t.equal(await settledCount(() => connectionsTo(site.jumpAddress, site.ports.jump)), 0, 'no socket to the jump stays open')
 })
 
 t.test('strict policy: a host missing from known_hosts is refused (both hops checked)', async (t) => {

@@ -58,11 +58,12 @@ type Tap = { teardown(fn: () => unknown): void }
 
 t.test('the demo runs the first stage end to end', async (t) => {
   const { vars, steps, outcomes, logs } = await runDemo(t, defaults())
-  for (const id of ['submit', 'list_runs', 'wait', 'move', 'check', 'merge', 'fetch_pdf']) t.match(outcomes[id], { status: 'success' }, id)
+  for (const id of ['submit', 'list_runs', 'wait', 'check_job_logs', 'move', 'check', 'merge', 'fetch_pdf']) t.match(outcomes[id], { status: 'success' }, id)
   t.same(steps.submit?.outputs, { cluster_ids: ['60726901', '60726902', '60726903', '60726904'], total_files: '4' })
   const runs = steps.list_runs?.outputs.runs as string[]
   t.same(runs, ['85481', '85482', '85483', '85484'])
   t.match(steps.wait?.outputs, { total: 4, complete: runs, incomplete: [] })
+  t.same(steps.check_job_logs?.outputs, { ok_runs: runs }, 'every simulated job log ends successfully')
   t.ok(logs.submit?.includes('DONE'))
 
   const day = vars.date_dir!

@@ -61,6 +61,7 @@ t.test('for_each: six files per run; gives up after max wait naming the incomple
   }), { params: { poll: '0.2' }, steps: { list_runs: { outputs: { runs: ['10001', '10002', '10003'] } } } })
   const outcome = await waitForFilesStep.run(h.ctx)
   t.match(outcome, { status: 'failed', error: /^gave up after [\d.]+ s: 2 of 3 incomplete: 10002, 10003$/ })
+  t.equal(outcome.status === 'failed' && outcome.retryable, false, 'giving up is final: a retry would wait all over again')
   t.match(await h.outputs(), { total: 3, complete: ['10001'], incomplete: ['10002', '10003'] })
   t.ok(((await h.outputs()).waited_seconds as number) >= 0.6)
 })

@@ -48,9 +48,15 @@ t.test('the shipped workflows load', async (t) => {
   t.match(params.max_wait_minutes, { type: 'integer', default: 25, minimum: 5, maximum: 120 })
   t.match(params.check_ist, { type: 'boolean', default: true })
   const steps = topup!.definition.steps
-  t.same(steps.map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'download'])
+  t.same(steps.map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'exec', 'download'])
   t.ok(steps.every((s) => s.host === 'beslogin'))
   t.equal(steps.at(-1)!.pause_after, true)
+  const step = (id: string) => steps.find((s) => s.id === id)!
+  t.match(step('submit_jobs'), { retry: { count: 0 }, outputs: { cluster_ids: { required: true } } }, 'a retry would submit everything again')
+  t.match(step('wait_for_job_files'), { retry: { count: 0 }, on_failure: 'pause' })
+  t.match(step('check_job_logs'), { type: 'exec', on_failure: 'pause' })
+  t.equal(steps.indexOf(step('check_job_logs')), steps.indexOf(step('wait_for_job_files')) + 1, 'the job logs are checked right after the wait')
+  t.match(step('ist_check'), { on_failure: 'pause', inputs: { require_marker: '^IST CHECK PASSED' } })
 })
 
 t.test('a valid file', async (t) => {
@@ -112,4 +118,46 @@ t.test('a missing folder', async (t) => {
 t.test('the shipped file is the file on disk', async (t) => {
   const text = readFileSync(join(repoWorkflowsDir, 'topup_standard.json'), 'utf8')
   t.doesNotThrow(() => JSON.parse(text))
+})
+
+t.test('a placeholder inside quotes or a substitution is refused, naming file, path and reason', async (t) => {
+  const bad: [string, string][] = [
+    ['echo "{{ vars.base }}"', 'inside double quotes'],
+    ["echo '{{ vars.base }}'", 'inside single quotes'],
+    ['echo `ls {{ vars.base }}`', 'inside backticks'],
+    ['n=$(ls {{ vars.base }} | wc -l)', 'inside $( … )'],
+    ['echo "$(ls {{ vars.base }})"', 'inside $( … )'],
+    ['echo ${x:-{{ vars.base }}}', 'inside ${ … }'],
+    ["printf $'{{ vars.base }}\\n'", "inside $'…' quotes"],
+    ['echo hi # {{ vars.base }}', 'inside a comment'],
+    ['cat <<EOF\n{{ vars.base }}\nEOF', 'inside a here-document'],
+  ]
+  for (const [command, where] of bad) {
+    const wf = minimal()
+    ;(wf.steps[0]!.inputs as Record<string, unknown>).command = command
+    const error = loadError(folderWith(t, { 'mini.json': wf }))
+    t.match(error.message, `mini.json: /steps/0/inputs/command: {{ vars.base }} is ${where}: write the placeholder bare: it is quoted for you`, command)
+  }
+  const wf = minimal()
+  ;(wf.steps[0]!.inputs as Record<string, unknown>).cwd = '"{{ vars.base }}"'
+  t.match(loadError(folderWith(t, { 'mini.json': wf })).message, /\/steps\/0\/inputs\/cwd: \{\{ vars\.base \}\} is inside double quotes/)
+})
+
+t.test('bare placeholders load, also next to quoted text', async (t) => {
+  const wf = minimal()
+  ;(wf.steps[0]!.inputs as Record<string, unknown>).command =
+    'b={{ vars.base }} && echo "it\'s $b" \'a "quote"\' && ls -- {{ vars.base }}/x "$(pwd)" && (cd {{ vars.base }}) # fine\n' +
+    'n=$(( 1 << 2 )) && cat <<-\'EOF\' && echo {{ vars.base }}\n\tliteral \'text\n\tEOF\necho ${#n} {{ vars.base }}'
+  t.doesNotThrow(() => loadWorkflows(folderWith(t, { 'mini.json': wf })))
+})
+
+t.test('the demo runs the very commands of the standard workflow where the site does not matter', async (t) => {
+  const loaded = loadWorkflows(repoWorkflowsDir)
+  const steps = (name: string) => new Map(loaded.find((w) => w.definition.name === name)!.definition.steps.map((s) => [s.id, s]))
+  const standard = steps('topup_standard_workflow')
+  const demo = steps('demo_topup_first_stage')
+  for (const [std, dem] of [['list_runs', 'list_runs'], ['check_job_logs', 'check_job_logs'], ['move_files', 'move'], ['ist_check', 'check']]) {
+    t.same(demo.get(dem!)!.inputs, standard.get(std!)!.inputs, `${dem} = ${std}`)
+    t.same(demo.get(dem!)!.outputs, standard.get(std!)!.outputs, `${dem} outputs = ${std} outputs`)
+  }
 })

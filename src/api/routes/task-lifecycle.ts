@@ -47,9 +47,9 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
       body: ResumeBody,
       response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
     },
-    // The body is optional (`curl -X POST …/resume` sends none): absent counts as {}.
+    // The body is optional (`curl -X POST …/resume` sends none): absent counts as {}. A JSON `null` is not absent.
     preValidation: async (request) => {
-      if (request.body === undefined || request.body === null) request.body = {}
+      if (request.body === undefined) request.body = {}
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)

@@ -1,5 +1,6 @@
 import fastifyWebsocket from '@fastify/websocket'
 import { findTask } from '../../db/task-repository.js'
+import { AppError } from '../../errors.js'
 import { readEvents } from '../../db/event-repository.js'
 import { CloseCode, PROTOCOL } from '../live/protocol.js'
 import type { EventSource } from '../live/event-fanout.js'
@@ -45,16 +46,22 @@ export const wsRoutes: RouteModule = async (app, deps) => {
   })
   app.addHook('onClose', async () => hub.close())
 
-  app.get('/api/ws', {
-    websocket: true,
+  app.route({
+    method: 'GET',
+    url: '/api/ws',
     config: { auth: false },
-    schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)' },
+    schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)', hide: true },
     onRequest: async (request) => {
       request.principal = app.authenticate(request, { allowQuery: true })
     },
-  }, (socket, request) => {
-    const principal = request.principal
-    if (!principal) return socket.close(CloseCode.unauthorized, 'unauthorized')
-    hub.accept(socket, { id: principal.userId, isAdmin: principal.role === 'admin' })
+    wsHandler: (socket, request) => {
+      const principal = request.principal
+      if (!principal) return socket.close(CloseCode.unauthorized, 'unauthorized')
+      hub.accept(socket, { id: principal.userId, isAdmin: principal.role === 'admin' })
+    },
+    // A plain GET (no Upgrade header) gets a problem like every other error, not an empty 404.
+    handler: async () => {
+      throw new AppError('route_not_found', 'GET /api/ws is a WebSocket endpoint: connect with an Upgrade: websocket request')
+    },
   })
 }

@@ -14,6 +14,7 @@ export const CreateTaskBody = Type.Object({
   parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'checked against the workflow\'s parameters; defaults are filled in' })),
   start: Type.Optional(Type.Boolean({ description: 'queue the task for running right away (needs the engine)' })),
 }, {
+  additionalProperties: false,
   examples: [{
     user_id: 'user123', workflow_name: 'topup_standard_workflow', task_name: '处理250624日期数据',
     parameters: parametersExample,
@@ -74,11 +75,11 @@ export const TaskDetailSchema = Type.Object({
 })
 
 export const TaskListQuery = Type.Object({
-  user_id: Type.Optional(Type.String({ minLength: 1, description: 'admins: any user; others: only themselves' })),
+  user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'admins: any user; others: only themselves' })),
   status: Type.Optional(TaskStatusSchema),
-  workflow_name: Type.Optional(Type.String({ minLength: 1 })),
-  created_after: Type.Optional(Type.String({ description: 'ISO-8601 date or time (inclusive)' })),
-  created_before: Type.Optional(Type.String({ description: 'ISO-8601 date or time (exclusive)' })),
+  workflow_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  created_after: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (inclusive)' })),
+  created_before: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (exclusive)' })),
   limit: Limit(50, 500),
   offset: Offset,
 })

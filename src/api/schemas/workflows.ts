@@ -38,7 +38,7 @@ export const WorkflowDetailSchema = Type.Object({
 
 export const ValidateBody = Type.Object({
   parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
-}, { examples: [{ parameters: { date_param: '250624', max_wait_minutes: 25 } }] })
+}, { additionalProperties: false, examples: [{ parameters: { date_param: '250624', max_wait_minutes: 25 } }] })
 
 export const ValidateResultSchema = Type.Object({
   valid: Type.Boolean(),

@@ -39,10 +39,20 @@ export function openSocket(host: NamedHost, chain: string): Promise<Socket> {
   })
 }
 
-/** SSH handshake, host key check and authentication over an open stream (a socket or a forwarded channel). */
+/**
+ * SSH handshake, host key check and authentication over an open stream (a socket or a forwarded channel). The
+ * stream belongs to the handshake from here on: on any failure, missing credentials included, it is destroyed.
+ */
 export function sshHandshake(host: NamedHost, sock: Duplex, chain: string, options: HopOptions): Promise<Client> {
   const where = hopLabel(host)
-  const auth = authOptions(host, options.env, chain)
+  let auth: Partial<ConnectConfig>
+  try {
+    auth = authOptions(host, options.env, chain)
+  } catch (error) {
+    // the caller opened the stream for this hop; left open it would leak on every reconnect
+    sock.destroy()
+    return Promise.reject(error)
+  }
   const client = new Client()
   let rejected: unknown = null
   return new Promise((resolve, reject) => {

@@ -32,32 +32,27 @@ export function commandWithPgid(command: string): string {
 }
 
 /**
- * Signals a process group, refusing when its leader is a different process than the one recorded (a reused
- * pid has another start time). When the leader is gone but members run, the id cannot have been reused: Linux
- * does not hand out a pid that is still some group's id. `TERM+KILL` sends TERM, then KILL after the grace.
- * Prints GONE, REUSED, TERMINATED or KILLED.
+ * Signals a process group (TERM or KILL; CHECK only looks), refusing when its leader is a different process than
+ * the one recorded (a reused pid has another start time). When the leader is gone but members run, the id cannot
+ * have been reused: Linux does not hand out a pid that is still some group's id. Prints GONE (no live member),
+ * REUSED, RUNNING (CHECK) or SIGNALLED; a signal that cannot be delivered prints FAILED and exits 1.
+ * TERM, grace and KILL are sequenced by stopProcessGroup, the same for every host.
  */
-const KILL_SCRIPT = `pg=$1 start=$2 mode=$3 grace=$4
-case "$pg" in ''|*[!0-9]*|0|1) echo "bad pgid"; exit 2;; esac
+const KILL_SCRIPT = `pg=$1 start=$2 mode=$3
+case "$pg" in ''|*[!0-9]*|0|1) echo "FAILED bad pgid"; exit 2;; esac
 alive() { ps -e -o pgid=,stat= | awk -v g="$pg" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 if [ -r /proc/$pg/stat ] && [ "$start" != - ]; then
   now=$(cut -d' ' -f22 /proc/$pg/stat 2>/dev/null)
   if [ -n "$now" ] && [ "$now" != "$start" ]; then echo REUSED; exit 0; fi
 fi
 alive || { echo GONE; exit 0; }
-if [ "$mode" = KILL ]; then kill -KILL -- -$pg 2>/dev/null; echo KILLED; exit 0; fi
-kill -TERM -- -$pg 2>/dev/null
-[ "$mode" = TERM ] && { echo TERMINATED; exit 0; }
-i=0
-while [ $i -lt $((grace * 10)) ]; do
-  alive || { echo TERMINATED; exit 0; }
-  sleep 0.1; i=$((i + 1))
-done
-kill -KILL -- -$pg 2>/dev/null
-echo KILLED`
+[ "$mode" = CHECK ] && { echo RUNNING; exit 0; }
+if err=$(kill -"$mode" -- -$pg 2>&1); then echo SIGNALLED; exit 0; fi
+alive || { echo GONE; exit 0; }
+echo "FAILED $err"; exit 1`
 
-export type KillMode = 'TERM' | 'KILL' | 'TERM+KILL'
+export type KillMode = 'TERM' | 'KILL' | 'CHECK'
 
-export function killGroupCommand(pgid: number, startTime: string | null, mode: KillMode, graceSeconds: number): string {
-  return bashCommand(KILL_SCRIPT, [pgid, startTime ?? '-', mode, Math.max(0, Math.ceil(graceSeconds))])
+export function killGroupCommand(pgid: number, startTime: string | null, mode: KillMode): string {
+  return bashCommand(KILL_SCRIPT, [pgid, startTime ?? '-', mode])
 }

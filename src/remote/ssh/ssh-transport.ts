@@ -1,13 +1,16 @@
 import type { ClientChannel } from 'ssh2'
 import { setTimeout as delay } from 'node:timers/promises'
-import { TransportError, type FileStat, type RunRequest, type RunResult, type Transport } from '../transport.js'
-import { AbortError } from '../abort-error.js'
+import {
+  TransportError, type FileStat, type GroupSignal, type GroupState, type RunRequest, type RunResult, type Transport,
+} from '../transport.js'
+import { AbortError, abortedAfterKill } from '../abort-error.js'
+import { stopProcessGroup } from '../stop-group.js'
 import { LineSplitter } from '../line-splitter.js'
 import type { HostConnection } from './host-connection.js'
 import { hopLabel } from './hop-connect.js'
 import { execCollect, openExec } from './exec-channel.js'
 import { fetchOverSftp } from './sftp-fetch.js'
-import { commandWithPgid, killGroupCommand, PGID_LINE, type KillMode } from './remote-scripts.js'
+import { commandWithPgid, killGroupCommand, PGID_LINE } from './remote-scripts.js'
 
 export interface SshTransportOptions {
   /** After cancel: how long the command gets to end on the channel's TERM, and then on the group's TERM. */
@@ -49,8 +52,16 @@ export class SshTransport implements Transport {
     })
   }
 
-  async killProcessGroup(pgid: number, signal: 'TERM' | 'KILL', startTime: string | null = null): Promise<void> {
-    await this.killGroup(pgid, startTime, signal)
+  /** One round trip on the pooled connection (reconnecting if it was lost), ahead of the channel queue. */
+  async killProcessGroup(pgid: number, signal: GroupSignal, startTime: string | null = null): Promise<GroupState> {
+    const command = killGroupCommand(pgid, startTime, signal)
+    const result = await this.connection.withChannel(undefined,
+      (client) => execCollect(client, command, this.where, this.connection.label), true)
+    const answer = result.stdout.trim()
+    if (answer === 'GONE') return 'gone'
+    if (answer === 'REUSED') return 'reused'
+    if (answer === 'RUNNING' || answer === 'SIGNALLED') return 'running'
+    throw new Error(`${signal} of process group ${pgid} on ${this.where}: ${answer || result.stderr.trim() || 'no answer'}`)
   }
 
   fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat> {
@@ -60,13 +71,6 @@ export class SshTransport implements Transport {
 
   private get where(): string {
     return hopLabel(this.connection.host)
-  }
-
-  private async killGroup(pgid: number, startTime: string | null, mode: KillMode): Promise<string> {
-    const command = killGroupCommand(pgid, startTime, mode, this.killGraceMs / 1000)
-    const result = await this.connection.withChannel(undefined,
-      (client) => execCollect(client, command, this.where, this.connection.label), true)
-    return result.stdout.trim()
   }
 
   /**
@@ -87,22 +91,25 @@ export class SshTransport implements Transport {
   private follow(channel: ClientChannel, request: RunRequest, exitOf: () => RunResult | null): Promise<RunResult> {
     const { signal } = request
     let started: StartInfo | null = null
-    const stdout = new LineSplitter((line) => {
+    const stdout = new LineSplitter((line, bytes) => {
       const match = started === null ? PGID_LINE.exec(line) : null
-      if (!match) return request.onLine?.('stdout', line)
-      // a login banner without a final newline may precede the marker on its line
-      if (match.index > 0) request.onLine?.('stdout', line.slice(0, match.index))
+      if (!match) return request.onLine?.('stdout', line, bytes)
+      // a login banner without a final newline may precede the marker on its line (it is not the command's output)
+      if (match.index > 0) request.onLine?.('stdout', line.slice(0, match.index), 0)
       started = { pgid: Number(match[1]), startTime: match[2]! }
       request.onStart?.(started)
     }, this.lineOptions())
-    const stderr = new LineSplitter((line) => request.onLine?.('stderr', line), this.lineOptions())
+    const stderr = new LineSplitter((line, bytes) => request.onLine?.('stderr', line, bytes), this.lineOptions())
     channel.on('data', (chunk: Buffer) => stdout.push(chunk))
     channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
     const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()))
 
     return new Promise<RunResult>((resolve, reject) => {
       const onAbort = () => {
-        this.cancel(channel, closed, () => started).finally(() => reject(new AbortError(signal.reason)))
+        void this.cancel(channel, closed, () => started).then((error) => {
+          const pgid = started?.pgid
+          reject(pgid === undefined ? new AbortError(signal.reason) : abortedAfterKill(signal.reason, pgid, error))
+        })
       }
       signal.addEventListener('abort', onAbort, { once: true })
       void closed.then(() => {
@@ -120,21 +127,20 @@ export class SshTransport implements Transport {
 
   /**
    * TERM through the channel (sshd signals the session's process group); if the channel does not close in
-   * the grace period, or is gone, TERM then KILL the recorded group from another channel. The kill runs even
-   * after a clean close, since a child that ignored TERM or left the pipes may still live.
+   * the grace period, or is gone, the recorded group is stopped from another channel (stopProcessGroup). That
+   * runs even after a clean close, since a child that ignored TERM or left the pipes may still live. Resolves
+   * with the error of a kill that failed, null otherwise.
    */
-  private async cancel(channel: ClientChannel, closed: Promise<void>, started: () => StartInfo | null): Promise<void> {
+  private async cancel(channel: ClientChannel, closed: Promise<void>, started: () => StartInfo | null): Promise<unknown> {
     try {
       channel.signal('TERM')
     } catch { /* the connection is gone; the group kill below reconnects */ }
     await Promise.race([closed, delay(this.killGraceMs, undefined, { ref: false })])
     const info = started()
-    if (info) {
-      try {
-        await this.killGroup(info.pgid, info.startTime, 'TERM+KILL')
-      } catch { /* the host is unreachable: nothing more can be done from here */ }
-    }
+    let failure: unknown = null
+    if (info) failure = await stopProcessGroup(this, info, { graceMs: this.killGraceMs }).then(() => null, (error: unknown) => error)
     channel.close()
+    return failure
   }
 
   private lineOptions(): { maxLineLength?: number } {

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { InjectOptions } from 'fastify'
+import pino from 'pino'
+import t, { type Test } from 'tap'
+import { WebSocket } from 'ws'
+import type { Config } from '../../src/config.js'
+import type { Db } from '../../src/db/connect.js'
+import { createEngine, type Engine } from '../../src/engine/engine.js'
+import { stepRegistry } from '../../src/steps/registry.js'
+import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { hostileBodies, hostilePathValues, hostileQueryValues, type JsonSchema } from './hostile-values.js'
+
+/**
+ * The API's promise to clients: bad input gets a 4xx problem+json with a stable code and changes nothing.
+ * The routes come from the app's own OpenAPI document, so a route added later is swept too.
+ */
+
+const workflow = {
+  name: 'hostile_flow', display_name: 'Hostile', version: '1',
+  parameters: { seconds: { type: 'string', default: '0.2', pattern: '^[0-9.]+$' } },
+  steps: [
+    { id: 'sleep', display_name: 'Sleep', type: 'exec', host: 'local', inputs: { command: 'sleep {{ params.seconds }}' } },
+    { id: 'done', display_name: 'Done', type: 'exec', host: 'local', inputs: { command: 'echo done' } },
+  ],
+}
+
+interface Operation { method: string; path: string; params: { in: string; name: string; schema: JsonSchema }[]; body?: JsonSchema; open: boolean }
+interface Probe { what: string; request: InjectOptions }
+
+/** Routes whose documented answer to some bad input is a 200 that says so, e.g. validate's `valid: false`. */
+const refusalsIn200: Record<string, (body: Record<string, unknown>) => boolean> = {
+  'POST /api/workflows/{workflow_name}/validate': (body) => body.valid === false,
+}
+
+/** A real app and engine with one paused task of alice's (it has executions, events and logs). */
+async function setup(t: Test) {
+  const workflowsDir = mkdtempSync(join(tmpdir(), 'topup-hostile-'))
+  writeFileSync(join(workflowsDir, 'hostile.json'), JSON.stringify(workflow))
+  t.teardown(() => rmSync(workflowsDir, { recursive: true, force: true }))
+  let engine!: Engine
+  const test = await buildTestApp(t, {
+    workflowsDir,
+    engine: ({ db, config }: { db: Db; config: Config }) => {
+      engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
+      t.teardown(() => engine.shutdown(2000))
+      return engine
+    },
+  })
+  const alice = test.authFor('alice')
+  const paused = new Promise<void>((resolve) => engine.bus.subscribe((e) => { if (e.type === 'task.status' && e.data.status === 'paused') resolve() }))
+  const created = await test.app.inject({ method: 'POST', url: '/api/tasks', headers: alice, payload: { workflow_name: workflow.name, start: true } })
+  t.equal(created.statusCode, 201, 'the valid create body is accepted')
+  const taskId = (created.json() as { id: number }).id
+  t.equal((await test.app.inject({ method: 'POST', url: `/api/tasks/${taskId}/pause`, headers: alice })).statusCode, 200)
+  await paused
+  await engine.idle()
+  const execution = await test.db.selectFrom('task_executions').select('id').where('task_id', '=', taskId).executeTakeFirstOrThrow()
+  return { ...test, alice, taskId, executionId: execution.id }
+}
+
+/** Everything a rejected request could have touched. */
+async function snapshot(db: Db): Promise<string> {
+  const rows = await Promise.all(['tasks', 'task_parameters', 'task_executions', 'task_events', 'task_logs', 'workflows']
+    .map((table) => db.selectFrom(table as 'tasks').selectAll().execute()))
+  return JSON.stringify(rows)
+}
+
+function operationsOf(app: TestApp['app']): Operation[] {
+  const doc = app.swagger() as { paths: Record<string, Record<string, {
+    parameters?: Operation['params']; security?: unknown[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }
+  }>> }
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
+    method: method.toUpperCase(), path, params: op.parameters ?? [], open: op.security?.length === 0,
+    ...(op.requestBody ? { body: op.requestBody.content['application/json']?.schema ?? {} } : {}),
+  })))
+}
+
+/** The probes for one operation: each breaks exactly one thing of an otherwise valid request. */
+function probesFor(op: Operation, s: Awaited<ReturnType<typeof setup>>): Probe[] {
+  const validPath: Record<string, string> = { id: String(op.path.startsWith('/api/executions') ? s.executionId : s.taskId), workflow_name: workflow.name }
+  const validBodies: Record<string, Record<string, unknown>> = { 'POST /api/tasks': { workflow_name: workflow.name } }
+  const url = (pathValues: Record<string, string> = {}, query = '') =>
+    op.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name] ?? validPath[name] ?? '1') + (query ? `?${query}` : '')
+  const valid = validBodies[`${op.method} ${op.path}`] ?? {}
+  const base = (): InjectOptions => ({
+    method: op.method as InjectOptions['method'], url: url(), headers: { ...s.alice },
+    ...(op.body ? { payload: JSON.stringify(valid), headers: { ...s.alice, 'content-type': 'application/json' } } : {}),
+  })
+  const probes: Probe[] = []
+  for (const p of op.params.filter((p) => p.in === 'path')) {
+    for (const [what, value] of hostilePathValues) probes.push({ what: `path ${p.name} ${what}`, request: { ...base(), url: url({ [p.name]: value }) } })
+  }
+  for (const p of op.params.filter((p) => p.in === 'query')) {
+    for (const [what, query] of hostileQueryValues(p.name, p.schema)) probes.push({ what: `query ${what}`, request: { ...base(), url: url({}, query) } })
+  }
+  if (op.body) {
+    for (const b of hostileBodies(op.body, valid)) {
+      const headers: Record<string, string> = { ...s.alice, ...(b.contentType === '' ? {} : { 'content-type': b.contentType ?? 'application/json' }) }
+      probes.push({ what: `body ${b.what}`, request: { ...base(), headers, payload: b.payload } })
+    }
+  } else if (op.method !== 'GET') {
+    for (const [what, payload] of [['truncated JSON', '{"a": '], ['1.1 MiB body', `"${'x'.repeat(1_100_000)}"`], ['__proto__ key', '{"__proto__": {"admin": true}}']]) {
+      probes.push({ what: `body ${what}`, request: { ...base(), headers: { ...s.alice, 'content-type': 'application/json' }, payload } })
+    }
+  }
+  if (!op.open) {
+    const expired = `Bearer ${s.tokenFor('alice', 'user', -60)}`
+    const tokens: [string, string | undefined][] = [['no token', undefined], ['bare Bearer', 'Bearer'], ['garbage token', 'Bearer x.y.z'],
+      ['Basic auth', 'Basic YWxpY2U6eA=='], ['expired token', expired], ['10 kB token', `Bearer ${'a'.repeat(10_000)}`]]
+    for (const [what, authorization] of tokens) {
+      const { authorization: _, ...rest } = base().headers as Record<string, string>
+      probes.push({ what, request: { ...base(), headers: authorization ? { ...rest, authorization } : rest } })
+    }
+  }
+  return probes
+}
+
+/** What is wrong with a response to a hostile request (empty: nothing). */
+function complaints(res: { statusCode: number; headers: Record<string, unknown>; body: string }, route = ''): string[] {
+  const out: string[] = []
+  if (res.statusCode === 200 && refusalsIn200[route]?.(JSON.parse(res.body) as Record<string, unknown>)) return out
+  if (res.statusCode < 400 || res.statusCode >= 500) out.push(`status ${res.statusCode}, want 4xx`)
+  if (!String(res.headers['content-type']).startsWith('application/problem+json')) out.push(`content-type ${String(res.headers['content-type'])}`)
+  let body: Record<string, unknown> = {}
+  try { body = JSON.parse(res.body) as Record<string, unknown> } catch { out.push(`body is not JSON: ${res.body.slice(0, 120)}`) }
+  for (const key of ['type', 'title', 'detail', 'code']) if (typeof body[key] !== 'string') out.push(`no string "${key}"`)
+  if (body.status !== res.statusCode) out.push(`body status ${String(body.status)} ≠ HTTP ${res.statusCode}`)
+  return out
+}
+
+t.test('every route refuses hostile input with a 4xx problem and changes nothing', async (t) => {
+  const s = await setup(t)
+  const first = await snapshot(s.db)
+  const operations = operationsOf(s.app)
+  t.ok(operations.length >= 15, `the OpenAPI document lists the routes (${operations.length})`)
+  for (const op of operations) {
+    const route = `${op.method} ${op.path}`
+    await t.test(route, async (t) => {
+      for (const probe of probesFor(op, s)) {
+        const before = op.method === 'GET' ? '' : await snapshot(s.db)
+        const res = await s.app.inject(probe.request)
+        const changed = op.method === 'GET' || (await snapshot(s.db)) === before ? [] : ['the database changed']
+        t.same([...complaints(res, route), ...changed], [], `${route} with ${probe.what} → ${res.statusCode} ${res.body.slice(0, 160)}`)
+      }
+    })
+  }
+  t.equal(await snapshot(s.db), first, 'nothing was created or changed by the sweep')
+})
+
+t.test('methods a path does not have are 4xx problems', async (t) => {
+  const s = await setup(t)
+  const byPath = new Map<string, Set<string>>()
+  for (const op of operationsOf(s.app)) byPath.set(op.path, (byPath.get(op.path) ?? new Set()).add(op.method))
+  const before = await snapshot(s.db)
+  for (const [path, methods] of byPath) {
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'id' ? String(s.taskId) : workflow.name))
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !methods.has(m))) {
+      const res = await s.app.inject({ method: method as InjectOptions['method'], url, headers: { ...s.alice, 'content-type': 'application/json' }, payload: '{}' })
+      t.same(complaints(res), [], `${method} ${path} → ${res.statusCode} ${res.body.slice(0, 160)}`)
+    }
+  }
+  t.equal(await snapshot(s.db), before, 'nothing changed')
+})
+
+/** Writes a raw HTTP request and resolves with what came back before the server closed (or 3 s passed). */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    let answer = ''
+    const done = () => { clearTimeout(timer); socket.destroy(); resolve(answer) }
+    const timer = setTimeout(done, 3000)
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1')
+      // After a 101 the server waits for frames: send garbage, then wait for it to hang up.
+      if (answer.startsWith('HTTP/1.1 101') && answer.includes('\r\n\r\n') && !socket.destroyed) socket.write(Buffer.from([0xff, 0xff, 0x00, 0x13, 0x37]))
+    })
+    socket.on('close', done)
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? done() : reject(error)))
+    socket.write(request)
+  })
+}
+
+/** Opens a WebSocket; resolves with the HTTP status it was refused with, or 101 once open (then closes it). */
+function upgradeStatus(url: string, protocols: string[] | undefined, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, { headers })
+    ws.once('open', () => { ws.close(); resolve(101) })
+    ws.once('unexpected-response', (_req, res) => { res.resume(); resolve(res.statusCode ?? 0) })
+    ws.once('error', reject)
+  })
+}
+
+t.test('garbage WebSocket upgrades never crash the server', async (t) => {
+  const s = await setup(t)
+  await s.app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = s.app.server.address() as AddressInfo
+  const ws = `ws://127.0.0.1:${port}/api/ws`
+  const token = s.tokenFor('alice')
+
+  const plain = await s.app.inject({ url: '/api/ws', headers: s.alice })
+  t.same(complaints(plain), [], `GET /api/ws without an upgrade → ${plain.statusCode} ${plain.body.slice(0, 160)}`)
+
+  const refusals: [string, string, string[] | undefined, Record<string, string>][] = [
+    ['no token', ws, ['topup.v1'], {}],
+    ['garbage bearer sub-protocol', ws, ['topup.v1', 'bearer.garbage'], {}],
+    ['garbage ?token=', `${ws}?token=${'%FF'.repeat(50)}`, undefined, {}],
+    ['repeated ?token=', `${ws}?token=a&token=b`, undefined, {}],
+    ['garbage Authorization header', ws, undefined, { authorization: 'Bearer ../../etc/passwd' }],
+    ['Basic Authorization header', ws, undefined, { authorization: 'Basic YWxpY2U6eA==' }],
+  ]
+  for (const [what, url, protocols, headers] of refusals) {
+    t.equal(await upgradeStatus(url, protocols, headers), 401, `${what}: refused with 401`)
+  }
+
+  const handshake = (headers: string) => `GET /api/ws?token=${token} HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}\r\n`
+  const raw: [string, string][] = [
+    ['wrong websocket version', handshake('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n')],
+    ['missing key', handshake('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n')],
+    ['unknown sub-protocol', handshake('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: nope.v9\r\n')],
+    ['control bytes in the sub-protocol', handshake('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ,,;;\u0001\u007f, bearer.\r\n')],
+    ['garbage frames after the upgrade', handshake('Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n')],
+    ['not HTTP at all', '\u0000\u0001GARBAGE /api/ws\r\n\r\n'],
+  ]
+  for (const [what, request] of raw) {
+    const answer = await rawExchange(port, request)
+    t.match(answer, /^HTTP\/1\.1 (101|4\d\d) /, `${what}: answered ${answer.split('\r\n')[0] || '(nothing)'}`)
+  }
+
+  const health = await fetch(`http://127.0.0.1:${port}/api/health`)
+  t.equal(health.status, 200, 'the server still answers')
+})
