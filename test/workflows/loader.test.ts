@@ -131,6 +131,8 @@ t.test('a placeholder inside quotes or a substitution is refused, naming file, p
     ["printf $'{{ vars.base }}\\n'", "inside $'…' quotes"],
     ['echo hi # {{ vars.base }}', 'inside a comment'],
     ['cat <<EOF\n{{ vars.base }}\nEOF', 'inside a here-document'],
+    ['echo \\{{ vars.base }}', 'right after \\'],
+    ['echo ${{ vars.base }}', 'right after $'],
   ]
   for (const [command, where] of bad) {
     const wf = minimal()

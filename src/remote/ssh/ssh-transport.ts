@@ -17,6 +17,8 @@ export interface SshTransportOptions {
   killGraceMs?: number
   /** After the exit status: how long processes left behind may hold stdout open before the channel is closed. */
   drainMs?: number
+  /** How long one signal to a recorded process group may wait for the host (connecting included); default 20 s. */
+  killTimeoutMs?: number
   maxLineLength?: number
 }
 
@@ -55,8 +57,12 @@ export class SshTransport implements Transport {
   /** One round trip on the pooled connection (reconnecting if it was lost), ahead of the channel queue. */
   async killProcessGroup(pgid: number, signal: GroupSignal, startTime: string | null = null): Promise<GroupState> {
     const command = killGroupCommand(pgid, startTime, signal)
-    const result = await this.connection.withChannel(undefined,
-      (client) => execCollect(client, command, this.where, this.connection.label), true)
+    const timeoutMs = this.options.killTimeoutMs ?? 20_000
+    const bound = AbortSignal.timeout(timeoutMs)
+    const result = await this.connection.withChannel(bound,
+      (client) => execCollect(client, command, this.where, this.connection.label), true).catch((error: unknown) => {
+      throw bound.aborted ? new Error(`${this.where} did not answer within ${timeoutMs / 1000} s`) : error
+    })
     const answer = result.stdout.trim()
     if (answer === 'GONE') return 'gone'
     if (answer === 'REUSED') return 'reused'
