@@ -27,7 +27,8 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   let group: GroupTarget | null = null
   let handleSaved: Promise<void> = Promise.resolve()
 
-  ctx.log('info', `$ ${script.length > 2000 ? `${script.slice(0, 2000)} …` : script}`, 'command')
+  const shown = buildScript(ctx, { forLog: true })
+  ctx.log('info', `$ ${shown.length > 2000 ? `${shown.slice(0, 2000)} …` : shown}`, 'command')
   const onLine = (stream: 'stdout' | 'stderr', line: string) => {
     if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
     ctx.log('info', line, 'stdout')
@@ -114,12 +115,15 @@ async function afterLostConnection(ctx: StepContext<'exec'>, error: TransportErr
   throw error
 }
 
-/** The command line with its environment and working folder; every rendered value is one quoted word. */
-export function buildScript(ctx: Pick<StepContext<'exec'>, 'render' | 'step'>): string {
+/**
+ * The command line with its environment and working folder; every rendered value is one quoted word.
+ * `forLog` hides the environment's values: they may carry credentials, and the task log is shown to users.
+ */
+export function buildScript(ctx: Pick<StepContext<'exec'>, 'render' | 'step'>, options: { forLog?: boolean } = {}): string {
   const { command, cwd, env } = ctx.step.inputs
   const lines: string[] = []
   for (const [name, value] of Object.entries(env ?? {})) {
-    lines.push(`export ${name}=${shellQuote(ctx.render(value))}`)
+    lines.push(`export ${name}=${options.forLog ? '<hidden>' : shellQuote(ctx.render(value))}`)
   }
   if (cwd !== undefined) lines.push(`cd -- ${shellQuote(ctx.render(cwd))} || exit`)
   lines.push(ctx.render(command, { shell: true }))

@@ -112,3 +112,15 @@ t.test('detached runs under setsid in a work folder and follows its output (test
   t.equal((await execStep.run(h.ctx)).status, 'success')
   t.match(await h.remoteHandle(), { detached: true, dir: new RegExp(`^${base}/`), pgid: Number })
 })
+
+t.test('environment values reach the command but not the task log', async (t) => {
+  const secret = 's3cret-value-that-must-not-be-logged'
+  const h = await stepHarness(t, execDef({
+    command: `test "\${#API_KEY}" = ${secret.length} && echo key-ok`,
+    env: { API_KEY: '{{ vars.key }}' },
+  }, { ok: { pattern: '^(key-ok)$', required: true } }), { vars: { key: secret } })
+  t.equal((await execStep.run(h.ctx)).status, 'success', 'the command saw the value')
+  const logged = h.logs.map((entry) => entry.message).join('\n')
+  t.match(logged, /export API_KEY=<hidden>/)
+  t.notOk(logged.includes(secret), 'the value appears nowhere in the log')
+})
