@@ -1,18 +1,12 @@
 import t, { type Test } from 'tap'
 import { setTimeout as delay } from 'node:timers/promises'
-import { startSshSite } from '../helpers/ssh-site.js'
-import { runCollect, siteProvider } from './site-provider.js'
+import { engineSite, runCollect, siteProvider } from './site-provider.js'
 import { engineFixture, type EngineFixture } from '../engine/fixture.js'
 
 // A detached exec through the jump that the engine stops following (pause) is left running on purpose; a later
 // cancel ends it, a resume with other parameters does not silently re-attach to it (nor start a second one),
 // and a kill that cannot reach the host is reported as such.
-const uniq = String(100000 + Math.floor(Math.random() * 800000))
-const runs = `test-stop-${process.pid}-${Date.now()}`
-const config = { REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs` }
-const site = await startSshSite(t)
-const cleaner = siteProvider(t, site).provider
-t.teardown(() => runCollect(cleaner, 'target', `rm -rf ~/.topup/runs/${runs}-*`).catch(() => {}))
+const { site, cleaner, runs, uniq, config } = await engineSite(t, 'test-stop')
 
 function workflow(name: string, sleep: string) {
   return {

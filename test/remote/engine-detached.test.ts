@@ -3,20 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { startSshSite } from '../helpers/ssh-site.js'
-import { runCollect, siteProvider } from './site-provider.js'
+import { engineSite, runCollect, siteProvider } from './site-provider.js'
 import { engineFixture, type EngineFixture } from '../engine/fixture.js'
 
 // A detached exec through the jump, run by the engine: a lost connection, a pause and a shutdown only stop
 // following it; the step re-attaches from its offsets, every line reaches the log once, the command runs once.
 const root = t
-const uniq = String(100000 + Math.floor(Math.random() * 800000))
-const runs = `test-engine-${process.pid}-${Date.now()}`
-// every work folder of this file under one folder on the target, removed at the end
-const config = { REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs` }
-const site = await startSshSite(t)
-const cleaner = siteProvider(t, site).provider
-t.teardown(() => runCollect(cleaner, 'target', `rm -rf ~/.topup/runs/${runs}-*`).catch(() => {}))
+const { site, cleaner, runs, uniq, config } = await engineSite(t, 'test-engine')
 
 /** Appends one line to a counter file, prints lines 1..5, sleeps (unique duration, findable), prints 6..10. */
 function detachedWorkflow(name: string, sleep: string) {

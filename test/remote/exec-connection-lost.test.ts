@@ -1,17 +1,12 @@
 import t from 'tap'
 import { setTimeout as delay } from 'node:timers/promises'
-import { startSshSite } from '../helpers/ssh-site.js'
-import { runCollect, siteProvider } from './site-provider.js'
+import { engineSite, siteProvider } from './site-provider.js'
 import { engineFixture } from '../engine/fixture.js'
 
 // Without a terminal, sshd leaves a command running when its connection drops: before a plain (not detached)
 // exec is retried after connection_lost, its first copy is killed through a fresh connection — or, when the
 // host cannot be reached for that, the task pauses instead of running a second copy beside the first.
-const uniq = String(100000 + Math.floor(Math.random() * 800000))
-const runs = `test-lost-${process.pid}-${Date.now()}`
-const site = await startSshSite(t)
-const cleaner = siteProvider(t, site).provider
-t.teardown(() => runCollect(cleaner, 'target', `rm -f ~/.topup/runs/${runs}-*`).catch(() => {}))
+const { site, runs, uniq } = await engineSite(t, 'test-lost')
 
 /** The first run hangs in a findable sleep; a second run ends at once. */
 function workflow(name: string, sleep: string) {

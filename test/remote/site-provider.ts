@@ -1,5 +1,5 @@
 import { freshDatabase } from '../helpers/db.js'
-import type { SshSite, HostEntry } from '../helpers/ssh-site.js'
+import { startSshSite, type SshSite, type HostEntry } from '../helpers/ssh-site.js'
 import { createTransportProvider, type ProviderDeps, type TransportProvider } from '../../src/remote/transport-provider.js'
 import type { Db } from '../../src/db/connect.js'
 
@@ -38,4 +38,29 @@ export async function runCollect(provider: TransportProvider, host: string, comm
     command, signal, onLine: (stream, line) => (stream === 'stdout' ? stdout : stderr).push(line),
   })
   return { ...result, stdout, stderr }
+}
+
+export interface EngineSite {
+  site: SshSite
+  /** A provider for the test's own look-ups and clean-up on the target. */
+  cleaner: TransportProvider
+  /** A name prefix, unique to this run of the file, for files under ~/.topup/runs on the target. */
+  runs: string
+  /** Six digits, unique per run of the file: sleep durations that `pgrep -f` can find. */
+  uniq: string
+  /** Engine config putting every detached work folder of this file under one folder, removed at the end. */
+  config: { REMOTE_RUNS_DIR: string }
+}
+
+/** The test site for engine tests on the target: starts it, and removes this file's files there at the end. */
+export async function engineSite(t: Teardown, prefix: string): Promise<EngineSite> {
+  const runs = `${prefix}-${process.pid}-${Date.now()}`
+  const site = await startSshSite(t)
+  const cleaner = siteProvider(t, site).provider
+  t.teardown(() => runCollect(cleaner, 'target', `rm -rf ~/.topup/runs/${runs}-*`).catch(() => {}))
+  return {
+    site, cleaner, runs,
+    uniq: String(100000 + Math.floor(Math.random() * 800000)),
+    config: { REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs` },
+  }
 }
