@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process'
+import t from 'tap'
+import { verifyToken } from '../src/auth/token.js'
+
+const secret = 'cli-token-test-secret-0123456789abcdef'
+
+/** Runs `npm run token -- …` the way the README shows (the script is `tsx src/main.ts token`). */
+function token(...args: string[]): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'token', ...args], {
+    env: { ...process.env, SECRET_KEY: secret }, encoding: 'utf8',
+  }).trim()
+}
+
+t.test('npm run token: --user, --admin and --ttl', async (t) => {
+  const now = Date.now()
+  const plain = verifyToken(secret, token('--user', 'alice'))
+  t.match(plain, { userId: 'alice', role: 'user' })
+
+  const admin = verifyToken(secret, token('--user', 'root', '--admin', '--ttl', '7d'))
+  t.match(admin, { userId: 'root', role: 'admin' })
+
+  const short = token('--user', 'bob', '--ttl', '1h')
+  t.match(verifyToken(secret, short), { userId: 'bob', role: 'user' })
+  t.throws(() => verifyToken(secret, short, now + 2 * 3600_000), /expired/, 'a 1 h token is expired after 2 h')
+  t.doesNotThrow(() => verifyToken(secret, token('--user', 'root', '--admin', '--ttl', '7d'), now + 6 * 24 * 3600_000),
+    'a 7 d token is still valid after 6 days')
+})
+
+t.test('npm run token refuses a missing user or a bad ttl with a clear message', async (t) => {
+  const cases: [string[], RegExp][] = [[[], /--user/], [['--user'], /--user/], [['--user', 'alice', '--ttl', 'soon'], /ttl/i]]
+  for (const [args, message] of cases) {
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'token', ...args], {
+        env: { ...process.env, SECRET_KEY: secret }, encoding: 'utf8', stdio: 'pipe',
+      })
+      t.fail(`token ${args.join(' ')} should exit non-zero`)
+    } catch (error) {
+      const { status, stderr } = error as { status: number; stderr: string }
+      t.not(status, 0, `token ${args.join(' ')} exits non-zero`)
+      t.match(stderr, message, `and says why: ${stderr.trim()}`)
+      t.notMatch(stderr, /^\s+at /m, 'a message, not a stack trace')
+    }
+  }
+})
