@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { freshDatabase } from '../helpers/db.js'
 import { startSshSite, type SshSite, type HostEntry } from '../helpers/ssh-site.js'
 import { createTransportProvider, type ProviderDeps, type TransportProvider } from '../../src/remote/transport-provider.js'
@@ -63,4 +64,12 @@ export async function engineSite(t: Teardown, prefix: string): Promise<EngineSit
     uniq: String(100000 + Math.floor(Math.random() * 800000)),
     config: { REMOTE_RUNS_DIR: `~/.topup/runs/${runs}-dirs` },
   }
+}
+
+/** Established TCP connections to address:port, seen from the root namespace or from inside `netns`. */
+export function connectionsTo(address: string, port: number, netns?: string): number {
+  const ss = ['ss', '-Htn', 'state', 'established', 'dst', `${address}:${port}`]
+  const out = netns ? execFileSync('ip', ['netns', 'exec', netns, ...ss], { encoding: 'utf8' })
+    : execFileSync(ss[0]!, ss.slice(1), { encoding: 'utf8' })
+  return out.split('\n').filter((l) => l.trim() !== '').length
 }

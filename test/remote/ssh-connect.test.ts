@@ -1,8 +1,7 @@
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
 import { setTimeout as delay } from 'node:timers/promises'
 import { startSshSite, SITE_USERS } from '../helpers/ssh-site.js'
-import { siteProvider, runCollect } from './site-provider.js'
+import { connectionsTo, siteProvider, runCollect } from './site-provider.js'
 import { TransportError } from '../../src/remote/transport.js'
 
 const site = await startSshSite(t)
@@ -58,13 +57,6 @@ t.test('missing password variable', async (t) => {
 })
 
 /** Established TCP connections to `port` (client side), seen from the root namespace or from the site's. */
-function connectionsTo(address: string, port: number, netns?: string): number {
-  const args = ['-Htn', 'state', 'established', 'dst', `${address}:${port}`]
-  const out = netns ? execFileSync('ip', ['netns', 'exec', netns, 'ss', ...args], { encoding: 'utf8' })
-    : execFileSync('ss', args, { encoding: 'utf8' })
-  return out.split('\n').filter((l) => l.trim() !== '').length
-}
-
 async function settledCount(count: () => number): Promise<number> {
   let n = count()
   for (let i = 0; i < 40 && n > 0; i++) {
