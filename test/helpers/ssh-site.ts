@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -48,6 +48,8 @@ export interface SshSite {
   replaceHostKey(role: Role): Promise<string>
   /** Pids of the target user's processes whose command line contains `pattern`. */
   targetProcesses(pattern: string): number[]
+  /** Lets the public key in `publicKeyFile` log in as the site users (both hops share one authorized_keys). */
+  authorizeKey(publicKeyFile: string): void
   stop(): void
 }
 
@@ -164,6 +166,9 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
       } catch {
         return []
       }
+    },
+    authorizeKey(publicKeyFile) {
+      appendFileSync(join(dir, 'authorized_keys'), readFileSync(publicKeyFile, 'utf8').trim() + '\n')
     },
     stop() {
       if (stopped) return

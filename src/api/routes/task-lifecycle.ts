@@ -5,12 +5,17 @@ import { AppError } from '../../errors.js'
 import { toTask } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
-import { ResumeBody } from '../schemas/task-lifecycle.js'
+import { EmptyBody, ResumeBody } from '../schemas/task-lifecycle.js'
 import { TaskSchema } from '../schemas/tasks.js'
 
 const transitionsText = 'States: pending → queued → running; running → pausing → paused → queued (resume); '
   + 'running → success | failed; any unfinished state → cancelling → cancelled. An impossible transition is a 409 '
   + 'problem+json naming the current status (`current_status`).'
+
+// Lifecycle bodies are optional (`curl -X POST …/start` sends none): absent counts as {}. A JSON `null` is not absent.
+const bodyOptional = async (request: { body: unknown }) => {
+  if (request.body === undefined) request.body = {}
+}
 
 /** POST /api/tasks/{id}/start|pause|resume|cancel: each answers with the task after the transition. */
 export const taskLifecycleRoutes: RouteModule = (app, deps) => {
@@ -28,9 +33,10 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
   for (const [action, summary, description] of simple) {
     app.post(`/api/tasks/:id/${action}`, {
       schema: {
-        tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams,
+        tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams, body: EmptyBody,
         response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
       },
+      preValidation: bodyOptional,
     }, async (request) => {
       const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
       return toTask(await engineOf()[action](task.id))
@@ -47,10 +53,7 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
       body: ResumeBody,
       response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
     },
-    // The body is optional (`curl -X POST …/resume` sends none): absent counts as {}. A JSON `null` is not absent.
-    preValidation: async (request) => {
-      if (request.body === undefined) request.body = {}
-    },
+    preValidation: bodyOptional,
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
     return toTask(await engineOf().resume(task.id, request.body))

@@ -14,3 +14,6 @@ export const ResumeBody = Type.Object({
   examples: [{ parameters: { max_wait_minutes: 40 }, retry_from_step: 'wait_for_job_files' }],
 })
 export type ResumeBody = Static<typeof ResumeBody>
+
+/** start, pause and cancel take no fields: a body, if sent, must be `{}`. */
+export const EmptyBody = Type.Object({}, { additionalProperties: false, description: 'optional; no fields' })
