@@ -117,7 +117,13 @@ function authOptions(host: NamedHost, env: NodeJS.ProcessEnv, chain: string): Pa
     } catch (error) {
       throw fail(`cannot read private key ${host.private_key_file} for ${hopLabel(host)}: ${(error as Error).message}`)
     }
-    if (host.passphrase_env) auth.passphrase = env[host.passphrase_env] ?? ''
+    if (host.passphrase_env) {
+      const passphrase = env[host.passphrase_env]
+      if (passphrase === undefined) {
+        throw fail(`passphrase for ${hopLabel(host)}: environment variable ${host.passphrase_env} is not set`)
+      }
+      auth.passphrase = passphrase
+    }
   }
   if (env.SSH_AUTH_SOCK) auth.agent = env.SSH_AUTH_SOCK
   if (!auth.password && !auth.privateKey && !auth.agent) {
