@@ -3,6 +3,7 @@ import { freshDatabase } from '../helpers/db.js'
 import { startSshSite, type SshSite, type HostEntry } from '../helpers/ssh-site.js'
 import { createTransportProvider, type ProviderDeps, type TransportProvider } from '../../src/remote/transport-provider.js'
 import type { Db } from '../../src/db/connect.js'
+import { TransportError } from '../../src/remote/transport.js'
 
 interface Teardown { teardown(fn: () => unknown): void }
 
@@ -72,4 +73,15 @@ export function connectionsTo(address: string, port: number, netns?: string): nu
   const out = netns ? execFileSync('ip', ['netns', 'exec', netns, ...ss], { encoding: 'utf8' })
     : execFileSync(ss[0]!, ss.slice(1), { encoding: 'utf8' })
   return out.split('\n').filter((l) => l.trim() !== '').length
+}
+
+/** The TransportError a promise rejects with (anything else, or success, fails the test). */
+export async function failure(promise: Promise<unknown>): Promise<TransportError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof TransportError) return error
+    throw error
+  }
+  throw new Error('expected a TransportError')
 }

@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { startSshSite, SITE_USERS, type HostEntry } from '../helpers/ssh-site.js'
-import { siteProvider, runCollect } from './site-provider.js'
-import { TransportError } from '../../src/remote/transport.js'
+import { failure, siteProvider, runCollect } from './site-provider.js'
 
 const site = await startSshSite(t)
 const keys = mkdtempSync(join(tmpdir(), 'topup-auth-keys-'))
@@ -25,16 +24,6 @@ const hop = (role: 'jump' | 'target', extra: Record<string, unknown> = {}): Host
   return { hostname, port, username, ...extra }
 }
 const withPassphrase = { private_key_file: protectedKey, passphrase_env: 'TOPUP_TEST_KEY_PASSPHRASE' }
-
-async function failure(promise: Promise<unknown>): Promise<TransportError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof TransportError) return error
-    throw error
-  }
-  throw new Error('expected a TransportError')
-}
 
 t.test('passphrase-protected key on both hops, the passphrase from passphrase_env', async (t) => {
   const { provider } = siteProvider(t, site, {

@@ -1,20 +1,9 @@
 import t from 'tap'
 import { setTimeout as delay } from 'node:timers/promises'
 import { startSshSite, SITE_USERS } from '../helpers/ssh-site.js'
-import { connectionsTo, siteProvider, runCollect } from './site-provider.js'
-import { TransportError } from '../../src/remote/transport.js'
+import { connectionsTo, failure, siteProvider, runCollect } from './site-provider.js'
 
 const site = await startSshSite(t)
-
-async function failure(promise: Promise<unknown>): Promise<TransportError> {
-  try {
-    await promise
-  } catch (error) {
-    if (error instanceof TransportError) return error
-    throw error
-  }
-  throw new Error('expected a TransportError')
-}
 
 t.test('password authentication on both hops, through the jump', async (t) => {
   const { provider } = siteProvider(t, site)
