@@ -6,7 +6,7 @@
 import { loadConfig, loadDotEnv } from '../src/config.js'
 import { openDatabase } from '../src/db/connect.js'
 import { chainLabel, hostChain, loadHostsFile } from '../src/remote/hosts.js'
-import { createHostKeyPolicy, type HostKeyOutcome } from '../src/remote/host-key-policy.js'
+import { createHostKeyPolicy, type HostKeyOutcome } from '../src/remote/ssh/host-key-policy.js'
 import { ConnectionPool } from '../src/remote/ssh/connection-pool.js'
 import { TransportError } from '../src/remote/transport.js'
 

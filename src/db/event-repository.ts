@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.js'
-import type { LogLevel, TaskEvent } from '../engine/events.js'
+import type { LogLevel, TaskEvent } from '../domain.js'
 
 /**
  * Task events live in two tables sharing one per-task sequence: log lines in task_logs, everything else in

@@ -1,7 +1,7 @@
 import type { Db } from './connect.js'
 import type { Database, ExecutionRow } from './tables.js'
 import type { Insertable } from 'kysely'
-import type { ExecutionStatus } from '../engine/events.js'
+import type { ExecutionStatus } from '../domain.js'
 
 /** task_executions: one row per attempt of a step. */
 

@@ -1,6 +1,6 @@
 import type { Db } from './connect.js'
 import type { TaskLogRow } from './tables.js'
-import type { LogLevel } from '../engine/events.js'
+import type { LogLevel } from '../domain.js'
 
 export const logLevels: readonly LogLevel[] = ['debug', 'info', 'warning', 'error']
 

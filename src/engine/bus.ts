@@ -1,4 +1,4 @@
-import type { TaskEvent } from './events.js'
+import type { TaskEvent } from '../domain.js'
 
 export type EventListener = (event: TaskEvent) => void | Promise<void>
 

@@ -2,7 +2,7 @@ import type { Db } from '../db/connect.js'
 import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
 import { saveProgressState } from '../db/execution-repository.js'
 import type { EventBus } from './bus.js'
-import type { LogLevel, TaskEvent } from './events.js'
+import type { LogLevel, TaskEvent } from '../domain.js'
 
 type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
 export type NewEvent = Unsequenced<TaskEvent>

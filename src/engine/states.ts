@@ -1,4 +1,4 @@
-import type { TaskStatus } from './events.js'
+import type { TaskStatus } from '../domain.js'
 
 /**
  * The task state table. Every status change goes through `transitionTask`, whose UPDATE is guarded by the

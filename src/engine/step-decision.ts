@@ -1,4 +1,4 @@
-import type { ExecutionStatus } from './events.js'
+import type { ExecutionStatus } from '../domain.js'
 import type { StopRequest } from './task-run.js'
 
 /** How one attempt of a step ended, as the runner saw it. */

@@ -3,7 +3,7 @@ import { countAttempts, finishExecution, insertExecution, latestExecutionOf } fr
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
-import type { ExecutionStatus, TaskStatus } from './events.js'
+import type { ExecutionStatus, TaskStatus } from '../domain.js'
 import { decide, PAUSE_REASON, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TaskRun } from './task-run.js'

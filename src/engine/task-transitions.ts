@@ -3,7 +3,7 @@ import type { Db } from '../db/connect.js'
 import type { Database, TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
 import type { Emitter } from './event-store.js'
-import type { TaskStatus } from './events.js'
+import type { TaskStatus } from '../domain.js'
 import { sourcesOf } from './states.js'
 
 export interface TransitionOptions {

@@ -1,4 +1,4 @@
-import { LocalTransport } from '../remote/local-transport.js'
+import { LocalTransport } from '../remote/local/local-transport.js'
 import { TransportError, type Transport } from '../remote/transport.js'
 
 /** Gives the transport of a host named in HOSTS_FILE (the SSH pool); `local` is handled by the engine. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { TransportError, type RunResult, type Transport } from './transport.js'
 import { AbortError, abortedAfterKill, isAbortError } from './abort-error.js'
-import { shellQuote } from './shell-quote.js'
+import { shellQuote } from '../shell-quote.js'
 import { stopProcessGroup } from './stop-group.js'
 
 /**

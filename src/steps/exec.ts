@@ -1,6 +1,6 @@
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import { TransportError, type RunResult } from '../remote/transport.js'
-import { shellQuote } from '../remote/shell-quote.js'
+import { shellQuote } from '../shell-quote.js'
 import { isAbortError, type AbortError } from '../remote/abort-error.js'
 import { stopProcessGroup, type GroupTarget } from '../remote/stop-group.js'
 import { ExecOutput } from './exec-output.js'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { shellJoin } from '../remote/shell-quote.js'
+import { shellJoin } from '../shell-quote.js'
 
 /**
  * One poll of `wait_for_files` is one command: a small bash script that checks every expected name or glob and

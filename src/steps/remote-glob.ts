@@ -1,5 +1,5 @@
 import type { Transport } from '../remote/transport.js'
-import { shellJoin } from '../remote/shell-quote.js'
+import { shellJoin } from '../shell-quote.js'
 import { newMarker } from './file-check-script.js'
 
 /**

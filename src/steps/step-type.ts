@@ -1,5 +1,5 @@
 import type { StepOf, StepType } from '../workflows/definition.js'
-import type { LogLevel } from '../engine/events.js'
+import type { LogLevel } from '../domain.js'
 import type { Transport } from '../remote/transport.js'
 
 /**

@@ -1,4 +1,4 @@
-import { shellQuote } from '../remote/shell-quote.js'
+import { shellQuote } from '../shell-quote.js'
 
 /**
  * Template rendering for step inputs: `{{ params.x }}`, `{{ vars.x }}`, `{{ steps.<id>.outputs.<name> }}`,

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { TaskEvent } from '../../src/engine/events.js'
+import type { TaskEvent } from '../../src/domain.js'
 import { emitProgress, gaps, seedTask, startLiveServer } from './ws-helpers.js'
 
 t.test('GET /api/tasks/:id/events pages through every event in seq order', async (t) => {

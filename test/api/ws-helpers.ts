@@ -10,7 +10,7 @@ import { buildTestApp } from '../helpers/app.js'
 import type { Db } from '../../src/db/connect.js'
 import { insertTask } from '../../src/db/task-repository.js'
 import { insertWorkflowVersion } from '../../src/db/workflow-repository.js'
-import type { TaskEvent } from '../../src/engine/events.js'
+import type { TaskEvent } from '../../src/domain.js'
 
 /** What the server sends (src/api/live/protocol.ts), loosely typed for assertions. */
 export interface Msg {

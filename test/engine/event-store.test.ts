@@ -1,6 +1,6 @@
 import t from 'tap'
 import { EventBus } from '../../src/engine/bus.js'
-import type { TaskEvent } from '../../src/engine/events.js'
+import type { TaskEvent } from '../../src/domain.js'
 import { LOG_FLUSH_LINES } from '../../src/engine/event-store.js'
 import { engineFixture, execStep } from './fixture.js'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { processIsRunning, processStartTime, waitForGroupExit } from '../../src/remote/process-group.js'
+import { processIsRunning, processStartTime, waitForGroupExit } from '../../src/remote/local/process-group.js'
 import { engineFixture, execStep, type EngineFixture } from './fixture.js'
 
 // Recovery stops the orphaned command of an interrupted step through its recorded process group, and the

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { TaskEvent } from '../../src/engine/events.js'
+import type { TaskEvent } from '../../src/domain.js'
 import { engineFixture, execStep } from './fixture.js'
 
 t.test('at most MAX_PARALLEL_TASKS run; the rest wait queued and start FIFO as slots free', async (t) => {

@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import t from 'tap'
 import { startServerProcess } from '../helpers/server-process.js'
-import { writeProcessWorkflows } from './workflow-files.js'
+import { writeProcessWorkflows } from '../helpers/workflow-files.js'
 
 const alive = (pid: number) => {
   try { return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) } catch { return false }

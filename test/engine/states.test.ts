@@ -1,6 +1,6 @@
 import t from 'tap'
 import { AppError } from '../../src/errors.js'
-import type { TaskStatus } from '../../src/engine/events.js'
+import type { TaskStatus } from '../../src/domain.js'
 import { canTransition, transitions } from '../../src/engine/states.js'
 import { transitionTask } from '../../src/engine/task-transitions.js'
 import { engineFixture, execStep, statusesOf } from './fixture.js'

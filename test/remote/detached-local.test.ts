@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { runDetached, type DetachedProgress } from '../../src/remote/detached.js'
 import { isAbortError } from '../../src/remote/abort-error.js'
-import { LocalTransport } from '../../src/remote/local-transport.js'
-import { liveGroupMembers, waitForGroupExit } from '../../src/remote/process-group.js'
+import { LocalTransport } from '../../src/remote/local/local-transport.js'
+import { liveGroupMembers, waitForGroupExit } from '../../src/remote/local/process-group.js'
 import type { Transport } from '../../src/remote/transport.js'
 
 // Detached runs on the local transport (real processes): a cancel that lands while the start script runs, and

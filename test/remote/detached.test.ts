@@ -3,7 +3,7 @@ import { startSshSite } from '../helpers/ssh-site.js'
 import { siteProvider, runCollect } from './site-provider.js'
 import { runDetached, type DetachedHandle, type DetachedProgress } from '../../src/remote/detached.js'
 import { isAbortError } from '../../src/remote/abort-error.js'
-import { LocalTransport } from '../../src/remote/local-transport.js'
+import { LocalTransport } from '../../src/remote/local/local-transport.js'
 
 // sleep durations unique to this run: another copy of the suite may run on this machine at the same time
 const uniq = String(100000 + Math.floor(Math.random() * 800000))

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { checkKnownHosts, fingerprint, parseKnownHosts } from '../../src/remote/known-hosts.js'
-import { createHostKeyPolicy } from '../../src/remote/host-key-policy.js'
+import { checkKnownHosts, fingerprint, parseKnownHosts } from '../../src/remote/ssh/known-hosts.js'
+import { createHostKeyPolicy } from '../../src/remote/ssh/host-key-policy.js'
 import { freshDatabase } from '../helpers/db.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'topup-known-'))

@@ -4,12 +4,12 @@ import { once } from 'node:events'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LocalTransport } from '../../src/remote/local-transport.js'
+import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { LineSplitter } from '../../src/remote/line-splitter.js'
 import { isAbortError, type AbortError } from '../../src/remote/abort-error.js'
-import { processIsRunning, processStartTime, signalProcessGroup } from '../../src/remote/process-group.js'
+import { processIsRunning, processStartTime, signalProcessGroup } from '../../src/remote/local/process-group.js'
 import { TransportError } from '../../src/remote/transport.js'
-import { shellQuote } from '../../src/remote/shell-quote.js'
+import { shellQuote } from '../../src/shell-quote.js'
 
 const transport = new LocalTransport({ killGraceMs: 300 })
 

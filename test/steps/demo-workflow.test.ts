@@ -7,7 +7,7 @@ import type { StepDefinition, WorkflowDefinition } from '../../src/workflows/def
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../../src/workflows/template.js'
 import { stepImplementation } from '../../src/steps/registry.js'
 import type { StepOutcome } from '../../src/steps/step-type.js'
-import { processIsRunning, signalProcessGroup } from '../../src/remote/process-group.js'
+import { processIsRunning, signalProcessGroup } from '../../src/remote/local/process-group.js'
 import { freshDatabase } from '../helpers/db.js'
 import { stepHarness } from '../helpers/step-context.js'
 

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execStep } from '../../src/steps/exec.js'
-import { processIsRunning } from '../../src/remote/process-group.js'
+import { processIsRunning } from '../../src/remote/local/process-group.js'
 import type { StepOf } from '../../src/workflows/definition.js'
 import { stepHarness } from '../helpers/step-context.js'
 

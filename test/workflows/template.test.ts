@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import {
   isTruthy, renderList, renderTemplate, resolveVars, templateReferences, TemplateError, type TemplateScope,
 } from '../../src/workflows/template.js'
-import { shellJoin, shellQuote } from '../../src/remote/shell-quote.js'
+import { shellJoin, shellQuote } from '../../src/shell-quote.js'
 
 const scope: TemplateScope = {
   params: { date_param: '250624', runs: 4, submit_job: true },

@@ -1,4 +1,4 @@
-import type { TaskEvent } from '../../engine/events.js'
+import type { TaskEvent } from '../../domain.js'
 
 export type TaskEventListener = (event: TaskEvent) => void
 

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
-import type { TaskEvent } from '../../engine/events.js'
+import type { TaskEvent } from '../../domain.js'
 import type { EventFanout } from './event-fanout.js'
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol.js'
 import { TaskStream } from './task-stream.js'

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
-import type { TaskEvent } from '../../engine/events.js'
+import type { TaskEvent } from '../../domain.js'
 import { EventFanout, type EventSource } from './event-fanout.js'
 import { LiveConnection, type LiveSettings, type LiveViewer } from './live-connection.js'
 

@@ -1,5 +1,5 @@
 import { Value } from 'typebox/value'
-import type { TaskEvent } from '../../engine/events.js'
+import type { TaskEvent } from '../../domain.js'
 import { ClientMessageSchema, type ClientMessage } from '../schemas/events.js'
 
 /** The sub-protocol the server selects; a client offers it beside `bearer.<token>` (src/auth/plugin.ts). */

@@ -1,7 +1,7 @@
 import { findVisibleTask, isAdmin } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import { listLogs, listTaskLogs } from '../../db/log-repository.js'
-import type { LogLevel } from '../../engine/events.js'
+import type { LogLevel } from '../../domain.js'
 import { toLog } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'

@@ -4,8 +4,8 @@ import type { Duplex } from 'node:stream'
 import { Client, type ConnectConfig } from 'ssh2'
 import { TransportError } from '../transport.js'
 import type { NamedHost } from '../hosts.js'
-import { HostKeyRejected, type HostKeyOutcome, type HostKeyPolicy } from '../host-key-policy.js'
-import { hostKeyFromBlob } from '../known-hosts.js'
+import { HostKeyRejected, type HostKeyOutcome, type HostKeyPolicy } from './host-key-policy.js'
+import { hostKeyFromBlob } from './known-hosts.js'
 import { connectError } from './ssh-errors.js'
 
 export interface HopOptions {

@@ -1,4 +1,4 @@
-import { shellQuote } from '../shell-quote.js'
+import { shellQuote } from '../../shell-quote.js'
 
 /**
  * Command lines for the remote login shell. The login shell may be bash, sh or tcsh (common at IHEP), so a

@@ -1,5 +1,5 @@
 import { TransportError, type TransportErrorKind } from '../transport.js'
-import { HostKeyRejected } from '../host-key-policy.js'
+import { HostKeyRejected } from './host-key-policy.js'
 
 /**
  * Turns what net, ssh2 and the host-key check throw while one hop connects into a named TransportError.

@@ -1,5 +1,5 @@
-import type { Db } from '../db/connect.js'
-import { findHostKey, pinHostKey } from '../db/host-key-repository.js'
+import type { Db } from '../../db/connect.js'
+import { findHostKey, pinHostKey } from '../../db/host-key-repository.js'
 import { checkKnownHosts, fingerprint, readKnownHostsFile, type HostKey } from './known-hosts.js'
 
 export type HostKeyPolicyName = 'strict' | 'accept-new'

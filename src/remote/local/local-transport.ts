@@ -5,11 +5,11 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Readable } from 'node:stream'
 import {
   TransportError, type FileStat, type GroupSignal, type GroupState, type RunRequest, type RunResult, type Transport,
-} from './transport.js'
-import { AbortError, abortedAfterKill } from './abort-error.js'
-import { LineSplitter } from './line-splitter.js'
+} from '../transport.js'
+import { AbortError, abortedAfterKill } from '../abort-error.js'
+import { LineSplitter } from '../line-splitter.js'
 import { isSameLeader, liveGroupMembers, processStartTime, signalProcessGroup } from './process-group.js'
-import { stopProcessGroup } from './stop-group.js'
+import { stopProcessGroup } from '../stop-group.js'
 
 export interface LocalTransportOptions {
   /** After TERM, how long the process group gets before KILL. */

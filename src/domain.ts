@@ -1,0 +1,53 @@
+import { Type, type Static } from 'typebox'
+
+/**
+ * The vocabulary every layer shares, defined once: the API schemas (so OpenAPI lists the values), the Kysely
+ * column types, the WebSocket protocol and the CHECK constraints of schema.sql all come from these lists.
+ */
+export const taskStatuses = [
+  'pending', 'queued', 'running', 'pausing', 'paused', 'cancelling', 'cancelled', 'success', 'failed',
+] as const
+export const TaskStatus = Type.Enum(taskStatuses, { description: 'task status' })
+export type TaskStatus = Static<typeof TaskStatus>
+
+export const executionStatuses = [
+  'pending', 'running', 'success', 'failed', 'timeout', 'cancelled', 'skipped', 'interrupted',
+] as const
+export const ExecutionStatus = Type.Enum(executionStatuses, { description: 'status of one attempt of a step' })
+export type ExecutionStatus = Static<typeof ExecutionStatus>
+
+/** Ordered from least to most severe: a `level` filter means that level and more severe. */
+export const logLevels = ['debug', 'info', 'warning', 'error'] as const
+export const LogLevel = Type.Enum(logLevels, { description: 'log level' })
+export type LogLevel = Static<typeof LogLevel>
+
+export const taskEventTypes = ['task.status', 'task.progress', 'step.started', 'step.finished', 'step.retry',
+  'step.output', 'log'] as const
+export const TaskEventType = Type.Enum(taskEventTypes, { description: 'event type' })
+export type TaskEventType = Static<typeof TaskEventType>
+
+/**
+ * Task events. Each carries the task's id and a `seq` that strictly increases per task; the database row is
+ * written before the event is pushed, so a client that asks for "everything after seq N" can always rebuild.
+ */
+export interface EventBase<T extends TaskEventType, D> {
+  task_id: number
+  seq: number
+  type: T
+  at: string
+  data: D
+}
+
+export type TaskEvent =
+  | EventBase<'task.status', { status: TaskStatus; previous: TaskStatus | null; reason: string | null; user_id: string }>
+  | EventBase<'task.progress', { progress_percentage: number; current_step: string | null; user_id: string }>
+  | EventBase<'step.started', { execution_id: number; step_id: string; attempt: number }>
+  | EventBase<'step.finished', { execution_id: number; step_id: string; status: ExecutionStatus; error: string | null }>
+  | EventBase<'step.retry', { execution_id: number; step_id: string; attempt: number; delay_seconds: number }>
+  | EventBase<'step.output', { execution_id: number; step_id: string; name: string; output_type: string; value: unknown }>
+  | EventBase<'log', { execution_id: number | null; level: LogLevel; message: string; source: string | null }>
+
+// Every listed type has an event shape and every event shape is listed.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
+const eventTypesComplete: Exact<TaskEvent['type'], TaskEventType> = true
+void eventTypesComplete
