@@ -5,32 +5,16 @@ import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger } from 'fastify'
+import Fastify from 'fastify'
+import type { AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
-import type { Config } from './config.js'
-import type { Db } from './db/connect.js'
-import type { WorkflowCatalog } from './workflows/sync.js'
 import { serviceVersion } from './version.js'
 
-/**
- * What the app is built from. Other parts of the service add their own optional members here (the
- * engine, for lifecycle routes) rather than reaching for globals.
- */
-export interface AppDeps {
-  config: Readonly<Config>
-  db: Db
-  workflows: WorkflowCatalog
-  /** The task engine (start/pause/resume/cancel); absent, tasks can be created but not run. */
-  engine?: unknown
-  logger?: FastifyBaseLogger
-  /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
-  secretKey?: string
-}
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')

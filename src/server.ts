@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Logger } from 'pino'
-import { buildApp, type AppDeps } from './app.js'
+import type { AppDeps } from './api/deps.js'
+import { buildApp } from './app.js'
 import type { Api } from './api/route-module.js'
 import { loadConfig, loadDotEnv, type Config } from './config.js'
 import { openDatabase } from './db/connect.js'
@@ -44,7 +45,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     const engine = createEngine({ db, config, logger, steps: stepRegistry, transports })
     // Registered after the pool's close, so it runs before it: running steps drain first.
     shutdownHooks.push(() => engine.shutdown())
-    const deps: AppDeps = { config, db, workflows, engine, logger: logger as FastifyBaseLogger }
+    const deps: AppDeps = { config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger }
     const app = await buildApp(deps)
     await app.listen({ host: config.HOST, port: config.PORT })
     // After listen: a second server started by mistake on the same port stops before touching any task.

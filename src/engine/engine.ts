@@ -10,9 +10,10 @@ import type { StepTable } from './step-table.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
 import { EventStore } from './event-store.js'
-import type { TaskEvent, TaskStatus } from '../domain.js'
+import type { TaskStatus } from '../domain.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
-import { applyResume, planResume, type ResumeBody } from './resume.js'
+import type { TaskControl, TaskEventSource } from './interfaces.js'
+import { applyResume, planResume } from './resume.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { TaskRun } from './task-run.js'
@@ -35,17 +36,14 @@ export interface EngineDeps {
   heartbeatMs?: number
 }
 
-export interface Engine {
+/** The task engine: the API sees it only through TaskControl and its `events` (interfaces.ts). */
+export interface Engine extends TaskControl {
   readonly bus: EventBus
   readonly store: EventStore
-  start(taskId: number): Promise<TaskRow>
-  pause(taskId: number): Promise<TaskRow>
-  resume(taskId: number, body?: ResumeBody): Promise<TaskRow>
-  cancel(taskId: number): Promise<TaskRow>
+  readonly events: TaskEventSource
   recover(): Promise<RecoveryReport>
   /** Stops claiming, lets running steps reach a safe point within the grace, then aborts them; flushes logs. */
   shutdown(graceMs?: number): Promise<void>
-  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
   /** Ids of the tasks a runner is working on. */
   running(): number[]
   /** Resolves when no runner is working (tests). */
@@ -82,6 +80,10 @@ export function createEngine(deps: EngineDeps): Engine {
 
   return {
     bus, store,
+    events: {
+      subscribe: (listener) => bus.subscribe(listener),
+      read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
+    },
 
     async start(taskId) {
       await store.commit((trx, emit) => transitionTask(trx, emit, taskId, 'queued', {
@@ -144,7 +146,6 @@ export function createEngine(deps: EngineDeps): Engine {
       await store.flush()
     },
 
-    readEvents: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
     running: () => scheduler.running,
     idle: () => scheduler.idle(),
   }

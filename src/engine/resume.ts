@@ -9,12 +9,8 @@ import {
 } from '../workflows/parameters.js'
 import { stepsOf } from './cancellation.js'
 import type { Emitter } from './event-store.js'
+import type { ResumeBody } from './interfaces.js'
 import { transitionTask } from './task-transitions.js'
-
-export interface ResumeBody {
-  parameters?: Record<string, unknown>
-  retry_from_step?: string
-}
 
 export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
 

@@ -1,4 +1,7 @@
 import t from 'tap'
+import type { Db } from '../../src/db/connect.js'
+import { findTask } from '../../src/db/task-repository.js'
+import type { TaskControl } from '../../src/engine/interfaces.js'
 import { buildTestApp } from '../helpers/app.js'
 
 /** The seed's request body, exactly as written in its README. */
@@ -101,7 +104,14 @@ t.test('create: defaults and other errors', async (t) => {
 
 t.test('"start": true hands the task to the engine', async (t) => {
   const started: number[] = []
-  const { app, authFor } = await buildTestApp(t, { engine: { start: async (id: number) => void started.push(id) } })
+  let db!: Db
+  const refuse = async (): Promise<never> => { throw new Error('not part of this test') }
+  const control: TaskControl = {
+    start: async (id) => { started.push(id); return (await findTask(db, id))! }, pause: refuse, resume: refuse, cancel: refuse,
+  }
+  const test = await buildTestApp(t, { control })
+  const { app, authFor } = test
+  db = test.db
   const res = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'),
     payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250625' }, start: true } })
   t.equal(res.statusCode, 201)

@@ -8,6 +8,7 @@ import { EventBus } from '../../src/engine/bus.js'
 import { EventStore } from '../../src/engine/event-store.js'
 import { buildTestApp } from '../helpers/app.js'
 import type { Db } from '../../src/db/connect.js'
+import { readEvents } from '../../src/db/event-repository.js'
 import { insertTask } from '../../src/db/task-repository.js'
 import { insertWorkflowVersion } from '../../src/db/workflow-repository.js'
 import type { TaskEvent } from '../../src/domain.js'
@@ -139,10 +140,11 @@ export interface LiveServer {
  */
 export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<LiveServer> {
   const bus = new EventBus()
-  const test = await buildTestApp(t, { env, engine: { bus } })
+  const events = { subscribe: bus.subscribe.bind(bus), read: (taskId: number, afterSeq: number, limit: number) => readEvents(test.db, taskId, afterSeq, limit) }
+  const test = await buildTestApp(t, { env, events })
   let app = test.app
   if (logger) {
-    app = await buildApp({ config: test.config, db: test.db, workflows: test.workflows, engine: { bus }, logger })
+    app = await buildApp({ config: test.config, db: test.db, workflows: test.workflows, events, logger })
     t.teardown(() => app.close())
   }
   const store = new EventStore(test.db, bus)

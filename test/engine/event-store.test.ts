@@ -30,7 +30,7 @@ t.test('seq strictly increases without gaps across logs and events, and events a
   f.engine.bus.subscribe(async (e) => {
     pushed.push(e)
     // The row must already be readable when the push arrives.
-    const rows = await f.engine.readEvents(e.task_id, e.seq - 1, 1)
+    const rows = await f.engine.events.read(e.task_id, e.seq - 1, 1)
     if (rows[0]?.seq !== e.seq) committedWhenPushed = false
   })
   const { store } = f.engine
@@ -51,7 +51,7 @@ t.test('seq strictly increases without gaps across logs and events, and events a
   t.same(pushed.map((e) => e.seq), events.map((e) => e.seq), 'every event pushed, in order')
   t.ok(committedWhenPushed, 'each push came after its row was committed')
   t.equal((await f.task(task.id)).last_seq, 35)
-  t.same((await f.engine.readEvents(task.id, 30, 3)).map((e) => e.seq), [31, 32, 33], 'after + limit')
+  t.same((await f.engine.events.read(task.id, 30, 3)).map((e) => e.seq), [31, 32, 33], 'after + limit')
 })
 
 t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', async (t) => {

@@ -63,7 +63,7 @@ export function engineFixture(
     db, dir, file, engine,
     createTask: (workflow, params = {}, user = 'alice') => insertTask(db, workflow, params, user),
     task: async (id) => db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
-    events: (id) => engine.readEvents(id, 0, 100_000),
+    events: (id) => engine.events.read(id, 0, 100_000),
     waitForStatus: (id, status, timeoutMs = 20_000) => {
       const wanted = Array.isArray(status) ? status : [status]
       return waitUntil(engine, timeoutMs, `task ${id} to become ${wanted.join('|')}`,

@@ -1,9 +1,12 @@
 import { fileURLToPath } from 'node:url'
-import { buildApp, type AppDeps } from '../../src/app.js'
+import type { AppDeps } from '../../src/api/deps.js'
+import { buildApp } from '../../src/app.js'
 import type { Api } from '../../src/api/route-module.js'
 import { signToken, type Role } from '../../src/auth/token.js'
 import { loadConfig, type Config } from '../../src/config.js'
 import type { Db } from '../../src/db/connect.js'
+import type { Engine } from '../../src/engine/engine.js'
+import type { TaskControl, TaskEventSource } from '../../src/engine/interfaces.js'
 import { stepTypes } from '../../src/workflows/definition.js'
 import { loadWorkflows } from '../../src/workflows/loader.js'
 import { syncWorkflows, type WorkflowCatalog } from '../../src/workflows/sync.js'
@@ -18,8 +21,11 @@ export interface TestAppOptions {
   /** Step types treated as implemented; default: every type of the format, so all workflows run. */
   implementedStepTypes?: readonly string[]
   workflowsDir?: string
-  /** The engine, or a function building it on the test's database (called before the app is built). */
-  engine?: unknown
+  /** The task control and event source the app is given (an engine, or a part of one for a route test). */
+  control?: TaskControl
+  events?: TaskEventSource
+  /** Builds an engine on the test's database (called before the app is built); the app gets its control and events. */
+  engine?: (deps: { db: Db; config: Readonly<Config> }) => Engine
 }
 
 export interface TestApp {
@@ -41,8 +47,10 @@ export async function buildTestApp(t: { teardown(fn: () => unknown): void }, opt
     LOG_FILE: `${dir}/logs/test.log`, ...options.env,
   })
   const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), options.implementedStepTypes ?? stepTypes)
-  const engine = typeof options.engine === 'function' ? options.engine({ db, config }) : options.engine
-  const deps: AppDeps = { config, db, workflows, ...(engine ? { engine } : {}) }
+  const engine = options.engine?.({ db, config })
+  const control = engine ?? options.control
+  const events = engine?.events ?? options.events
+  const deps: AppDeps = { config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}) }
   const app = await buildApp(deps)
   t.teardown(() => app.close())
   const tokenFor = (user: string, role: Role = 'user', ttlSeconds = 3600) =>

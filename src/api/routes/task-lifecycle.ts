@@ -1,6 +1,6 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
-import type { Engine } from '../../engine/engine.js'
+import type { TaskControl } from '../../engine/interfaces.js'
 import { AppError } from '../../errors.js'
 import { toTask } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -19,9 +19,9 @@ const bodyOptional = async (request: { body: unknown }) => {
 
 /** POST /api/tasks/{id}/start|pause|resume|cancel: each answers with the task after the transition. */
 export const taskLifecycleRoutes: RouteModule = (app, deps) => {
-  const engineOf = (): Engine => {
-    if (!deps.engine) throw new AppError('service_unavailable', 'this server has no task engine')
-    return deps.engine as Engine
+  const engineOf = (): TaskControl => {
+    if (!deps.control) throw new AppError('service_unavailable', 'this server has no task engine')
+    return deps.control
   }
   const simple = [
     ['start', 'Start a task', 'Queues a pending task; it runs as soon as fewer than MAX_PARALLEL_TASKS tasks run.'],

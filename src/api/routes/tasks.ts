@@ -9,10 +9,9 @@ import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
 import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
-import type { AppDeps } from '../../app.js'
+import type { AppDeps } from '../deps.js'
 
 /** The part of the engine task creation needs; the engine itself is typed by its own module. */
-interface TaskStarter { start(taskId: number): Promise<unknown> }
 
 function isoBound(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined
@@ -54,8 +53,8 @@ export const taskRoutes: RouteModule = (app, deps) => {
         `workflow "${workflow.name}" cannot run yet: no implementation for step types ${workflow.missingStepTypes.join(', ')}`,
         { extra: { missing_step_types: workflow.missingStepTypes } })
     }
-    const engine = deps.engine as Partial<TaskStarter> | undefined
-    if (body.start && typeof engine?.start !== 'function') {
+    const control = deps.control
+    if (body.start && !control) {
       throw new AppError('service_unavailable', 'this server has no task engine: create the task without "start"')
     }
     const params = workflow.definition.parameters ?? {}
@@ -72,7 +71,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     }))))
     request.log.info({ task_id: task.id, workflow: workflow.name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
-    if (body.start && engine?.start) await engine.start(task.id)
+    if (body.start && control) await control.start(task.id)
     reply.code(201).header('location', `/api/tasks/${task.id}`)
     return taskDetail(deps, principal, task.id)
   })

@@ -3,18 +3,9 @@ import { findTask } from '../../db/task-repository.js'
 import { AppError } from '../../errors.js'
 import { readEvents } from '../../db/event-repository.js'
 import { CloseCode, PROTOCOL } from '../live/protocol.js'
-import type { EventSource } from '../live/event-fanout.js'
 import { LiveHub } from '../live/live-hub.js'
 import type { LiveViewer } from '../live/live-connection.js'
 import type { RouteModule } from '../route-module.js'
-import type { AppDeps } from '../../app.js'
-
-const noEvents: EventSource = { subscribe: () => () => {} }
-
-function eventSourceOf(deps: AppDeps): EventSource {
-  const bus = (deps.engine as { bus?: Partial<EventSource> } | undefined)?.bus
-  return typeof bus?.subscribe === 'function' ? bus as EventSource : noEvents
-}
 
 /**
  * WebSocket /api/ws: live task events. The upgrade is authenticated like any /api request, except that the
@@ -31,9 +22,9 @@ export const wsRoutes: RouteModule = async (app, deps) => {
   })
 
   const hub = new LiveHub({
-    source: eventSourceOf(deps),
+    source: deps.events ?? { subscribe: () => () => {} },
     log: app.log,
-    readEvents: (taskId, afterSeq, limit) => readEvents(deps.db, taskId, afterSeq, limit),
+    readEvents: deps.events?.read ?? ((taskId, afterSeq, limit) => readEvents(deps.db, taskId, afterSeq, limit)),
     canSee: async (viewer: LiveViewer, taskId: number) => {
       const task = await findTask(deps.db, taskId)
       return task !== undefined && (viewer.isAdmin || task.user_id === viewer.id)

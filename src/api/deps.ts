@@ -1,0 +1,19 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../config.js'
+import type { Db } from '../db/connect.js'
+import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
+import type { WorkflowCatalog } from '../workflows/sync.js'
+
+/** What the app is built from; routes receive it and reach for nothing global. */
+export interface AppDeps {
+  config: Readonly<Config>
+  db: Db
+  workflows: WorkflowCatalog
+  /** Task lifecycle; absent, tasks can be created and read but not run (start/pause/… answer 503). */
+  control?: TaskControl
+  /** Task events; absent, history is read from the database and nothing is live. */
+  events?: TaskEventSource
+  logger?: FastifyBaseLogger
+  /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
+  secretKey?: string
+}
