@@ -9,6 +9,7 @@ import { reserveFile, safeFileName, storedPathOf, taskArtifactDir } from '../art
 import { contentTypeOf } from '../artifacts/content-type.js'
 import { listRemoteFiles, type RemoteMatch } from './remote-glob.js'
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
+import type { BuiltInOutputValues } from '../workflows/definition.js'
 
 /**
  * `download`: fetches a remote file, or every match of a glob, into DATA_DIR/artifacts/<task id>/ and records
@@ -84,9 +85,8 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
     done.push(local.name)
     bytes += size
   }
-  await ctx.setOutput('files', done)
-  await ctx.setOutput('count', done.length)
-  await ctx.setOutput('total_bytes', bytes)
+  const outputs: BuiltInOutputValues<'download'> = { files: done, count: done.length, total_bytes: bytes }
+  for (const [name, value] of Object.entries(outputs)) await ctx.setOutput(name, value)
   return { status: 'success', summary: `${done.length} file(s), ${bytes} bytes` }
 }
 

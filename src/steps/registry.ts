@@ -18,9 +18,3 @@ export function implementedStepTypes(): StepType[] {
 export function stepImplementation<K extends StepType>(type: K): StepImplementation<K> | undefined {
   return stepRegistry[type] as StepImplementation<K> | undefined
 }
-
-/** Outputs a step type records by itself, whether or not the workflow declares them. */
-export const builtInOutputs: { readonly [K in StepType]?: readonly string[] } = {
-  wait_for_files: ['total', 'complete', 'incomplete', 'waited_seconds'],
-  download: ['files', 'count', 'total_bytes'],
-}

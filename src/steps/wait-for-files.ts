@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { AbortReason, StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import { isAbortError } from '../remote/abort-error.js'
 import { TransportError } from '../remote/transport.js'
+import type { BuiltInOutputValues } from '../workflows/definition.js'
 import { buildFileCheckCommand, newMarker, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
 
 /**
@@ -148,10 +149,13 @@ function buildRequest(ctx: StepContext<'wait_for_files'>, items: Item[]): FileCh
 }
 
 async function record(ctx: StepContext<'wait_for_files'>, items: Item[], complete: string[], waited: number) {
-  await ctx.setOutput('total', items.length)
-  await ctx.setOutput('complete', complete)
-  await ctx.setOutput('incomplete', items.map((it) => it.key).filter((k) => !complete.includes(k)))
-  await ctx.setOutput('waited_seconds', waited)
+  const outputs: BuiltInOutputValues<'wait_for_files'> = {
+    total: items.length,
+    complete,
+    incomplete: items.map((it) => it.key).filter((k) => !complete.includes(k)),
+    waited_seconds: waited,
+  }
+  for (const [name, value] of Object.entries(outputs)) await ctx.setOutput(name, value)
 }
 
 function stopOutcome(reason: AbortReason, items: Item[], complete: string[], waited: number): StepOutcome {

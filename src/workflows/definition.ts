@@ -93,6 +93,25 @@ export const stepInputSchemas = {
 export type StepType = keyof typeof stepInputSchemas
 export const stepTypes = Object.keys(stepInputSchemas) as StepType[]
 
+/** What a built-in output holds; a list renders as its items joined by spaces, each quoted in a command line. */
+type OutputKind = 'text' | 'number' | 'list'
+interface OutputKindValue { text: string; number: number; list: string[] }
+
+/**
+ * Outputs each step type records by itself, whether or not the step declares them; later steps reference them
+ * like declared ones. Part of the format, so the loader can check references without the steps' code; the steps
+ * record their values through BuiltInOutputValues, so the two cannot drift apart.
+ */
+export const builtInOutputs = {
+  exec: {},
+  wait_for_files: { total: 'number', complete: 'list', incomplete: 'list', waited_seconds: 'number' },
+  download: { files: 'list', count: 'number', total_bytes: 'number' },
+} as const satisfies { [K in StepType]: Record<string, OutputKind> }
+
+export type BuiltInOutputValues<K extends StepType> = {
+  -readonly [N in keyof (typeof builtInOutputs)[K]]: OutputKindValue[(typeof builtInOutputs)[K][N] & OutputKind]
+}
+
 export const StepCommon = {
   id: StepId,
   display_name: Type.String({ minLength: 1 }),

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Type, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import {
-  ParameterSchema, stepSchemas, stepTypes, WorkflowSchema, type ParameterDefinition, type StepType,
+  builtInOutputs, ParameterSchema, stepSchemas, stepTypes, WorkflowSchema, type ParameterDefinition, type StepType,
   type WorkflowDefinition,
 } from './definition.js'
 import { checkParameterValue } from './parameters.js'
@@ -87,7 +87,7 @@ export function validateWorkflow(data: unknown): string[] {
     }
     issues.push(...checkReferences(step, path, { params, vars, earlier: seen }))
     if (step.type === 'exec') issues.push(...checkShellPlaceholders(step.inputs, `${path}/inputs`))
-    seen.set(step.id, new Set(Object.keys(step.outputs ?? {})))
+    seen.set(step.id, new Set([...Object.keys(step.outputs ?? {}), ...Object.keys(builtInOutputs[step.type])]))
   })
   return issues
 }
@@ -111,7 +111,10 @@ function checkParameterRules(def: ParameterDefinition, path: string): string[] {
   return issues
 }
 
-/** Every `{{ … }}` in `value`: params and vars must be declared, steps must be earlier with that output. */
+/**
+ * Every `{{ … }}` in `value`: params and vars must be declared, steps must be earlier with that output, declared
+ * or built-in.
+ */
 function checkReferences(value: unknown, path: string, scope: {
   params: Record<string, unknown>; vars: Record<string, unknown>; earlier: Map<string, Set<string>>
 }): string[] {
@@ -133,7 +136,10 @@ function checkReferences(value: unknown, path: string, scope: {
       } else if (ref.kind === 'steps') {
         const outputs = scope.earlier.get(ref.step)
         if (!outputs) issues.push(`${at}: ${expr} refers to step "${ref.step}", which is not an earlier step`)
-        else if (!outputs.has(ref.output)) issues.push(`${at}: ${expr}: step "${ref.step}" declares no output "${ref.output}"`)
+        else if (!outputs.has(ref.output)) {
+          issues.push(`${at}: ${expr}: step "${ref.step}" has no output "${ref.output}" ` +
+            (outputs.size > 0 ? `(it has: ${[...outputs].join(', ')})` : '(it declares none)'))
+        }
       }
     }
   })

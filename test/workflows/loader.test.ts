@@ -74,7 +74,7 @@ const cases: [string, (wf: ReturnType<typeof minimal>) => unknown, RegExp][] = [
   ['no steps', (wf) => { wf.steps = [] }, /\/steps: must not have fewer than 1 items|\/steps: .*1/],
   ['a duplicate step id', (wf) => { wf.steps[1]!.id = 'list' }, /\/steps\/1\/id: duplicate step id "list"/],
   ['a reference to a later step', (wf) => { wf.steps.reverse() }, /\/steps\/0\/inputs\/for_each: .*"list", which is not an earlier step/],
-  ['a reference to an undeclared output', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).for_each = '{{ steps.list.outputs.nope }}' }, /\/steps\/1\/inputs\/for_each: .*declares no output "nope"/],
+  ['a reference to an undeclared output', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).for_each = '{{ steps.list.outputs.nope }}' }, /\/steps\/1\/inputs\/for_each: .*step "list" has no output "nope" \(it has: files\)/],
   ['an unknown parameter in a template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ params.dir }}' }, /\/steps\/0\/inputs\/command: unknown parameter "dir"/],
   ['an unknown variable in a template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ vars.nope }}' }, /\/steps\/0\/inputs\/command: unknown variable "nope"/],
   ['an unclosed template', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).command = 'ls {{ vars.base' }, /\/steps\/0\/inputs\/command: unclosed/],
