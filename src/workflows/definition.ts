@@ -44,7 +44,7 @@ export const ParameterSchema = Type.Union([
 ])
 export type ParameterDefinition = Static<typeof ParameterSchema>
 
-export const OutputDeclarationSchema = Type.Object({
+const OutputDeclarationSchema = Type.Object({
   description: Type.Optional(Type.String()),
   /** exec: a regular expression matched against each stdout line. */
   pattern: Type.Optional(Type.String()),
@@ -58,7 +58,7 @@ export const OutputDeclarationSchema = Type.Object({
 export type OutputDeclaration = Static<typeof OutputDeclarationSchema>
 
 /** Inputs of each step type. A type listed here is part of the format; src/steps/ says which can run. */
-export const stepInputSchemas = {
+const stepInputSchemas = {
   exec: Type.Object({
     /** A shell command line; every template substitution in it is shell-quoted. */
     command: Template,
@@ -112,7 +112,7 @@ export type BuiltInOutputValues<K extends StepType> = {
   -readonly [N in keyof (typeof builtInOutputs)[K]]: OutputKindValue[(typeof builtInOutputs)[K][N] & OutputKind]
 }
 
-export const StepCommon = {
+const StepCommon = {
   id: StepId,
   display_name: Type.String({ minLength: 1 }),
   description: Type.Optional(Type.String()),

@@ -14,7 +14,6 @@ export interface CatalogEntry {
   definition: WorkflowDefinition
   /** The exact JSON stored in workflows.definition and copied into a task's workflow_snapshot. */
   definitionJson: string
-  hash: string
   sourceFile: string | null
   /** Every step type has an implementation; otherwise `missingStepTypes` names the ones that do not. */
   runnable: boolean
@@ -28,7 +27,7 @@ export interface WorkflowCatalog {
 
 type Synced = Omit<CatalogEntry, 'runnable' | 'missingStepTypes'>
 
-export function createCatalog(workflows: Synced[], implementedStepTypes: readonly string[]): WorkflowCatalog {
+function createCatalog(workflows: Synced[], implementedStepTypes: readonly string[]): WorkflowCatalog {
   const entries = new Map<string, CatalogEntry>()
   for (const wf of [...workflows].sort((a, b) => a.name.localeCompare(b.name))) {
     const missing = [...new Set(wf.definition.steps.map((s) => s.type as string))]
@@ -38,7 +37,7 @@ export function createCatalog(workflows: Synced[], implementedStepTypes: readonl
   return { list: () => [...entries.values()], get: (name) => entries.get(name) }
 }
 
-export function definitionHash(json: string): string {
+function definitionHash(json: string): string {
   return createHash('sha256').update(json).digest('hex')
 }
 
@@ -69,7 +68,7 @@ export async function syncWorkflows(db: Db, loaded: LoadedWorkflow[], implemente
         })),
       })
       await activateWorkflowVersion(trx, definition.name, row.id, now)
-      out.push({ id: row.id, name: definition.name, definition, definitionJson: json, hash, sourceFile: file })
+      out.push({ id: row.id, name: definition.name, definition, definitionJson: json, sourceFile: file })
     }
     await deactivateWorkflowsExcept(trx, loaded.map((l) => l.definition.name), now)
     return out

@@ -39,7 +39,7 @@ const SIMPLE = new RegExp(`^(params|vars|task)\\.(${NAME})$`)
 const STEP_OUTPUT = new RegExp(`^steps\\.([A-Za-z0-9][A-Za-z0-9_.-]*)\\.outputs\\.(${NAME})$`)
 const EXTRA = new RegExp(`^${NAME}$`)
 
-export function parseReference(raw: string): TemplateReference {
+function parseReference(raw: string): TemplateReference {
   const expression = raw.trim()
   const step = STEP_OUTPUT.exec(expression)
   if (step) return { kind: 'steps', step: step[1]!, output: step[2]!, expression }
