@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { resolveSecretKey } from './auth/secret.js'
 import { parseTtl, signToken, TokenError } from './auth/token.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
+import { MigrationError } from './db/migrate.js'
 import { handleSignals, startServer } from './server.js'
 import { implementedStepTypes } from './steps/registry.js'
 import { loadWorkflows, WorkflowLoadError } from './workflows/loader.js'
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<void> {
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
   } catch (error) {
     if (error instanceof ConfigError || error instanceof TokenError) fail(error.message, 2)
-    if (error instanceof WorkflowLoadError) fail(error.message, 1)
+    if (error instanceof WorkflowLoadError || error instanceof MigrationError) fail(error.message, 1)
     const code = (error as NodeJS.ErrnoException).code ?? ''
     if (code.startsWith('ERR_PARSE_ARGS')) fail(`${(error as Error).message}\n${usage}`, 2)
     if (code === 'EADDRINUSE') fail(`cannot listen: ${(error as Error).message}`, 1)

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.js'
 import type { LogLevel, TaskEvent } from '../domain.js'
+import type { StoredEventType } from './tables.js'
 
 /**
  * Task events live in two tables sharing one per-task sequence: log lines in task_logs, everything else in
@@ -19,7 +20,7 @@ export async function allocateSeq(trx: Db, taskId: number, count: number): Promi
   return row.last_seq - count + 1
 }
 
-export interface EventInsert { task_id: number; seq: number; type: string; payload: string; created_at: string }
+export interface EventInsert { task_id: number; seq: number; type: StoredEventType; payload: string; created_at: string }
 
 export async function insertEvent(trx: Db, row: EventInsert): Promise<void> {
   await trx.insertInto('task_events').values(row).execute()

@@ -1,10 +1,27 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
+import { executionStatuses, logLevels, taskEventTypes, taskStatuses, type TaskEventType } from '../domain.js'
+
+/** What task_events holds: every event type but `log`, whose lines live in task_logs. */
+export type StoredEventType = Exclude<TaskEventType, 'log'>
+export const storedEventTypes = taskEventTypes.filter((type): type is StoredEventType => type !== 'log')
+
+/**
+ * The enum kinds a text column may have, each a list from src/domain.ts. schema.sql gives such a column a
+ * `CHECK (column IN (...))` with the same values; the schema-drift test holds the two equal.
+ */
+export const enums = {
+  taskStatus: taskStatuses,
+  executionStatus: executionStatuses,
+  logLevel: logLevels,
+  storedEventType: storedEventTypes,
+} as const
+export type EnumKind = keyof typeof enums
 
 /**
  * The columns of schema.sql, once, as data: the Kysely types below are derived from it and the
  * schema-drift test compares it with what SQLite reports, so the two cannot silently disagree.
- * Kinds: `id` autoincrement key; `int`/`real`/`text` NOT NULL; a `?` suffix is nullable;
- * a `=` suffix is NOT NULL with a default (optional on insert).
+ * Kinds: `id` autoincrement key; `int`/`real`/`text` NOT NULL; an enum kind (above) is NOT NULL text typed as
+ * its union; a `?` suffix is nullable; a `=` suffix is NOT NULL with a default (optional on insert).
  */
 export const tables = {
   schema_meta: { key: 'text', value: 'text' },
@@ -19,14 +36,14 @@ export const tables = {
   },
   tasks: {
     id: 'id', user_id: 'text', workflow_id: 'int', workflow_name: 'text', workflow_snapshot: 'text',
-    task_name: 'text', date_param: 'text?', status: 'text=', status_reason: 'text?',
+    task_name: 'text', date_param: 'text?', status: 'taskStatus=', status_reason: 'text?',
     progress_percentage: 'real=', current_step: 'text?', resume_from_step: 'text?',
     error_message: 'text?', last_seq: 'int=', heartbeat_at: 'text?', queued_at: 'text?',
     created_at: 'text=', updated_at: 'text=', started_at: 'text?', completed_at: 'text?',
   },
   task_executions: {
     id: 'id', task_id: 'int', step_name: 'text', step_display_name: 'text', step_type: 'text',
-    step_order: 'int', status: 'text=', attempt: 'int=', retry_count: 'int=', start_time: 'text?',
+    step_order: 'int', status: 'executionStatus=', attempt: 'int=', retry_count: 'int=', start_time: 'text?',
     end_time: 'text?', duration_seconds: 'real?', output_summary: 'text?', error_details: 'text?',
     progress_state: 'text?', remote_handle: 'text?', heartbeat_at: 'text?',
   },
@@ -36,32 +53,25 @@ export const tables = {
     content_type: 'text?', metadata: 'text?', created_at: 'text=',
   },
   task_logs: {
-    id: 'id', task_id: 'int', execution_id: 'int?', seq: 'int', level: 'text', message: 'text',
+    id: 'id', task_id: 'int', execution_id: 'int?', seq: 'int', level: 'logLevel', message: 'text',
     source: 'text?', timestamp: 'text=',
   },
-  task_events: { task_id: 'int', seq: 'int', type: 'text', payload: 'text', created_at: 'text=' },
+  task_events: { task_id: 'int', seq: 'int', type: 'storedEventType', payload: 'text', created_at: 'text=' },
   task_parameters: { id: 'id', task_id: 'int', param_name: 'text', param_value: 'text', param_type: 'text' },
-  remote_jobs: {
-    id: 'id', task_id: 'int', execution_id: 'int', host: 'text', batch_system: 'text', job_id: 'text',
-    state: 'text=', created_at: 'text=', updated_at: 'text=',
-  },
   host_keys: {
     hostname: 'text', port: 'int', key_type: 'text', key_base64: 'text', fingerprint: 'text',
     first_seen: 'text=',
   },
-  user_preferences: {
-    user_id: 'text', default_workflow_id: 'int?', default_timeout: 'int?', preferred_date: 'text?',
-    notification_preferences: 'text?', updated_at: 'text=',
-  },
 } as const
 
-export type ColumnKind = 'id' | `${'int' | 'real' | 'text'}${'' | '?' | '='}`
+export type ColumnKind = 'id' | `${'int' | 'real' | 'text' | EnumKind}${'' | '?' | '='}`
 
-type Scalar<K> = K extends `text${string}` ? string : number
+type Base<K> = K extends `${infer B}?` | `${infer B}=` ? B : K
+type Scalar<B> = B extends EnumKind ? (typeof enums)[B][number] : B extends 'text' ? string : number
 type ColumnOf<K> = K extends 'id' ? Generated<number>
-  : K extends `${string}?` ? Scalar<K> | null
-  : K extends `${string}=` ? Generated<Scalar<K>>
-  : Scalar<K>
+  : K extends `${string}?` ? Scalar<Base<K>> | null
+  : K extends `${string}=` ? Generated<Scalar<Base<K>>>
+  : Scalar<Base<K>>
 
 type Tables = typeof tables
 export type Database = { [T in keyof Tables]: { -readonly [C in keyof Tables[T]]: ColumnOf<Tables[T][C]> } }
@@ -75,4 +85,3 @@ export type StepOutputRow = Selectable<Database['step_outputs']>
 export type TaskLogRow = Selectable<Database['task_logs']>
 export type TaskEventRow = Selectable<Database['task_events']>
 export type TaskParameterRow = Selectable<Database['task_parameters']>
-export type RemoteJobRow = Selectable<Database['remote_jobs']>

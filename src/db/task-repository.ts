@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Db } from './connect.js'
 import type { Database, ExecutionRow, NewTask, StepOutputRow, TaskParameterRow, TaskRow } from './tables.js'
+import type { TaskStatus } from '../domain.js'
 
 type Conn = Db | Kysely<Database>
 
 export interface TaskFilter {
   userId?: string | undefined
-  status?: string | undefined
+  status?: TaskStatus | undefined
   workflowName?: string | undefined
   createdAfter?: string | undefined
   createdBefore?: string | undefined

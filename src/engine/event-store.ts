@@ -9,7 +9,7 @@ export type NewEvent = Unsequenced<TaskEvent>
 
 export interface Emitter {
   /** Numbers the event, writes it in the current transaction; it is published once the transaction commits. */
-  event(taskId: number, event: NewEvent): Promise<TaskEvent>
+  event(taskId: number, event: Exclude<NewEvent, { type: 'log' }>): Promise<TaskEvent>
   /** A log line written in the current transaction (not batched), published after commit. */
   log(taskId: number, line: { level: LogLevel; message: string; executionId?: number | null; source?: string | null }): Promise<void>
 }

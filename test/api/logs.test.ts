@@ -10,7 +10,7 @@ async function taskWithLogs(t: Parameters<typeof buildTestApp>[0], user = 'alice
   const execution = await ctx.db.insertInto('task_executions').values({
     task_id: task.id, step_name: 'list_runs', step_display_name: 'List runs', step_type: 'exec', step_order: 2,
   }).returning('id').executeTakeFirstOrThrow()
-  const levels = ['debug', 'info', 'warning', 'error', 'info', 'error']
+  const levels = ['debug', 'info', 'warning', 'error', 'info', 'error'] as const
   await ctx.db.insertInto('task_logs').values(levels.map((level, i) => ({
     task_id: task.id, execution_id: i > 2 ? execution.id : null, seq: i + 1, level, message: `line ${i + 1}`, source: 'test',
   }))).execute()

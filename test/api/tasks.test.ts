@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { Db } from '../../src/db/connect.js'
 import { findTask } from '../../src/db/task-repository.js'
+import type { ExecutionStatus } from '../../src/domain.js'
 import type { TaskControl } from '../../src/engine/interfaces.js'
 import { buildTestApp } from '../helpers/app.js'
 
@@ -157,7 +158,7 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   const auth = authFor('alice')
   const task = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth,
     payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } } })).json()
-  const exec = (step: string, order: number, attempt: number, status: string) => ({
+  const exec = (step: string, order: number, attempt: number, status: ExecutionStatus) => ({
     task_id: task.id, step_name: step, step_display_name: step, step_type: 'exec', step_order: order, attempt, status,
     start_time: '2025-06-24T08:00:00.000Z',
   })
