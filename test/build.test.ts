@@ -1,13 +1,11 @@
 import t, { type Test } from 'tap'
-import { spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { verifyToken } from '../src/auth/token.js'
-import { freePort } from './helpers/server-process.js'
+import { startServerProcess } from './helpers/server-process.js'
 
 // The compiled build as `npm start` runs it: tsc of src/ alone (tsconfig.build.json) into a folder beside src/, so
 // at dist/'s depth, run by plain node (no tsx) from the project root. Nothing is copied: public/, schema.sql and
@@ -32,13 +30,6 @@ function loaded(stderr: string): string[] {
 }
 const serverPackages = (files: string[]) => files.filter((f) => /\/node_modules\/(@fastify|fastify|ssh2|better-sqlite3|pino)\//.test(f))
 
-function childEnv(dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(dir, 'data'), LOG_FILE: join(dir, 'topup.log'), ...extra }
-  delete env.SECRET_KEY
-  delete env.DATABASE_URL
-  return env
-}
-
 function tempDir(t: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'topup-build-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -55,8 +46,11 @@ t.test('tsc compiles src/ alone, at the depth of src/', async (t) => {
 
 t.test('the compiled token command prints a JWT, loading neither the server nor its packages', async (t) => {
   const dir = tempDir(t)
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(dir, 'data') }
+  delete env.SECRET_KEY
+  delete env.DATABASE_URL
   const r = spawnSync(process.execPath, [reportLoaded, join(out, 'main.js'), 'token', '--user', 'alice'],
-    { cwd: root, env: childEnv(dir), encoding: 'utf8' })
+    { cwd: root, env, encoding: 'utf8' })
   t.equal(r.status, 0, r.stderr)
   const token = r.stdout.trim()
   t.match(token, /^ey[\w-]+\.[\w-]+\.[\w-]+$/)
@@ -66,34 +60,17 @@ t.test('the compiled token command prints a JWT, loading neither the server nor 
 })
 
 t.test('the compiled server answers /api/health, serves public/ and stops on SIGTERM', async (t) => {
-  const dir = tempDir(t)
-  const port = await freePort()
-  const child = spawn(process.execPath, [reportLoaded, join(out, 'main.js'), 'serve'], {
-    cwd: root, env: childEnv(dir, { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
+  const server = await startServerProcess(t, tempDir(t), {}, [reportLoaded, join(out, 'main.js'), 'serve'])
   let stderr = ''
-  child.stderr.on('data', (chunk) => { stderr += String(chunk) })
-  const lines = createInterface({ input: child.stdout })
-  await new Promise<void>((resolve, reject) => {
-    lines.on('line', (line) => { if (line.includes('"topup listening"')) resolve() })
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)))
-  })
+  server.child.stderr!.on('data', (chunk) => { stderr += String(chunk) })
 
-  const base = `http://127.0.0.1:${port}`
-  const health = await fetch(`${base}/api/health`)
+  const health = await fetch(`${server.base}/api/health`)
   t.equal(health.status, 200)
   t.match(await health.json(), { status: 'ok', database: 'ok', version }, 'schema.sql applied; version from package.json')
-  t.equal((await fetch(`${base}/`)).status, 200, 'public/ is served')
+  t.equal((await fetch(`${server.base}/`)).status, 200, 'public/ is served')
 
-  child.kill('SIGTERM')
-  const [code] = await exited
+  server.child.kill('SIGTERM')
+  const [code] = await server.exited
   t.equal(code, 0, 'graceful exit')
   t.ok(serverPackages(loaded(stderr)).length > 0, 'serve loads them (so the token test sees their absence)')
 })
