@@ -3,11 +3,12 @@ import { resolveSecretKey } from './auth/secret.js'
 import { parseTtl, signToken, TokenError } from './auth/token.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { MigrationError } from './db/migrate.js'
-import { handleSignals, startServer } from './server.js'
-import { implementedStepTypes } from './steps/registry.js'
 import { loadWorkflows, WorkflowLoadError } from './workflows/loader.js'
 
-const usage = `usage: tsx src/main.ts [command]
+// The server and the step implementations are imported by the command that needs them, when it runs: `token`
+// must not pay for loading fastify, swagger, ssh2 and better-sqlite3. The modules above are light.
+
+const usage = `usage: node dist/main.js [command]
   serve                                   start the HTTP server (default)
   token --user <name> [--admin] [--ttl 24h]   print a bearer token signed with SECRET_KEY
   workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
@@ -23,6 +24,7 @@ function config() {
 }
 
 async function serve(): Promise<void> {
+  const { handleSignals, startServer } = await import('./server.js')
   handleSignals(await startServer())
 }
 
@@ -36,8 +38,9 @@ function token(args: string[]): void {
   process.stdout.write(`${signToken(key, { userId: values.user, role: values.admin ? 'admin' : 'user' }, parseTtl(values.ttl))}\n`)
 }
 
-function validateWorkflows(): void {
+async function validateWorkflows(): Promise<void> {
   const cfg = config()
+  const { implementedStepTypes } = await import('./steps/registry.js')
   const implemented: string[] = implementedStepTypes()
   for (const { definition, file } of loadWorkflows(cfg.WORKFLOWS_DIR)) {
     const missing = [...new Set(definition.steps.map((s) => s.type))].filter((t) => !implemented.includes(t))
@@ -51,7 +54,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     if (command === 'serve') await serve()
     else if (command === 'token') token(rest)
-    else if (command === 'workflows' && rest[0] === 'validate') validateWorkflows()
+    else if (command === 'workflows' && rest[0] === 'validate') await validateWorkflows()
     else if (command === 'help' || command === '--help') process.stdout.write(`${usage}\n`)
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
   } catch (error) {

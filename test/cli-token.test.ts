@@ -4,7 +4,7 @@ import { verifyToken } from '../src/auth/token.js'
 
 const secret = 'cli-token-test-secret-0123456789abcdef'
 
-/** Runs `npm run token -- …` the way the README shows (the script is `tsx src/main.ts token`). */
+/** Runs `npm run token -- …` the way the README shows (the script runs dist/main.js; here the source, through tsx). */
 function token(...args: string[]): string {
   return execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'token', ...args], {
     env: { ...process.env, SECRET_KEY: secret }, encoding: 'utf8',

@@ -26,9 +26,13 @@ export interface ServerProcess {
   waitForStatus(id: number, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>
 }
 
-/** Starts `src/main.ts serve` as a real child process on a free port; resolves once it listens. */
+/**
+ * Starts `src/main.ts serve` (or the node arguments `argv`) as a real child process on a free port; resolves once it
+ * listens.
+ */
 export async function startServerProcess(
   t: { teardown(fn: () => unknown): void }, dir: string, env: Record<string, string> = {},
+  argv = ['--import', 'tsx', 'src/main.ts', 'serve'],
 ): Promise<ServerProcess> {
   const port = await freePort()
   const childEnv: NodeJS.ProcessEnv = {
@@ -36,7 +40,7 @@ export async function startServerProcess(
     LOG_FILE: join(dir, 'logs', 'topup.log'), LOG_LEVEL: 'info', HOSTS_FILE: join(dir, 'no-hosts.json'), ...env,
   }
   delete childEnv.DATABASE_URL
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, argv, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) {
