@@ -1,9 +1,10 @@
 import t from 'tap'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { isBuiltin } from 'node:module'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
+import { root, sourceFiles, specifiersOf, type ImportSpecifier } from './helpers/imports.js'
 
 /**
  * Every package the code imports is declared in package.json. A package that is only there because npm hoisted
@@ -13,47 +14,14 @@ import ts from 'typescript'
  * @types/<name>, as TypeScript resolves it) must be declared in either.
  */
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const folders = ['src', 'test', 'scripts', 'bench']
-const scanned = /\.(ts|mts|cts|js|mjs|cjs)$/
 
 interface Manifest { dependencies?: Record<string, string>; devDependencies?: Record<string, string> }
-interface ImportSite {
+interface ImportSite extends ImportSpecifier {
   /** Relative to the repository, e.g. src/auth/plugin.ts. */
   file: string
-  specifier: string
-  /** Erased from the JavaScript: only its types are needed. */
-  typeOnly: boolean
   /** The package TypeScript takes the types from (undefined: not a TypeScript file). */
   typesFrom: string | null | undefined
-}
-
-function sourceFiles(): string[] {
-  return folders.flatMap((folder) => readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
-    .filter((name) => scanned.test(name) && !name.split('/').includes('node_modules'))
-    .map((name) => join(folder, name)))
-}
-
-/** The module specifiers of one file, from its syntax tree, so comments and strings do not count. */
-function specifiersOf(file: string): { specifier: string; typeOnly: boolean }[] {
-  const source = ts.createSourceFile(file, readFileSync(join(root, file), 'utf8'), ts.ScriptTarget.Latest, true)
-  const found: { specifier: string; typeOnly: boolean }[] = []
-  const add = (node: ts.Node | undefined, typeOnly: boolean) => {
-    if (node && ts.isStringLiteralLike(node)) found.push({ specifier: node.text, typeOnly })
-  }
-  const visit = (node: ts.Node): void => {
-    // Only `import type` / `export type` are erased: under verbatimModuleSyntax `import { type A } from 'x'`
-    // stays in the JavaScript as `import {} from 'x'`, so x is still loaded.
-    if (ts.isImportDeclaration(node)) add(node.moduleSpecifier, node.importClause?.isTypeOnly === true)
-    else if (ts.isExportDeclaration(node)) add(node.moduleSpecifier, node.isTypeOnly)
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node.arguments[0], false)
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node.argument.literal, true)
-    // `declare module 'fastify' { … }` in a module augments that package's types
-    else if (ts.isModuleDeclaration(node) && ts.isStringLiteral(node.name) && ts.isExternalModule(source)) add(node.name, true)
-    ts.forEachChild(node, visit)
-  }
-  visit(source)
-  return found
 }
 
 const isBare = (specifier: string) => !/^[./#]/.test(specifier) && !/^[a-z]+:/.test(specifier) && !isBuiltin(specifier)
@@ -68,7 +36,7 @@ function scanImports(): ImportSite[] {
   const config = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile).config as unknown
   const options = ts.parseJsonConfigFileContent(config, ts.sys, root).options
   const cache = ts.createModuleResolutionCache(root, (name) => name, options)
-  return sourceFiles().flatMap((file) => specifiersOf(file).filter((s) => isBare(s.specifier)).map((s) => {
+  return sourceFiles(folders).flatMap((file) => specifiersOf(file).filter((s) => isBare(s.specifier)).map((s) => {
     const typesFrom = /\.[cm]?js$/.test(file) ? undefined : ts.resolveModuleName(s.specifier, join(root, file), options,
       ts.sys, cache, undefined, ts.ModuleKind.ESNext).resolvedModule?.packageId?.name ?? null
     return { file, ...s, typesFrom }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import type { Migration } from './migration.js'
 
 /**
  * The schema of the first release (commit ec4a3e6), verbatim: the statements its schema.sql ran at every start.

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import type { Migration } from './migration.js'
 
 /**
  * CHECK constraints on the enum columns, and the two tables nothing ever used dropped.

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js'
+import type { Migration } from './migration.js'
 import { initial } from './0001-initial.js'
 import { enumChecks } from './0002-enum-checks.js'
 
