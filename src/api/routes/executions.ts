@@ -1,6 +1,7 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
-import { findExecution, listOutputs } from '../../db/task-repository.js'
+import { findExecution } from '../../db/execution-repository.js'
+import { listOutputsPage } from '../../db/output-repository.js'
 import { AppError } from '../../errors.js'
 import { toOutput } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -26,8 +27,8 @@ export const executionRoutes: RouteModule = (app, deps) => {
       }
       throw error
     }
-    const rows = await listOutputs(deps.db, execution.id)
     const { limit, offset } = request.query
-    return { items: rows.slice(offset, offset + limit).map(toOutput), total: rows.length, limit, offset }
+    const { rows, total } = await listOutputsPage(deps.db, execution.id, { limit, offset })
+    return { items: rows.map(toOutput), total, limit, offset }
   })
 }

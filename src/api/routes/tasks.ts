@@ -1,7 +1,8 @@
 import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
-import { insertTask, listExecutions, listTaskParameters, listTasks } from '../../db/task-repository.js'
+import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
+import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
 import { AppError } from '../../errors.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
 import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
@@ -120,8 +121,8 @@ export const taskRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    const rows = await listExecutions(deps.db, task.id)
     const { limit, offset } = request.query
-    return { items: rows.slice(offset, offset + limit).map(toExecution), total: rows.length, limit, offset }
+    const { rows, total } = await listExecutionsPage(deps.db, task.id, { limit, offset })
+    return { items: rows.map(toExecution), total, limit, offset }
   })
 }

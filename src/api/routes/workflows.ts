@@ -1,3 +1,4 @@
+import { listActiveWorkflowNames } from '../../db/workflow-repository.js'
 import { AppError } from '../../errors.js'
 import { resolveParameters } from '../../workflows/parameters.js'
 import { toWorkflowDetail, toWorkflowSummary } from '../mappers.js'
@@ -24,8 +25,10 @@ export const workflowRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => {
     const { limit, offset } = request.query
-    const all = deps.workflows.list()
-    return { items: all.slice(offset, offset + limit).map(toWorkflowSummary), total: all.length, limit, offset }
+    const { names, total } = await listActiveWorkflowNames(deps.db, { limit, offset })
+    // The active rows are what this process synced at start, so each has its (parsed) catalog entry.
+    const items = names.flatMap((name) => deps.workflows.get(name) ?? [])
+    return { items: items.map(toWorkflowSummary), total, limit, offset }
   })
 
   app.get('/api/workflows/:workflow_name', {
