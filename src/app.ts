@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
+import fastifyWebsocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
-import type { AppDeps } from './api/deps.js'
+import { routeDeps, type AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
+import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { validatorCompiler } from './api/validator.js'
@@ -67,9 +69,17 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
-  await app.register(authPlugin, { secretKey: deps.secretKey ?? resolveSecretKey(deps.config,
-    (message, file) => deps.logger?.info({ file }, message)) })
+  // Upgrade requests arrive on the HTTP server as a whole and are routed like any request; only /api/ws accepts
+  // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
+  await app.register(fastifyWebsocket, { options: websocketOptions })
 
-  for (const routes of routeModules) await routes(app, deps)
+  const secretKey = deps.secretKey ?? resolveSecretKey(deps.config, (message, file) => deps.logger?.info({ file }, message))
+  const routes = routeDeps(deps)
+  // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
+  // inside it cannot be reached around it, whatever the spelling of its URL.
+  await app.register(async (api) => {
+    await api.register(authPlugin, { secretKey })
+    for (const routeModule of routeModules) await api.register(routeModule, routes)
+  }, { prefix: '/api' })
   return app
 }

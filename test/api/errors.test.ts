@@ -28,6 +28,7 @@ t.test('bad requests are 4xx problem+json, never 5xx', async (t) => {
     ['bad cursor', { url: '/api/tasks/1/logs?after=-1', headers: auth }, 400, 'validation_failed'],
     ['unknown route', { url: '/api/nothing-here', headers: auth }, 404, 'route_not_found'],
     ['unknown route without token', { url: '/nothing-here' }, 404, 'route_not_found'],
+    ['unknown /api route without token', { url: '/api/nothing-here' }, 404, 'route_not_found'],
     ['wrong method', { method: 'DELETE', url: '/api/workflows', headers: auth }, 404, 'route_not_found'],
   ]
   for (const [what, request, status, code] of cases) {

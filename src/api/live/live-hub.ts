@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
-import type { TaskEvent } from '../../domain.js'
-import { EventFanout, type EventSource } from './event-fanout.js'
+import type { TaskEventSource } from '../../engine/interfaces.js'
+import { EventFanout } from './event-fanout.js'
 import { LiveConnection, type LiveSettings, type LiveViewer } from './live-connection.js'
 
 export interface LiveHubOptions extends LiveSettings {
@@ -10,9 +10,9 @@ export interface LiveHubOptions extends LiveSettings {
 }
 
 export interface LiveHubDeps {
-  source: EventSource
+  /** Live events, and the history a subscription replays first. */
+  events: TaskEventSource
   log: FastifyBaseLogger
-  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
   canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
 }
 
@@ -30,7 +30,7 @@ export class LiveHub {
   private readonly heartbeat: NodeJS.Timeout
 
   constructor(private readonly deps: LiveHubDeps, private readonly options: LiveHubOptions = defaultLiveOptions) {
-    this.fanout = new EventFanout(deps.source, (error) => deps.log.error({ err: error }, 'websocket listener failed'))
+    this.fanout = new EventFanout(deps.events, (error) => deps.log.error({ err: error }, 'websocket listener failed'))
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatSeconds * 1000)
     this.heartbeat.unref()
   }
@@ -44,7 +44,7 @@ export class LiveHub {
       fanout: this.fanout,
       settings: this.options,
       log: this.deps.log,
-      readEvents: this.deps.readEvents,
+      readEvents: (taskId, afterSeq, limit) => this.deps.events.read(taskId, afterSeq, limit),
       canSee: this.deps.canSee,
     })
     this.connections.add(connection)

@@ -14,8 +14,8 @@ import { IdParams, problems } from '../schemas/common.js'
  * (and so its files) is "not found" unless the caller is an admin. A file is only ever served from inside
  * DATA_DIR/artifacts, whatever its database row says.
  */
-export const artifactRoutes: RouteModule = (app, deps) => {
-  app.get('/api/tasks/:id/artifacts', {
+export const artifactRoutes: RouteModule = async (app, deps) => {
+  app.get('/tasks/:id/artifacts', {
     schema: {
       tags: ['artifacts'], summary: 'Files a task downloaded',
       description: 'Every file its `download` steps fetched, oldest first, with size, SHA-256 and content type. '
@@ -30,7 +30,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
     return { items: rows.map(toArtifact), total, limit, offset }
   })
 
-  app.get('/api/artifacts/:id', {
+  app.get('/artifacts/:id', {
     schema: {
       tags: ['artifacts'], summary: 'Download one file',
       description: 'Streams the file as an attachment (`Content-Disposition` with an ASCII fallback name and the '

@@ -8,8 +8,8 @@ import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { ListQuery, OutputListSchema } from '../schemas/records.js'
 
-export const executionRoutes: RouteModule = (app, deps) => {
-  app.get('/api/executions/:id/outputs', {
+export const executionRoutes: RouteModule = async (app, deps) => {
+  app.get('/executions/:id/outputs', {
     schema: {
       tags: ['executions'], summary: 'Outputs of a step execution',
       description: 'Values a step captured (e.g. cluster ids, run numbers) and files it kept.',

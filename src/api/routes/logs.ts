@@ -7,8 +7,8 @@ import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { LogPageSchema, LogQuery, TaskLogPageSchema, TaskLogQuery } from '../schemas/records.js'
 
-export const logRoutes: RouteModule = (app, deps) => {
-  app.get('/api/tasks/:id/logs', {
+export const logRoutes: RouteModule = async (app, deps) => {
+  app.get('/tasks/:id/logs', {
     schema: {
       tags: ['logs'], summary: 'A task\'s log lines',
       description: 'Oldest first. `level` keeps that level and more severe ones (debug < info < warning < error); '
@@ -28,7 +28,7 @@ export const logRoutes: RouteModule = (app, deps) => {
     }
   })
 
-  app.get('/api/logs', {
+  app.get('/logs', {
     schema: {
       tags: ['logs'], summary: 'Log lines across tasks',
       description: 'Newest first, from the caller\'s tasks (admins: all tasks). `level` keeps that level and more severe ones.',

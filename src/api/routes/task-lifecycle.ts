@@ -18,7 +18,7 @@ const bodyOptional = async (request: { body: unknown }) => {
 }
 
 /** POST /api/tasks/{id}/start|pause|resume|cancel: each answers with the task after the transition. */
-export const taskLifecycleRoutes: RouteModule = (app, deps) => {
+export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
   const engineOf = (): TaskControl => {
     if (!deps.control) throw new AppError('service_unavailable', 'this server has no task engine')
     return deps.control
@@ -31,7 +31,7 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
       + 'process tree is killed), then `cancelled`. A pending, queued or paused task is cancelled at once.'],
   ] as const
   for (const [action, summary, description] of simple) {
-    app.post(`/api/tasks/:id/${action}`, {
+    app.post(`/tasks/:id/${action}`, {
       schema: {
         tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams, body: EmptyBody,
         response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
@@ -43,7 +43,7 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
     })
   }
 
-  app.post('/api/tasks/:id/resume', {
+  app.post('/tasks/:id/resume', {
     schema: {
       tags: ['tasks'], summary: 'Resume a paused task',
       description: 'Queues a paused task again. The body is optional: `parameters` (changed values, checked against the '

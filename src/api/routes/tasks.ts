@@ -12,8 +12,6 @@ import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
 import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
 import type { AppDeps } from '../deps.js'
 
-/** The part of the engine task creation needs; the engine itself is typed by its own module. */
-
 function isoBound(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined
   const time = Date.parse(value)
@@ -29,8 +27,8 @@ async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
   return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id))
 }
 
-export const taskRoutes: RouteModule = (app, deps) => {
-  app.post('/api/tasks', {
+export const taskRoutes: RouteModule = async (app, deps) => {
+  app.post('/tasks', {
     schema: {
       tags: ['tasks'], summary: 'Create a task',
       description: 'Creates a task of a workflow with checked parameters (defaults filled in and stored). The task keeps '
@@ -77,7 +75,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return taskDetail(deps, principal, task.id)
   })
 
-  app.get('/api/tasks', {
+  app.get('/tasks', {
     schema: {
       tags: ['tasks'], summary: 'List tasks',
       description: 'Newest first. Users see their own tasks (asking for another user_id is 403); admins see all or filter by user_id.',
@@ -93,7 +91,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return { items: rows.map(toTask), total, limit: q.limit, offset: q.offset }
   })
 
-  app.get('/api/tasks/:id', {
+  app.get('/tasks/:id', {
     schema: {
       tags: ['tasks'], summary: 'Get a task',
       description: 'The task, its resolved parameters, one summary per workflow step (latest attempt) and its progress.',
@@ -102,7 +100,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => taskDetail(deps, principalOf(request), request.params.id))
 
-  app.get('/api/tasks/:id/progress', {
+  app.get('/tasks/:id/progress', {
     schema: {
       tags: ['tasks'], summary: 'Get a task\'s progress', params: IdParams,
       description: 'Status, percentage, current step and step counts.',
@@ -113,7 +111,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)))
   })
 
-  app.get('/api/tasks/:id/executions', {
+  app.get('/tasks/:id/executions', {
     schema: {
       tags: ['executions'], summary: 'List a task\'s step executions', params: IdParams, querystring: ListQuery,
       description: 'Every attempt of every step, in step order then attempt order.',
