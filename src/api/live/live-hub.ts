@@ -1,8 +1,9 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
+import type { Principal } from '../../auth/token.js'
 import type { TaskEventSource } from '../../engine/interfaces.js'
 import { EventFanout } from './event-fanout.js'
-import { LiveConnection, type LiveSettings, type LiveViewer } from './live-connection.js'
+import { LiveConnection, type LiveSettings } from './live-connection.js'
 
 export interface LiveHubOptions extends LiveSettings {
   /** Seconds between server pings; a client that has not answered the previous one is dropped. */
@@ -13,7 +14,7 @@ export interface LiveHubDeps {
   /** Live events, and the history a subscription replays first. */
   events: TaskEventSource
   log: FastifyBaseLogger
-  canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
+  canSee(viewer: Principal, taskId: number): Promise<boolean>
 }
 
 export const defaultLiveOptions: LiveHubOptions = {
@@ -39,7 +40,7 @@ export class LiveHub {
     return this.connections.size
   }
 
-  accept(socket: WebSocket, viewer: LiveViewer): LiveConnection {
+  accept(socket: WebSocket, viewer: Principal): LiveConnection {
     const connection = new LiveConnection(socket, viewer, {
       fanout: this.fanout,
       settings: this.options,
@@ -56,7 +57,7 @@ export class LiveHub {
   private beat(): void {
     for (const connection of this.connections) {
       if (!connection.alive) {
-        this.deps.log.info({ user_id: connection.viewer.id }, 'websocket client missed a heartbeat; terminating')
+        this.deps.log.info({ user_id: connection.viewer.userId }, 'websocket client missed a heartbeat; terminating')
         connection.dispose()
         connection.socket.terminate()
         continue

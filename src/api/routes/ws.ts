@@ -1,8 +1,7 @@
-import { findTask } from '../../db/task-repository.js'
+import { visibleTask } from '../../auth/access.js'
 import { AppError } from '../../errors.js'
 import { CloseCode } from '../live/protocol.js'
 import { LiveHub } from '../live/live-hub.js'
-import type { LiveViewer } from '../live/live-connection.js'
 import type { RouteModule } from '../route-module.js'
 
 /**
@@ -14,10 +13,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
   const hub = new LiveHub({
     events: deps.events,
     log: app.log,
-    canSee: async (viewer: LiveViewer, taskId: number) => {
-      const task = await findTask(deps.db, taskId)
-      return task !== undefined && (viewer.isAdmin || task.user_id === viewer.id)
-    },
+    canSee: async (viewer, taskId) => (await visibleTask(deps.db, viewer, taskId)) !== undefined,
   }, {
     heartbeatSeconds: deps.config.WS_HEARTBEAT_SECONDS,
     maxBufferedBytes: deps.config.WS_MAX_BUFFERED_BYTES,
@@ -37,7 +33,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     wsHandler: (socket, request) => {
       const principal = request.principal
       if (!principal) return socket.close(CloseCode.unauthorized, 'unauthorized')
-      hub.accept(socket, { id: principal.userId, isAdmin: principal.role === 'admin' })
+      hub.accept(socket, principal)
     },
     // A plain GET (no Upgrade header) gets a problem like every other error, not an empty 404.
     handler: async () => {
