@@ -2,6 +2,7 @@ import type { Static } from 'typebox'
 import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
 import type { ExecutionRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
+import type { ExecutionStatus, LogLevel, TaskStatus } from '../domain.js'
 import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
 import type { CatalogEntry } from '../workflows/sync.js'
@@ -12,10 +13,15 @@ import type { WorkflowDetailSchema, WorkflowSummarySchema } from './schemas/work
 
 /** Every database row → API shape mapping, in one place. */
 
+// The status and level columns are plain text in the table types; only the domain's values are ever written.
+const taskStatus = (row: TaskRow) => row.status as TaskStatus
+const executionStatus = (row: ExecutionRow) => row.status as ExecutionStatus
+const logLevel = (row: TaskLogRow) => row.level as LogLevel
+
 export function toTask(row: TaskRow): Static<typeof TaskSchema> {
   return {
     id: row.id, user_id: row.user_id, workflow_id: row.workflow_id, workflow_name: row.workflow_name,
-    task_name: row.task_name, date_param: row.date_param, status: row.status, status_reason: row.status_reason,
+    task_name: row.task_name, date_param: row.date_param, status: taskStatus(row), status_reason: row.status_reason,
     progress_percentage: row.progress_percentage, current_step: row.current_step,
     resume_from_step: row.resume_from_step, error_message: row.error_message, last_seq: row.last_seq,
     created_at: row.created_at, updated_at: row.updated_at, queued_at: row.queued_at,
@@ -35,7 +41,7 @@ export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Stat
     const latest = attempts.at(-1)
     return {
       step_id: step.id, display_name: step.display_name, type: step.type, order: index + 1,
-      status: latest?.status ?? 'pending', attempts: attempts.length,
+      status: latest ? executionStatus(latest) : 'pending', attempts: attempts.length,
       start_time: latest?.start_time ?? null, end_time: latest?.end_time ?? null,
       duration_seconds: latest?.duration_seconds ?? null, error: latest?.error_details ?? null,
     }
@@ -44,7 +50,7 @@ export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Stat
 
 export function toProgress(task: TaskRow, steps: Static<typeof StepSummarySchema>[]): Static<typeof ProgressSchema> {
   return {
-    task_id: task.id, status: task.status, progress_percentage: task.progress_percentage,
+    task_id: task.id, status: taskStatus(task), progress_percentage: task.progress_percentage,
     current_step: task.current_step, steps_total: steps.length,
     steps_done: steps.filter((s) => s.status === 'success' || s.status === 'skipped').length,
     steps_failed: steps.filter((s) => s.status === 'failed' || s.status === 'timeout').length,
@@ -61,7 +67,7 @@ export function toTaskDetail(task: TaskRow, parameters: TaskParameterRow[], exec
 export function toExecution(row: ExecutionRow): Static<typeof ExecutionSchema> {
   return {
     id: row.id, task_id: row.task_id, step_name: row.step_name, step_display_name: row.step_display_name,
-    step_type: row.step_type, step_order: row.step_order, status: row.status, attempt: row.attempt,
+    step_type: row.step_type, step_order: row.step_order, status: executionStatus(row), attempt: row.attempt,
     retry_count: row.retry_count, start_time: row.start_time, end_time: row.end_time,
     duration_seconds: row.duration_seconds, output_summary: row.output_summary, error_details: row.error_details,
   }
@@ -86,7 +92,7 @@ export function toArtifact(row: ArtifactRow): Static<typeof ArtifactSchema> {
 
 export function toLog(row: TaskLogRow): Static<typeof LogSchema> {
   return {
-    id: row.id, task_id: row.task_id, execution_id: row.execution_id, seq: row.seq, level: row.level,
+    id: row.id, task_id: row.task_id, execution_id: row.execution_id, seq: row.seq, level: logLevel(row),
     message: row.message, source: row.source, timestamp: row.timestamp,
   }
 }

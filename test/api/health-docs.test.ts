@@ -1,4 +1,5 @@
 import t from 'tap'
+import { logLevels, taskStatuses } from '../../src/domain.js'
 import { buildTestApp } from '../helpers/app.js'
 
 t.test('GET /api/health', async (t) => {
@@ -36,6 +37,17 @@ t.test('OpenAPI document: every API route, tagged, described, with its schemas',
   t.ok(doc.components.securitySchemes.bearer)
   const ui = await app.inject({ url: '/docs' })
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, 'the UI answers')
+})
+
+t.test('OpenAPI document: the domain\'s values are enums', async (t) => {
+  const { app } = await buildTestApp(t)
+  const doc = (await app.inject({ url: '/docs/json' })).json()
+  const body = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema
+  t.same(body('/api/tasks/{id}').properties.status.enum, taskStatuses, 'a task\'s status lists its values')
+  t.same(body('/api/tasks').properties.items.items.properties.status.enum, taskStatuses, 'so does each task of a list')
+  const query = (path: string, name: string) => doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name).schema
+  t.same(query('/api/tasks', 'status').enum, taskStatuses, 'the list filter takes the same values')
+  t.same(query('/api/logs', 'level').enum, logLevels)
 })
 
 t.test('public/ at /', async (t) => {

@@ -1,7 +1,6 @@
 import { findVisibleTask, isAdmin } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import { listLogs, listTaskLogs } from '../../db/log-repository.js'
-import type { LogLevel } from '../../domain.js'
 import { toLog } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
@@ -20,7 +19,7 @@ export const logRoutes: RouteModule = async (app, deps) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
     const q = request.query
     const { rows, total } = await listTaskLogs(deps.db, {
-      taskId: task.id, level: q.level as LogLevel | undefined, after: q.after, limit: q.limit, offset: q.offset,
+      taskId: task.id, level: q.level, after: q.after, limit: q.limit, offset: q.offset,
     })
     return {
       items: rows.map(toLog), total, limit: q.limit, offset: q.offset,
@@ -41,7 +40,7 @@ export const logRoutes: RouteModule = async (app, deps) => {
     if (q.task_id !== undefined) await findVisibleTask(deps.db, principal, q.task_id)
     const { rows, total } = await listLogs(deps.db, {
       taskId: q.task_id, userId: isAdmin(principal) ? undefined : principal.userId,
-      level: q.level as LogLevel | undefined, limit: q.limit, offset: q.offset,
+      level: q.level, limit: q.limit, offset: q.offset,
     })
     return { items: rows.map(toLog), total, limit: q.limit, offset: q.offset }
   })
