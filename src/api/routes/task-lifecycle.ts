@@ -1,6 +1,7 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { TaskControl } from '../../engine/interfaces.js'
+import { transitions } from '../../engine/states.js'
 import { AppError } from '../../errors.js'
 import { toTask } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -8,9 +9,9 @@ import { IdParams, problems } from '../schemas/common.js'
 import { EmptyBody, ResumeBody } from '../schemas/task-lifecycle.js'
 import { TaskSchema } from '../schemas/tasks.js'
 
-const transitionsText = 'States: pending → queued → running; running → pausing → paused → queued (resume); '
-  + 'running → success | failed; any unfinished state → cancelling → cancelled. An impossible transition is a 409 '
-  + 'problem+json naming the current status (`current_status`).'
+const transitionsText = `Transitions: ${Object.entries(transitions).filter(([, to]) => to.length > 0)
+  .map(([from, to]) => `${from} → ${to.join(' | ')}`).join('; ')}. An impossible transition is a 409 problem+json `
+  + 'naming the current status (`current_status`).'
 
 // Lifecycle bodies are optional (`curl -X POST …/start` sends none): absent counts as {}. A JSON `null` is not absent.
 const bodyOptional = async (request: { body: unknown }) => {
