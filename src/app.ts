@@ -12,6 +12,7 @@ import { handleError, registerErrorHandlers } from './api/error-handler.js'
 import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
+import { ProblemSchema } from './api/schemas/common.js'
 import { validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
@@ -44,8 +45,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     reply.header('x-request-id', request.id)
   })
   registerErrorHandlers(app)
+  app.addSchema(ProblemSchema)
 
   await app.register(fastifySwagger, {
+    // Shared schemas appear under components.schemas by their $id (e.g. Problem), not as def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {

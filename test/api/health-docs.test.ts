@@ -39,7 +39,7 @@ t.test('OpenAPI document: every API route, tagged, described, with its schemas',
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, 'the UI answers')
 })
 
-t.test('OpenAPI document: the domain\'s values are enums', async (t) => {
+t.test('OpenAPI document: the domain\'s values are enums, every error is the one Problem schema', async (t) => {
   const { app } = await buildTestApp(t)
   const doc = (await app.inject({ url: '/docs/json' })).json()
   const body = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema
@@ -48,6 +48,17 @@ t.test('OpenAPI document: the domain\'s values are enums', async (t) => {
   const query = (path: string, name: string) => doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name).schema
   t.same(query('/api/tasks', 'status').enum, taskStatuses, 'the list filter takes the same values')
   t.same(query('/api/logs', 'level').enum, logLevels)
+  t.ok(doc.components.schemas.Problem?.properties?.code, 'Problem is listed once, under components')
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400)
+      t.ok(errors.length > 0, `${method} ${path} documents its errors`)
+      if (op.security?.length !== 0) t.ok(op.responses['401'], `${method} ${path} documents 401`)
+      for (const [status, response] of errors) {
+        t.same(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/Problem' }, `${method} ${path} ${status} is a Problem`)
+      }
+    }
+  }
 })
 
 t.test('public/ at /', async (t) => {
