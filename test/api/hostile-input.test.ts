@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { InjectOptions } from 'fastify'
-import pino from 'pino'
 import t, { type Test } from 'tap'
 import { WebSocket } from 'ws'
-import type { Config } from '../../src/config.js'
 import type { Db } from '../../src/db/connect.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
-import { stepRegistry } from '../../src/steps/registry.js'
 import { buildTestApp, type TestApp } from '../helpers/app.js'
 import { hostileBodies, hostilePathValues, hostileQueryValues, type JsonSchema } from './hostile-values.js'
 
@@ -38,18 +31,8 @@ const refusalsIn200: Record<string, (body: Record<string, unknown>) => boolean> 
 
 /** A real app and engine with one paused task of alice's (it has executions, events and logs). */
 async function setup(t: Test) {
-  const workflowsDir = mkdtempSync(join(tmpdir(), 'topup-hostile-'))
-  writeFileSync(join(workflowsDir, 'hostile.json'), JSON.stringify(workflow))
-  t.teardown(() => rmSync(workflowsDir, { recursive: true, force: true }))
-  let engine!: Engine
-  const test = await buildTestApp(t, {
-    workflowsDir,
-    engine: ({ db, config }: { db: Db; config: Config }) => {
-      engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
-      t.teardown(() => engine.shutdown(2000))
-      return engine
-    },
-  })
+  const test = await buildTestApp(t, { workflows: [workflow], engine: true })
+  const { engine } = test
   const alice = test.authFor('alice')
   const paused = new Promise<void>((resolve) => engine.bus.subscribe((e) => { if (e.type === 'task.status' && e.data.status === 'paused') resolve() }))
   const created = await test.app.inject({ method: 'POST', url: '/api/tasks', headers: alice, payload: { workflow_name: workflow.name, start: true } })

@@ -1,12 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pino from 'pino'
 import t, { type Test } from 'tap'
-import type { Config } from '../../src/config.js'
-import type { Db } from '../../src/db/connect.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
-import { stepRegistry } from '../../src/steps/registry.js'
 import { buildTestApp } from '../helpers/app.js'
 
 const workflow = {
@@ -19,18 +11,7 @@ const workflow = {
 }
 
 async function setup(t: Test) {
-  const workflowsDir = mkdtempSync(join(tmpdir(), 'topup-wf-'))
-  writeFileSync(join(workflowsDir, 'lifecycle.json'), JSON.stringify(workflow))
-  t.teardown(() => rmSync(workflowsDir, { recursive: true, force: true }))
-  let engine!: Engine
-  const app = await buildTestApp(t, {
-    workflowsDir,
-    engine: ({ db, config }: { db: Db; config: Config }) => {
-      engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
-      t.teardown(() => engine.shutdown(2000))
-      return engine
-    },
-  })
+  const app = await buildTestApp(t, { workflows: [workflow], engine: true })
   const alice = app.authFor('alice')
   const post = (url: string, body?: unknown, headers: Record<string, string> = alice) =>
     app.app.inject({ method: 'POST', url, headers, ...(body === undefined ? {} : { payload: body as object }) })
@@ -47,7 +28,7 @@ async function setup(t: Test) {
     }
     throw new Error(`task ${id} never became ${status}`)
   }
-  return { app, engine: () => engine, alice, post, create, waitFor }
+  return { app, alice, post, create, waitFor }
 }
 
 t.test('start, pause, resume and cancel over HTTP answer with the task', async (t) => {
