@@ -1,16 +1,18 @@
 import t from 'tap'
 import { logLevels, taskStatuses } from '../../src/domain.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
+
+const shared = sharedByFile(t, () => buildTestApp(t))
 
 t.test('GET /api/health', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/api/health' })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { status: 'ok', database: 'ok', version: /^\d+\.\d+\.\d+/, uptime_seconds: Number })
 })
 
 t.test('OpenAPI document: every API route, tagged, described, with its schemas', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/docs/json' })
   t.equal(res.statusCode, 200)
   const doc = res.json()
@@ -40,7 +42,7 @@ t.test('OpenAPI document: every API route, tagged, described, with its schemas',
 })
 
 t.test('OpenAPI document: the domain\'s values are enums, every error is the one Problem schema', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const doc = (await app.inject({ url: '/docs/json' })).json()
   const body = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema
   t.same(body('/api/tasks/{id}').properties.status.enum, taskStatuses, 'a task\'s status lists its values')
@@ -62,7 +64,7 @@ t.test('OpenAPI document: the domain\'s values are enums, every error is the one
 })
 
 t.test('public/ at /', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/html/)

@@ -4,7 +4,7 @@ import type { InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { WebSocket } from 'ws'
 import type { Db } from '../../src/db/connect.js'
-import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile, type TestApp } from '../helpers/app.js'
 import { hostileBodies, hostilePathValues, hostileQueryValues, type JsonSchema } from './hostile-values.js'
 
 /**
@@ -44,6 +44,9 @@ async function setup(t: Test) {
   const execution = await test.db.selectFrom('task_executions').select('id').where('task_id', '=', taskId).executeTakeFirstOrThrow()
   return { ...test, alice, taskId, executionId: execution.id }
 }
+
+// One app and task for the file: every test checks that it changes nothing.
+const shared = sharedByFile(t, () => setup(t))
 
 /** Everything a rejected request could have touched. */
 async function snapshot(db: Db): Promise<string> {
@@ -116,7 +119,7 @@ function complaints(res: { statusCode: number; headers: Record<string, unknown>;
 }
 
 t.test('every route refuses hostile input with a 4xx problem and changes nothing', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const first = await snapshot(s.db)
   const operations = operationsOf(s.app)
   t.ok(operations.length >= 15, `the OpenAPI document lists the routes (${operations.length})`)
@@ -135,7 +138,7 @@ t.test('every route refuses hostile input with a 4xx problem and changes nothing
 })
 
 t.test('methods a path does not have are 4xx problems', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const byPath = new Map<string, Set<string>>()
   for (const op of operationsOf(s.app)) byPath.set(op.path, (byPath.get(op.path) ?? new Set()).add(op.method))
   const before = await snapshot(s.db)
@@ -178,7 +181,7 @@ function upgradeStatus(url: string, protocols: string[] | undefined, headers: Re
 }
 
 t.test('garbage WebSocket upgrades never crash the server', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   await s.app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = s.app.server.address() as AddressInfo
   const ws = `ws://127.0.0.1:${port}/api/ws`

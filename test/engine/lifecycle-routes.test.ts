@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
 
 const workflow = {
   name: 'lifecycle_flow', display_name: 'Lifecycle', version: '1',
@@ -31,8 +31,11 @@ async function setup(t: Test) {
   return { app, alice, post, create, waitFor }
 }
 
+// One app and engine for the file: each test drives tasks of its own.
+const shared = sharedByFile(t, () => setup(t))
+
 t.test('start, pause, resume and cancel over HTTP answer with the task', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0.4' })
   t.equal(task.status, 'pending')
   const started = await s.post(`/api/tasks/${task.id}/start`)
@@ -57,7 +60,7 @@ t.test('start, pause, resume and cancel over HTTP answer with the task', async (
 })
 
 t.test('"start": true on create queues the task; cancel kills it', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({}, true)
   t.ok(['queued', 'running'].includes(task.status))
   await s.waitFor(task.id, 'running')
@@ -68,7 +71,7 @@ t.test('"start": true on create queues the task; cancel kills it', async (t) => 
 })
 
 t.test('resume body: unknown step → 400 unknown_step, bad parameters → 400', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0' })
   await s.post(`/api/tasks/${task.id}/start`)
   await s.waitFor(task.id, 'success')
@@ -100,7 +103,7 @@ t.test('resume body: unknown step → 400 unknown_step, bad parameters → 400',
 })
 
 t.test('someone else\'s task is 404; an admin may act on it', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0' })
   const bob = s.app.authFor('bob')
   for (const action of ['start', 'pause', 'resume', 'cancel']) {
@@ -117,7 +120,7 @@ t.test('someone else\'s task is 404; an admin may act on it', async (t) => {
 })
 
 t.test('concurrent HTTP requests racing: exactly one start and one cancel win', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create()
   const starts = await Promise.all(Array.from({ length: 8 }, () => s.post(`/api/tasks/${task.id}/start`)))
   t.same(starts.map((r) => r.statusCode).sort(), [200, 409, 409, 409, 409, 409, 409, 409])

@@ -47,7 +47,10 @@ export interface TestApp {
 
 interface Teardown { teardown(fn: () => unknown): void }
 
-/** The real app on a fresh SQLite file, closed (and its folder removed) when `t` ends. */
+/**
+ * The real app on a fresh SQLite file, closed (and its folder removed) when `t` ends. Tests that need no
+ * database or config of their own share one (`sharedByFile`).
+ */
 export async function buildTestApp(t: Teardown, options: TestAppOptions & { engine: true }): Promise<TestApp & { engine: Engine }>
 export async function buildTestApp(t: Teardown, options?: TestAppOptions): Promise<TestApp>
 export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp & { engine?: Engine }> {
@@ -71,6 +74,19 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   return {
     app, db, config, workflows, dir, tokenFor, ...(engine ? { engine } : {}),
     authFor: (user, role) => ({ authorization: `Bearer ${tokenFor(user, role)}` }),
+  }
+}
+
+/**
+ * What the tests of a file share (an app, a fixture on it), built once before the first of them:
+ * `const shared = sharedByFile(t, () => buildTestApp(t))`, then `shared()` inside each test.
+ */
+export function sharedByFile<T>(t: { before(fn: () => unknown): void }, build: () => Promise<T>): () => T {
+  let value: { built: T } | undefined
+  t.before(async () => { value = { built: await build() } })
+  return () => {
+    if (!value) throw new Error('sharedByFile: used before t.before built it')
+    return value.built
   }
 }
 
