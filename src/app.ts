@@ -4,12 +4,15 @@ import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
+import fastifyWebsocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
-import type { AppDeps } from './api/deps.js'
+import { routeDeps, type AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
+import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
+import { ProblemSchema } from './api/schemas/common.js'
 import { validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
@@ -42,8 +45,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
     reply.header('x-request-id', request.id)
   })
   registerErrorHandlers(app)
+  app.addSchema(ProblemSchema)
 
   await app.register(fastifySwagger, {
+    // Shared schemas appear under components.schemas by their $id (e.g. Problem), not as def-0.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {
@@ -67,9 +73,17 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
-  await app.register(authPlugin, { secretKey: deps.secretKey ?? resolveSecretKey(deps.config,
-    (message, file) => deps.logger?.info({ file }, message)) })
+  // Upgrade requests arrive on the HTTP server as a whole and are routed like any request; only /api/ws accepts
+  // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
+  await app.register(fastifyWebsocket, { options: websocketOptions })
 
-  for (const routes of routeModules) await routes(app, deps)
+  const secretKey = deps.secretKey ?? resolveSecretKey(deps.config, (message, file) => deps.logger?.info({ file }, message))
+  const routes = routeDeps(deps)
+  // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
+  // inside it cannot be reached around it, whatever the spelling of its URL.
+  await app.register(async (api) => {
+    await api.register(authPlugin, { secretKey })
+    for (const routeModule of routeModules) await api.register(routeModule, routes)
+  }, { prefix: '/api' })
   return app
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
+import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 
@@ -16,4 +17,21 @@ export interface AppDeps {
   logger?: FastifyBaseLogger
   /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
   secretKey?: string
+}
+
+/** What route modules receive: the app's deps with an event source always there (the one door to event history). */
+export interface RouteDeps extends AppDeps {
+  events: TaskEventSource
+}
+
+export function routeDeps(deps: AppDeps): RouteDeps {
+  return { ...deps, events: deps.events ?? storedEvents(deps.db) }
+}
+
+/** Without an engine: the history in the database, and no live pushes. */
+function storedEvents(db: Db): TaskEventSource {
+  return {
+    subscribe: () => () => {},
+    read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
+  }
 }

@@ -1,14 +1,17 @@
 import type { Static } from 'typebox'
+import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
 import type { ExecutionRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
 import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
 import type { CatalogEntry } from '../workflows/sync.js'
+import type { ArtifactSchema } from './schemas/artifacts.js'
 import type { ExecutionSchema, LogSchema, OutputSchema } from './schemas/records.js'
 import type { ProgressSchema, StepSummarySchema, TaskDetailSchema, TaskSchema } from './schemas/tasks.js'
 import type { WorkflowDetailSchema, WorkflowSummarySchema } from './schemas/workflows.js'
 
 /** Every database row → API shape mapping, in one place. */
+
 
 export function toTask(row: TaskRow): Static<typeof TaskSchema> {
   return {
@@ -33,7 +36,7 @@ export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Stat
     const latest = attempts.at(-1)
     return {
       step_id: step.id, display_name: step.display_name, type: step.type, order: index + 1,
-      status: latest?.status ?? 'pending', attempts: attempts.length,
+      status: latest ? latest.status : 'pending', attempts: attempts.length,
       start_time: latest?.start_time ?? null, end_time: latest?.end_time ?? null,
       duration_seconds: latest?.duration_seconds ?? null, error: latest?.error_details ?? null,
     }
@@ -71,6 +74,14 @@ export function toOutput(row: StepOutputRow): Static<typeof OutputSchema> {
     output_type: row.output_type, value: decodeOutputValue(row), output_path: row.output_path,
     file_size_bytes: row.file_size_bytes, file_hash: row.file_hash, content_type: row.content_type,
     created_at: row.created_at,
+  }
+}
+
+/** A file a download step brought back; its local path stays inside. */
+export function toArtifact(row: ArtifactRow): Static<typeof ArtifactSchema> {
+  return {
+    id: row.id, name: row.output_name, size: row.file_size_bytes, sha256: row.file_hash, content_type: row.content_type,
+    remote_path: remotePathOf(row.metadata), step_id: row.step_name, execution_id: row.execution_id, created_at: row.created_at,
   }
 }
 

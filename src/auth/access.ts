@@ -6,13 +6,33 @@ import type { Principal } from './token.js'
 
 export const isAdmin = (principal: Principal) => principal.role === 'admin'
 
+/** The one visibility rule, for REST and the WebSocket alike: a user sees their own tasks; an admin sees all. */
+export function maySee(principal: Principal, ownerId: string): boolean {
+  return isAdmin(principal) || ownerId === principal.userId
+}
+
+/** The task if it exists and the caller may see it; otherwise undefined. */
+export async function visibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskRow | undefined> {
+  const task = await findTask(db, taskId)
+  return task && maySee(principal, task.user_id) ? task : undefined
+}
+
 /** A task the caller may see: their own, or any for an admin. Someone else's task is "not found". */
 export async function findVisibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskRow> {
-  const task = await findTask(db, taskId)
-  if (!task || (!isAdmin(principal) && task.user_id !== principal.userId)) {
-    throw new AppError('not_found', `task ${taskId} not found`)
-  }
+  const task = await visibleTask(db, principal, taskId)
+  if (!task) throw new AppError('not_found', `task ${taskId} not found`)
   return task
+}
+
+/**
+ * A row that belongs to a task (an execution, an artifact), visible when its task is. A missing row and a row
+ * of someone else's task get the same "<kind> <id> not found", which never tells whose it is.
+ */
+export async function findVisible<T extends { task_id: number }>(db: Db, principal: Principal, kind: string, id: number,
+  find: (db: Db, id: number) => Promise<T | undefined>): Promise<T> {
+  const row = await find(db, id)
+  if (!row || !(await visibleTask(db, principal, row.task_id))) throw new AppError('not_found', `${kind} ${id} not found`)
+  return row
 }
 
 /**

@@ -40,7 +40,11 @@ export function bearerToken(request: FastifyRequest, allowQuery = false): string
   return null
 }
 
-/** Every /api route needs a valid bearer token unless its route config says `auth: false`. */
+/**
+ * Every route of the scope this is registered in (the app's /api scope) needs a valid bearer token unless its
+ * route config says `auth: false`. A request no route matches is answered by the app's own 404 handler, outside
+ * this scope, so it is a 404 with or without a token.
+ */
 export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: string }) => {
   app.decorateRequest('principal', null)
   app.decorate('authenticate', (request: FastifyRequest, opts: { allowQuery?: boolean } = {}): Principal => {
@@ -54,10 +58,6 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: 
     }
   })
   app.addHook('onRequest', async (request) => {
-    // Decided on the matched route, not the raw URL: the router decodes `/%61pi/…` to `/api/…`.
-    // Unknown routes (no routeOptions.url) fall through to the 404 handler unauthenticated.
-    const route = request.routeOptions.url
-    if (route === undefined || !route.startsWith('/api')) return
     if (request.routeOptions.config.auth === false) return
     request.principal = app.authenticate(request)
   })

@@ -5,6 +5,27 @@ import type { ExecutionStatus } from '../domain.js'
 
 /** task_executions: one row per attempt of a step. */
 
+const executionsOf = (db: Db, taskId: number) => db.selectFrom('task_executions').where('task_id', '=', taskId)
+const inStepOrder = (db: Db, taskId: number) =>
+  executionsOf(db, taskId).selectAll().orderBy('step_order').orderBy('attempt').orderBy('id')
+
+/** Every attempt of every step, in step order then attempt order. */
+export function listExecutions(db: Db, taskId: number): Promise<ExecutionRow[]> {
+  return inStepOrder(db, taskId).execute()
+}
+
+/** One page of `listExecutions`, and how many attempts the task has in all. */
+export async function listExecutionsPage(db: Db, taskId: number, page: { limit: number; offset: number }):
+  Promise<{ rows: ExecutionRow[]; total: number }> {
+  const rows = await inStepOrder(db, taskId).limit(page.limit).offset(page.offset).execute()
+  const { total } = await executionsOf(db, taskId).select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  return { rows, total: Number(total) }
+}
+
+export function findExecution(db: Db, id: number): Promise<ExecutionRow | undefined> {
+  return db.selectFrom('task_executions').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
 export async function insertExecution(trx: Db, row: Insertable<Database['task_executions']>): Promise<ExecutionRow> {
   return trx.insertInto('task_executions').values(row).returningAll().executeTakeFirstOrThrow()
 }

@@ -22,6 +22,15 @@ export function decodeOutputValue(row: Pick<StepOutputRow, 'output_value' | 'met
   return row.output_value
 }
 
+/** One page of an execution's outputs, oldest first, and how many it has in all. */
+export async function listOutputsPage(db: Db, executionId: number, page: { limit: number; offset: number }):
+  Promise<{ rows: StepOutputRow[]; total: number }> {
+  const outputs = db.selectFrom('step_outputs').where('execution_id', '=', executionId)
+  const rows = await outputs.selectAll().orderBy('id').limit(page.limit).offset(page.offset).execute()
+  const { total } = await outputs.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  return { rows, total: Number(total) }
+}
+
 export async function insertValueOutput(
   trx: Db, row: { execution_id: number; task_id: number; output_name: string; value: OutputValue },
 ): Promise<StepOutputRow> {

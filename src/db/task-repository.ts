@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Db } from './connect.js'
-import type { Database, ExecutionRow, NewTask, StepOutputRow, TaskParameterRow, TaskRow } from './tables.js'
+import type { Database, NewTask, TaskParameterRow, TaskRow } from './tables.js'
 import type { TaskStatus } from '../domain.js'
 
 type Conn = Db | Kysely<Database>
@@ -55,18 +55,4 @@ export async function insertTask(trx: Conn, task: NewTask, parameters: NewTaskPa
 
 export function listTaskParameters(db: Conn, taskId: number): Promise<TaskParameterRow[]> {
   return db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId).orderBy('id').execute()
-}
-
-/** Every attempt of every step, in step order then attempt order. */
-export function listExecutions(db: Conn, taskId: number): Promise<ExecutionRow[]> {
-  return db.selectFrom('task_executions').selectAll().where('task_id', '=', taskId)
-    .orderBy('step_order').orderBy('attempt').orderBy('id').execute()
-}
-
-export function findExecution(db: Conn, id: number): Promise<ExecutionRow | undefined> {
-  return db.selectFrom('task_executions').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
-export function listOutputs(db: Conn, executionId: number): Promise<StepOutputRow[]> {
-  return db.selectFrom('step_outputs').selectAll().where('execution_id', '=', executionId).orderBy('id').execute()
 }

@@ -52,3 +52,12 @@ export async function deactivateWorkflowsExcept(trx: Conn, names: string[], now:
 export function listActiveWorkflows(db: Conn): Promise<WorkflowRow[]> {
   return db.selectFrom('workflows').selectAll().where('is_active', '=', 1).orderBy('name').execute()
 }
+
+/** One page of the active workflow names, by name, and how many are active in all. */
+export async function listActiveWorkflowNames(db: Conn, page: { limit: number; offset: number }):
+  Promise<{ names: string[]; total: number }> {
+  const active = db.selectFrom('workflows').where('is_active', '=', 1)
+  const rows = await active.select('name').orderBy('name').limit(page.limit).offset(page.offset).execute()
+  const { total } = await active.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow()
+  return { names: rows.map((row) => row.name), total: Number(total) }
+}

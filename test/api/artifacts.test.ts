@@ -7,7 +7,7 @@ import type { Db } from '../../src/db/connect.js'
 import { insertArtifact } from '../../src/db/output-repository.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { downloadStep } from '../../src/steps/download.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
 import { stepHarness } from '../helpers/step-context.js'
 
 const PDF = randomBytes(70_000)
@@ -44,8 +44,11 @@ async function setup(t: Test) {
   return { ...server, remote, taskId, executionId: h.executionId, pdfId: id('Topup_250624.pdf'), zhId: id(ZH_NAME) }
 }
 
+// The tests that only read share one fixture; those that break files or rows have their own.
+const shared = sharedByFile(t, () => setup(t))
+
 t.test('the list of a task\'s files', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const res = await s.app.inject({ url: `/api/tasks/${s.taskId}/artifacts`, headers: s.authFor('alice') })
   t.equal(res.statusCode, 200)
   const body = res.json()
@@ -61,7 +64,7 @@ t.test('the list of a task\'s files', async (t) => {
 })
 
 t.test('a file is streamed with its type, length and name', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const pdf = await s.app.inject({ url: `/api/artifacts/${s.pdfId}`, headers: s.authFor('alice') })
   t.equal(pdf.statusCode, 200)
   t.same(pdf.rawPayload, PDF, 'the bytes are the downloaded bytes')
@@ -82,7 +85,7 @@ t.test('a file is streamed with its type, length and name', async (t) => {
 })
 
 t.test('same visibility rules as the task: others get 404, admins see all', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   for (const url of [`/api/tasks/${s.taskId}/artifacts`, `/api/artifacts/${s.pdfId}`]) {
     const other = await s.app.inject({ url, headers: s.authFor('bob') })
     t.equal(other.statusCode, 404, `${url} as another user`)

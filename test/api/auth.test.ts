@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveSecretKey } from '../../src/auth/secret.js'
 import { parseTtl, signToken, verifyToken } from '../../src/auth/token.js'
-import { buildTestApp, TEST_SECRET } from '../helpers/app.js'
+import { buildTestApp, TEST_SECRET, sharedByFile } from '../helpers/app.js'
 
 const body = { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } }
 
+// One app for the file: each test creates tasks for users of its own.
+const shared = sharedByFile(t, () => buildTestApp(t))
+
 t.test('tokens: missing, malformed, expired, wrong signature', async (t) => {
-  const { app, tokenFor } = await buildTestApp(t)
+  const { app, tokenFor } = shared()
   const call = (authorization?: string) =>
     app.inject({ url: '/api/tasks', headers: authorization === undefined ? {} : { authorization } })
   const cases: [string, string | undefined, RegExp][] = [
@@ -38,22 +41,25 @@ function tamper(token: string): string {
 }
 
 t.test('users see their own tasks only; admins see all', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
-  const bobs = (await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('bob'), payload: body })).json()
+  const { app, authFor } = shared()
+  const [owner, other] = ['vis-owner', 'vis-other']
+  const owners = (await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor(owner), payload: body })).json()
   for (const path of ['', '/progress', '/executions', '/logs']) {
-    const res = await app.inject({ url: `/api/tasks/${bobs.id}${path}`, headers: authFor('alice') })
+    const res = await app.inject({ url: `/api/tasks/${owners.id}${path}`, headers: authFor(other) })
     t.equal(res.statusCode, 404, `someone else's task${path} is not found`)
-    const admin = await app.inject({ url: `/api/tasks/${bobs.id}${path}`, headers: authFor('root', 'admin') })
+    const admin = await app.inject({ url: `/api/tasks/${owners.id}${path}`, headers: authFor('root', 'admin') })
     t.equal(admin.statusCode, 200, `an admin sees it${path}`)
   }
-  t.equal((await app.inject({ url: `/api/logs?task_id=${bobs.id}`, headers: authFor('alice') })).statusCode, 404)
-  t.equal((await app.inject({ url: '/api/tasks?user_id=bob', headers: authFor('alice') })).statusCode, 403)
-  t.equal((await app.inject({ url: '/api/tasks', headers: authFor('alice') })).json().total, 0)
-  t.equal((await app.inject({ url: '/api/tasks', headers: authFor('root', 'admin') })).json().total, 1)
+  t.equal((await app.inject({ url: `/api/logs?task_id=${owners.id}`, headers: authFor(other) })).statusCode, 404)
+  t.equal((await app.inject({ url: `/api/tasks?user_id=${owner}`, headers: authFor(other) })).statusCode, 403)
+  t.equal((await app.inject({ url: '/api/tasks', headers: authFor(other) })).json().total, 0)
+  const all = (await app.inject({ url: '/api/tasks', headers: authFor('root', 'admin') })).json()
+  t.ok(all.items.some((task: { id: number }) => task.id === owners.id), 'the admin\'s list has it')
+  t.equal((await app.inject({ url: `/api/tasks?user_id=${owner}`, headers: authFor('root', 'admin') })).json().total, 1)
 })
 
 t.test('user_id in a create request', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
+  const { app, authFor } = shared()
   const forOther = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...body, user_id: 'bob' } })
   t.equal(forOther.statusCode, 403)
   t.match(forOther.json(), { code: 'forbidden' })
@@ -102,7 +108,7 @@ t.test('without SECRET_KEY a key is generated once (0600) and reused, never logg
 })
 
 t.test('a percent-encoded path to an /api route still needs a token', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   for (const url of ['/%61pi/workflows', '/%61pi/workflows/topup_standard_workflow', '/a%70i/tasks', '/%2561pi/workflows']) {
     const res = await app.inject({ method: 'GET', url })
     t.ok([401, 404].includes(res.statusCode), `${url} → ${res.statusCode}`)

@@ -1,11 +1,14 @@
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
 
 const problemType = 'application/problem+json; charset=utf-8'
 
+// One app for the tests that change nothing; the 5xx test breaks its own.
+const shared = sharedByFile(t, () => buildTestApp(t))
+
 t.test('bad requests are 4xx problem+json, never 5xx', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
+  const { app, authFor } = shared()
   const auth = authFor('alice')
   const json = { ...auth, 'content-type': 'application/json' }
   const cases: [string, InjectOptions, number, string][] = [
@@ -28,6 +31,7 @@ t.test('bad requests are 4xx problem+json, never 5xx', async (t) => {
     ['bad cursor', { url: '/api/tasks/1/logs?after=-1', headers: auth }, 400, 'validation_failed'],
     ['unknown route', { url: '/api/nothing-here', headers: auth }, 404, 'route_not_found'],
     ['unknown route without token', { url: '/nothing-here' }, 404, 'route_not_found'],
+    ['unknown /api route without token', { url: '/api/nothing-here' }, 404, 'route_not_found'],
     ['wrong method', { method: 'DELETE', url: '/api/workflows', headers: auth }, 404, 'route_not_found'],
   ]
   for (const [what, request, status, code] of cases) {
@@ -40,7 +44,7 @@ t.test('bad requests are 4xx problem+json, never 5xx', async (t) => {
 })
 
 t.test('validation errors name their fields', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
+  const { app, authFor } = shared()
   const res = await app.inject({ url: '/api/tasks?limit=0&offset=-1', headers: authFor('alice') })
   t.equal(res.statusCode, 400)
   const fields = res.json().errors.map((e: { field: string }) => e.field).sort()
@@ -71,7 +75,7 @@ t.test('5xx bodies never show internals', async (t) => {
 })
 
 t.test('request ids', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const given = await app.inject({ url: '/api/health', headers: { 'x-request-id': 'abc-123' } })
   t.equal(given.headers['x-request-id'], 'abc-123')
   const odd = await app.inject({ url: '/api/health', headers: { 'x-request-id': 'no spaces\nor newlines' } })

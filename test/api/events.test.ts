@@ -1,9 +1,13 @@
 import t from 'tap'
 import type { TaskEvent } from '../../src/domain.js'
+import { sharedByFile } from '../helpers/app.js'
 import { emitProgress, gaps, seedTask, startLiveServer } from './ws-helpers.js'
 
+// One server for the file; each test uses tasks and clients of its own.
+const shared = sharedByFile(t, () => startLiveServer(t))
+
 t.test('GET /api/tasks/:id/events pages through every event in seq order', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 1; i <= 25; i++) {
@@ -39,7 +43,7 @@ t.test('GET /api/tasks/:id/events pages through every event in seq order', async
 })
 
 t.test('the events of a task follow the visibility rules of the other task routes', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const taskId = await seedTask(server.db, 'bob')
   await emitProgress(server.store, taskId, 'bob', 50)
   const get = (headers: Record<string, string>, query = '') =>

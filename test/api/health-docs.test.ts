@@ -1,15 +1,18 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { logLevels, taskStatuses } from '../../src/domain.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
+
+const shared = sharedByFile(t, () => buildTestApp(t))
 
 t.test('GET /api/health', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/api/health' })
   t.equal(res.statusCode, 200)
   t.match(res.json(), { status: 'ok', database: 'ok', version: /^\d+\.\d+\.\d+/, uptime_seconds: Number })
 })
 
 t.test('OpenAPI document: every API route, tagged, described, with its schemas', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/docs/json' })
   t.equal(res.statusCode, 200)
   const doc = res.json()
@@ -38,8 +41,30 @@ t.test('OpenAPI document: every API route, tagged, described, with its schemas',
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, 'the UI answers')
 })
 
+t.test('OpenAPI document: the domain\'s values are enums, every error is the one Problem schema', async (t) => {
+  const { app } = shared()
+  const doc = (await app.inject({ url: '/docs/json' })).json()
+  const body = (path: string, method = 'get', status = '200') => doc.paths[path][method].responses[status].content['application/json'].schema
+  t.same(body('/api/tasks/{id}').properties.status.enum, taskStatuses, 'a task\'s status lists its values')
+  t.same(body('/api/tasks').properties.items.items.properties.status.enum, taskStatuses, 'so does each task of a list')
+  const query = (path: string, name: string) => doc.paths[path].get.parameters.find((p: { name: string }) => p.name === name).schema
+  t.same(query('/api/tasks', 'status').enum, taskStatuses, 'the list filter takes the same values')
+  t.same(query('/api/logs', 'level').enum, logLevels)
+  t.ok(doc.components.schemas.Problem?.properties?.code, 'Problem is listed once, under components')
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400)
+      t.ok(errors.length > 0, `${method} ${path} documents its errors`)
+      if (op.security?.length !== 0) t.ok(op.responses['401'], `${method} ${path} documents 401`)
+      for (const [status, response] of errors) {
+        t.same(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/Problem' }, `${method} ${path} ${status} is a Problem`)
+      }
+    }
+  }
+})
+
 t.test('public/ at /', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = shared()
   const res = await app.inject({ url: '/' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /text\/html/)

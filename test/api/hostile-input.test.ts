@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { InjectOptions } from 'fastify'
-import pino from 'pino'
 import t, { type Test } from 'tap'
 import { WebSocket } from 'ws'
-import type { Config } from '../../src/config.js'
 import type { Db } from '../../src/db/connect.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
-import { stepRegistry } from '../../src/steps/registry.js'
-import { buildTestApp, type TestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile, type TestApp } from '../helpers/app.js'
 import { hostileBodies, hostilePathValues, hostileQueryValues, type JsonSchema } from './hostile-values.js'
 
 /**
@@ -38,18 +31,8 @@ const refusalsIn200: Record<string, (body: Record<string, unknown>) => boolean> 
 
 /** A real app and engine with one paused task of alice's (it has executions, events and logs). */
 async function setup(t: Test) {
-  const workflowsDir = mkdtempSync(join(tmpdir(), 'topup-hostile-'))
-  writeFileSync(join(workflowsDir, 'hostile.json'), JSON.stringify(workflow))
-  t.teardown(() => rmSync(workflowsDir, { recursive: true, force: true }))
-  let engine!: Engine
-  const test = await buildTestApp(t, {
-    workflowsDir,
-    engine: ({ db, config }: { db: Db; config: Config }) => {
-      engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
-      t.teardown(() => engine.shutdown(2000))
-      return engine
-    },
-  })
+  const test = await buildTestApp(t, { workflows: [workflow], engine: true })
+  const { engine } = test
   const alice = test.authFor('alice')
   const paused = new Promise<void>((resolve) => engine.bus.subscribe((e) => { if (e.type === 'task.status' && e.data.status === 'paused') resolve() }))
   const created = await test.app.inject({ method: 'POST', url: '/api/tasks', headers: alice, payload: { workflow_name: workflow.name, start: true } })
@@ -61,6 +44,9 @@ async function setup(t: Test) {
   const execution = await test.db.selectFrom('task_executions').select('id').where('task_id', '=', taskId).executeTakeFirstOrThrow()
   return { ...test, alice, taskId, executionId: execution.id }
 }
+
+// One app and task for the file: every test checks that it changes nothing.
+const shared = sharedByFile(t, () => setup(t))
 
 /** Everything a rejected request could have touched. */
 async function snapshot(db: Db): Promise<string> {
@@ -133,7 +119,7 @@ function complaints(res: { statusCode: number; headers: Record<string, unknown>;
 }
 
 t.test('every route refuses hostile input with a 4xx problem and changes nothing', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const first = await snapshot(s.db)
   const operations = operationsOf(s.app)
   t.ok(operations.length >= 15, `the OpenAPI document lists the routes (${operations.length})`)
@@ -152,7 +138,7 @@ t.test('every route refuses hostile input with a 4xx problem and changes nothing
 })
 
 t.test('methods a path does not have are 4xx problems', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const byPath = new Map<string, Set<string>>()
   for (const op of operationsOf(s.app)) byPath.set(op.path, (byPath.get(op.path) ?? new Set()).add(op.method))
   const before = await snapshot(s.db)
@@ -195,7 +181,7 @@ function upgradeStatus(url: string, protocols: string[] | undefined, headers: Re
 }
 
 t.test('garbage WebSocket upgrades never crash the server', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   await s.app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = s.app.server.address() as AddressInfo
   const ws = `ws://127.0.0.1:${port}/api/ws`

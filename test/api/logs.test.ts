@@ -1,5 +1,5 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
 
 async function taskWithLogs(t: Parameters<typeof buildTestApp>[0], user = 'alice') {
   const ctx = await buildTestApp(t)
@@ -22,8 +22,11 @@ async function taskWithLogs(t: Parameters<typeof buildTestApp>[0], user = 'alice
   return { ...ctx, task, other, executionId: execution.id }
 }
 
+// Every test reads the one fixture.
+const shared = sharedByFile(t, () => taskWithLogs(t))
+
 t.test('GET /api/tasks/{id}/logs: level, limit, after cursor', async (t) => {
-  const { app, authFor, task } = await taskWithLogs(t)
+  const { app, authFor, task } = shared()
   const get = async (query: string) => (await app.inject({ url: `/api/tasks/${task.id}/logs${query}`, headers: authFor('alice') })).json()
   const all = await get('')
   t.same(all.items.map((l: { seq: number }) => l.seq), [1, 2, 3, 4, 5, 6], 'oldest first')
@@ -41,7 +44,7 @@ t.test('GET /api/tasks/{id}/logs: level, limit, after cursor', async (t) => {
 })
 
 t.test('GET /api/logs: across the caller\'s tasks, newest first', async (t) => {
-  const { app, authFor, task, other } = await taskWithLogs(t)
+  const { app, authFor, task, other } = shared()
   const mine = (await app.inject({ url: '/api/logs', headers: authFor('alice') })).json()
   t.equal(mine.total, 6)
   t.equal(mine.items[0].message, 'line 6')
@@ -55,7 +58,7 @@ t.test('GET /api/logs: across the caller\'s tasks, newest first', async (t) => {
 })
 
 t.test('GET /api/executions/{id}/outputs', async (t) => {
-  const { app, authFor, executionId } = await taskWithLogs(t)
+  const { app, authFor, executionId } = shared()
   const res = await app.inject({ url: `/api/executions/${executionId}/outputs`, headers: authFor('alice') })
   t.equal(res.statusCode, 200)
   t.match(res.json(), {

@@ -1,5 +1,8 @@
 import t from 'tap'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
+
+// One app for the tests with the default step types; the first needs its own.
+const shared = sharedByFile(t, () => buildTestApp(t))
 
 t.test('GET /api/workflows lists every workflow with its runnable state', async (t) => {
   const { app, authFor } = await buildTestApp(t, { implementedStepTypes: ['exec', 'wait_for_files'] })
@@ -17,7 +20,7 @@ t.test('GET /api/workflows lists every workflow with its runnable state', async 
 })
 
 t.test('GET /api/workflows/{name}', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
+  const { app, authFor } = shared()
   const res = await app.inject({ url: '/api/workflows/topup_standard_workflow', headers: authFor('alice') })
   t.equal(res.statusCode, 200)
   const wf = res.json()
@@ -32,7 +35,7 @@ t.test('GET /api/workflows/{name}', async (t) => {
 })
 
 t.test('POST /api/workflows/{name}/validate', async (t) => {
-  const { app, authFor } = await buildTestApp(t)
+  const { app, authFor } = shared()
   const validate = (parameters: unknown) => app.inject({
     method: 'POST', url: '/api/workflows/topup_standard_workflow/validate', headers: authFor('alice'), payload: { parameters },
   })

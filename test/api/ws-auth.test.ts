@@ -3,10 +3,14 @@ import type { FastifyBaseLogger } from 'fastify'
 import { pino } from 'pino'
 import t from 'tap'
 import { loggerOptions } from '../../src/logger.js'
+import { sharedByFile } from '../helpers/app.js'
 import { LiveClient, seedTask, startLiveServer } from './ws-helpers.js'
 
+// One server for the file; each test uses tasks and clients of its own.
+const shared = sharedByFile(t, () => startLiveServer(t))
+
 t.test('the token may come as the bearer.<token> sub-protocol; the server selects topup.v1', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const client = await LiveClient.open(server.wsUrl, ['topup.v1', `bearer.${server.token('alice')}`])
   t.teardown(() => client.close())
   t.equal(client.ws.protocol, 'topup.v1', 'the bearer entry is never echoed back')
@@ -15,7 +19,7 @@ t.test('the token may come as the bearer.<token> sub-protocol; the server select
 })
 
 t.test('the token may come as ?token= or as an Authorization header', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const viaQuery = await LiveClient.open(`${server.wsUrl}?token=${server.token('alice')}`)
   t.teardown(() => viaQuery.close())
   viaQuery.send({ type: 'ping' })
@@ -28,7 +32,7 @@ t.test('the token may come as ?token= or as an Authorization header', async (t) 
 })
 
 t.test('a missing, forged or expired token is refused with a 401 problem+json before the upgrade', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const good = server.token('alice')
   const forged = `${good.slice(0, good.lastIndexOf('.'))}.AAAA`
   for (const [name, url, protocols] of [
@@ -47,7 +51,7 @@ t.test('a missing, forged or expired token is refused with a 401 problem+json be
 })
 
 t.test('a bad message gets an error reply and the connection stays usable', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const client = await LiveClient.open(server.wsUrl, ['topup.v1', `bearer.${server.token('alice')}`])
   t.teardown(() => client.close())
   const cases: [unknown, string][] = [

@@ -1,12 +1,16 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { sharedByFile } from '../helpers/app.js'
 import { emitProgress, seedTask, startLiveServer } from './ws-helpers.js'
 
 const script = fileURLToPath(new URL('../../scripts/follow-task.ts', import.meta.url))
 
+// One server for the file; each test uses tasks and clients of its own.
+const shared = sharedByFile(t, () => startLiveServer(t))
+
 t.test('scripts/follow-task.ts prints the history, then live events, and exits with the task', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   await emitProgress(store, taskId, 'alice', 10)
@@ -43,7 +47,7 @@ t.test('scripts/follow-task.ts prints the history, then live events, and exits w
 })
 
 t.test('scripts/follow-task.ts stops with a clear message on someone else\'s task', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const taskId = await seedTask(server.db, 'bob')
   const child = spawn(process.execPath, ['--import=tsx', script, String(taskId)], {
     env: { ...process.env, TOPUP_URL: server.baseUrl, TOPUP_TOKEN: server.token('alice') },

@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyBaseLogger } from 'fastify'
 import { WebSocket } from 'ws'
 import type { Api } from '../../src/api/route-module.js'
-import { buildApp } from '../../src/app.js'
 import type { Role } from '../../src/auth/token.js'
 import { EventBus } from '../../src/engine/bus.js'
 import { EventStore } from '../../src/engine/event-store.js'
@@ -12,6 +11,7 @@ import { readEvents } from '../../src/db/event-repository.js'
 import { insertTask } from '../../src/db/task-repository.js'
 import { insertWorkflowVersion } from '../../src/db/workflow-repository.js'
 import type { TaskEvent } from '../../src/domain.js'
+import type { TaskEventSource } from '../../src/engine/interfaces.js'
 
 /** What the server sends (src/api/live/protocol.ts), loosely typed for assertions. */
 export interface Msg {
@@ -140,13 +140,13 @@ export interface LiveServer {
  */
 export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<LiveServer> {
   const bus = new EventBus()
-  const events = { subscribe: bus.subscribe.bind(bus), read: (taskId: number, afterSeq: number, limit: number) => readEvents(test.db, taskId, afterSeq, limit) }
-  const test = await buildTestApp(t, { env, events })
-  let app = test.app
-  if (logger) {
-    app = await buildApp({ config: test.config, db: test.db, workflows: test.workflows, events, logger })
-    t.teardown(() => app.close())
+  let db!: Db
+  const events: TaskEventSource = {
+    subscribe: bus.subscribe.bind(bus), read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
   }
+  const test = await buildTestApp(t, { env, events, ...(logger ? { logger } : {}) })
+  db = test.db
+  const app = test.app
   const store = new EventStore(test.db, bus)
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo

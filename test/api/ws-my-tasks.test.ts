@@ -1,11 +1,15 @@
 import t from 'tap'
+import { sharedByFile } from '../helpers/app.js'
 import { emitProgress, LiveClient, seedTask, startLiveServer, type LiveServer } from './ws-helpers.js'
 
 const open = (server: LiveServer, user: string, role: 'user' | 'admin' = 'user') =>
   LiveClient.open(server.wsUrl, ['topup.v1', `bearer.${server.token(user, role)}`])
 
+// One server for the file; each test uses tasks and clients of its own.
+const shared = sharedByFile(t, () => startLiveServer(t))
+
 t.test('"my tasks" carries status and progress changes of the tasks the caller may see', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const aliceTask = await seedTask(server.db, 'alice')
   const bobTask = await seedTask(server.db, 'bob')
@@ -40,7 +44,7 @@ t.test('"my tasks" carries status and progress changes of the tasks the caller m
 })
 
 t.test('a task subscription follows the same visibility rules as REST', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const bobTask = await seedTask(server.db, 'bob')
   await emitProgress(server.store, bobTask, 'bob', 5)
   const alice = await open(server, 'alice')

@@ -1,11 +1,15 @@
 import t from 'tap'
+import { sharedByFile } from '../helpers/app.js'
 import { emitProgress, gaps, LiveClient, seedTask, startLiveServer, type LiveServer } from './ws-helpers.js'
 
 const open = (server: LiveServer, user: string) =>
   LiveClient.open(server.wsUrl, ['topup.v1', `bearer.${server.token(user)}`])
 
+// One server for the file; each test uses tasks and clients of its own.
+const shared = sharedByFile(t, () => startLiveServer(t))
+
 t.test('subscribe with after_seq replays the later events from the database, then goes live', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 1; i <= 7; i++) {
@@ -38,7 +42,7 @@ t.test('subscribe with after_seq replays the later events from the database, the
 })
 
 t.test('events published while a long replay runs are neither lost nor doubled', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 0; i < 3000; i++) store.log(taskId, null, 'info', `history ${i}`)
@@ -61,7 +65,7 @@ t.test('events published while a long replay runs are neither lost nor doubled',
 })
 
 t.test('clients reconnecting in the middle of a busy stream see every event exactly once', async (t) => {
-  const server = await startLiveServer(t)
+  const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   const total = 3000

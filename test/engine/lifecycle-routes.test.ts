@@ -1,13 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import pino from 'pino'
 import t, { type Test } from 'tap'
-import type { Config } from '../../src/config.js'
-import type { Db } from '../../src/db/connect.js'
-import { createEngine, type Engine } from '../../src/engine/engine.js'
-import { stepRegistry } from '../../src/steps/registry.js'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, sharedByFile } from '../helpers/app.js'
 
 const workflow = {
   name: 'lifecycle_flow', display_name: 'Lifecycle', version: '1',
@@ -19,18 +11,7 @@ const workflow = {
 }
 
 async function setup(t: Test) {
-  const workflowsDir = mkdtempSync(join(tmpdir(), 'topup-wf-'))
-  writeFileSync(join(workflowsDir, 'lifecycle.json'), JSON.stringify(workflow))
-  t.teardown(() => rmSync(workflowsDir, { recursive: true, force: true }))
-  let engine!: Engine
-  const app = await buildTestApp(t, {
-    workflowsDir,
-    engine: ({ db, config }: { db: Db; config: Config }) => {
-      engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
-      t.teardown(() => engine.shutdown(2000))
-      return engine
-    },
-  })
+  const app = await buildTestApp(t, { workflows: [workflow], engine: true })
   const alice = app.authFor('alice')
   const post = (url: string, body?: unknown, headers: Record<string, string> = alice) =>
     app.app.inject({ method: 'POST', url, headers, ...(body === undefined ? {} : { payload: body as object }) })
@@ -47,11 +28,14 @@ async function setup(t: Test) {
     }
     throw new Error(`task ${id} never became ${status}`)
   }
-  return { app, engine: () => engine, alice, post, create, waitFor }
+  return { app, alice, post, create, waitFor }
 }
 
+// One app and engine for the file: each test drives tasks of its own.
+const shared = sharedByFile(t, () => setup(t))
+
 t.test('start, pause, resume and cancel over HTTP answer with the task', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0.4' })
   t.equal(task.status, 'pending')
   const started = await s.post(`/api/tasks/${task.id}/start`)
@@ -76,7 +60,7 @@ t.test('start, pause, resume and cancel over HTTP answer with the task', async (
 })
 
 t.test('"start": true on create queues the task; cancel kills it', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({}, true)
   t.ok(['queued', 'running'].includes(task.status))
   await s.waitFor(task.id, 'running')
@@ -87,7 +71,7 @@ t.test('"start": true on create queues the task; cancel kills it', async (t) => 
 })
 
 t.test('resume body: unknown step → 400 unknown_step, bad parameters → 400', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0' })
   await s.post(`/api/tasks/${task.id}/start`)
   await s.waitFor(task.id, 'success')
@@ -119,7 +103,7 @@ t.test('resume body: unknown step → 400 unknown_step, bad parameters → 400',
 })
 
 t.test('someone else\'s task is 404; an admin may act on it', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create({ seconds: '0' })
   const bob = s.app.authFor('bob')
   for (const action of ['start', 'pause', 'resume', 'cancel']) {
@@ -136,7 +120,7 @@ t.test('someone else\'s task is 404; an admin may act on it', async (t) => {
 })
 
 t.test('concurrent HTTP requests racing: exactly one start and one cancel win', async (t) => {
-  const s = await setup(t)
+  const s = shared()
   const task = await s.create()
   const starts = await Promise.all(Array.from({ length: 8 }, () => s.post(`/api/tasks/${task.id}/start`)))
   t.same(starts.map((r) => r.statusCode).sort(), [200, 409, 409, 409, 409, 409, 409, 409])

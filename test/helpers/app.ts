@@ -1,4 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { FastifyBaseLogger } from 'fastify'
 import type { AppDeps } from '../../src/api/deps.js'
 import { buildApp } from '../../src/app.js'
 import type { Api } from '../../src/api/route-module.js'
@@ -20,12 +23,15 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Step types treated as implemented; default: every type of the format, so all workflows run. */
   implementedStepTypes?: readonly string[]
-  workflowsDir?: string
-  /** The task control and event source the app is given (an engine, or a part of one for a route test). */
+  /** Workflow definitions the app loads instead of the repository's workflows/ (each written to `<name>.json`). */
+  workflows?: readonly ({ name: string } & Record<string, unknown>)[]
+  /** The task control and event source the app is given (a part of an engine, for a route test). */
   control?: TaskControl
   events?: TaskEventSource
-  /** Builds an engine on the test's database (called before the app is built); the app gets its control and events. */
-  engine?: (deps: { db: Db; config: Readonly<Config> }) => Engine
+  /** The real engine on the test's database (silent, every step type); the app gets its control and events. */
+  engine?: boolean
+  /** Where the app logs; by default it does not. */
+  logger?: FastifyBaseLogger
 }
 
 export interface TestApp {
@@ -39,24 +45,64 @@ export interface TestApp {
   authFor(user: string, role?: Role): { authorization: string }
 }
 
-/** The real app on a fresh SQLite file, closed (and its folder removed) when the test ends. */
-export async function buildTestApp(t: { teardown(fn: () => unknown): void }, options: TestAppOptions = {}): Promise<TestApp> {
+interface Teardown { teardown(fn: () => unknown): void }
+
+/**
+ * The real app on a fresh SQLite file, closed (and its folder removed) when `t` ends. Tests that need no
+ * database or config of their own share one (`sharedByFile`).
+ */
+export async function buildTestApp(t: Teardown, options: TestAppOptions & { engine: true }): Promise<TestApp & { engine: Engine }>
+export async function buildTestApp(t: Teardown, options?: TestAppOptions): Promise<TestApp>
+export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): Promise<TestApp & { engine?: Engine }> {
   const { db, dir } = freshDatabase(t)
   const config = loadConfig({
-    DATA_DIR: dir, SECRET_KEY: TEST_SECRET, WORKFLOWS_DIR: options.workflowsDir ?? repoWorkflowsDir,
+    DATA_DIR: dir, SECRET_KEY: TEST_SECRET, WORKFLOWS_DIR: options.workflows ? writeWorkflows(dir, options.workflows) : repoWorkflowsDir,
     LOG_FILE: `${dir}/logs/test.log`, ...options.env,
   })
   const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), options.implementedStepTypes ?? stepTypes)
-  const engine = options.engine?.({ db, config })
+  const engine = options.engine ? await startEngine(t, db, config) : undefined
   const control = engine ?? options.control
   const events = engine?.events ?? options.events
-  const deps: AppDeps = { config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}) }
+  const deps: AppDeps = {
+    config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  }
   const app = await buildApp(deps)
   t.teardown(() => app.close())
   const tokenFor = (user: string, role: Role = 'user', ttlSeconds = 3600) =>
     signToken(TEST_SECRET, { userId: user, role }, ttlSeconds)
   return {
-    app, db, config, workflows, dir, tokenFor,
+    app, db, config, workflows, dir, tokenFor, ...(engine ? { engine } : {}),
     authFor: (user, role) => ({ authorization: `Bearer ${tokenFor(user, role)}` }),
   }
+}
+
+/**
+ * What the tests of a file share (an app, a fixture on it), built once before the first of them:
+ * `const shared = sharedByFile(t, () => buildTestApp(t))`, then `shared()` inside each test.
+ */
+export function sharedByFile<T>(t: { before(fn: () => unknown): void }, build: () => Promise<T>): () => T {
+  let value: { built: T } | undefined
+  t.before(async () => { value = { built: await build() } })
+  return () => {
+    if (!value) throw new Error('sharedByFile: used before t.before built it')
+    return value.built
+  }
+}
+
+function writeWorkflows(dir: string, definitions: readonly { name: string }[]): string {
+  const folder = join(dir, 'workflows')
+  mkdirSync(folder)
+  for (const definition of definitions) writeFileSync(join(folder, `${definition.name}.json`), JSON.stringify(definition))
+  return folder
+}
+
+/** Loaded only when asked for: most API tests run without the engine and its step types. */
+async function startEngine(t: Teardown, db: Db, config: Readonly<Config>): Promise<Engine> {
+  const [{ createEngine }, { stepRegistry }, { pino }] = await Promise.all([
+    import('../../src/engine/engine.js'), import('../../src/steps/registry.js'), import('pino'),
+  ])
+  const engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
+  t.teardown(() => engine.shutdown(2000))
+  return engine
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
+import { toArtifact } from '../../src/api/mappers.js'
 import { listTaskArtifacts } from '../../src/db/artifact-repository.js'
 import { insertArtifact } from '../../src/db/output-repository.js'
 import { shellJoin, shellQuote } from '../../src/shell-quote.js'
@@ -57,7 +58,8 @@ async function harness(t: Test, site: Site, path: string, options: { minFiles?: 
     h, ctx, dataDir, taskDir, recorded,
     onArtifact: (fn: (name: string) => void) => { onArtifact = fn },
     run: () => downloadStep.run(ctx),
-    artifacts: async () => (await listTaskArtifacts(h.db, h.taskId, { limit: 1000, offset: 0 })).rows,
+    artifacts: async () => (await listTaskArtifacts(h.db, h.taskId, { limit: 1000, offset: 0 })).rows
+      .map((row) => ({ ...toArtifact(row), path: row.output_path })),
     localFiles: () => (existsSync(taskDir) ? readdirSync(taskDir).sort() : []),
   }
 }

@@ -1,11 +1,8 @@
 import type { TaskEvent } from '../../domain.js'
+import type { TaskEventListener, TaskEventSource } from '../../engine/interfaces.js'
 
-export type TaskEventListener = (event: TaskEvent) => void
-
-/** What the fan-out needs of the engine's bus. */
-export interface EventSource {
-  subscribe(listener: TaskEventListener): () => void
-}
+/** The events every "my tasks" listener gets: each names its task's owner. */
+export type TaskChange = Extract<TaskEvent, { type: 'task.status' | 'task.progress' }>
 
 /**
  * One bus subscription for the whole WebSocket side, handing each event only to the listeners of its task
@@ -15,10 +12,10 @@ export interface EventSource {
  */
 export class EventFanout {
   private readonly byTask = new Map<number, Set<TaskEventListener>>()
-  private readonly taskChanges = new Set<TaskEventListener>()
+  private readonly taskChanges = new Set<(event: TaskChange) => void>()
   private readonly unsubscribe: () => void
 
-  constructor(source: EventSource, private readonly onListenerError: (error: unknown) => void) {
+  constructor(source: Pick<TaskEventSource, 'subscribe'>, private readonly onListenerError: (error: unknown) => void) {
     this.unsubscribe = source.subscribe((event) => this.dispatch(event))
   }
 
@@ -34,7 +31,7 @@ export class EventFanout {
   }
 
   /** Listens to the status and progress changes of every task. */
-  onTaskChanges(listener: TaskEventListener): () => void {
+  onTaskChanges(listener: (event: TaskChange) => void): () => void {
     this.taskChanges.add(listener)
     return () => this.taskChanges.delete(listener)
   }
@@ -53,7 +50,7 @@ export class EventFanout {
     }
   }
 
-  private call(listener: TaskEventListener, event: TaskEvent): void {
+  private call<E extends TaskEvent>(listener: (event: E) => void, event: E): void {
     try {
       listener(event)
     } catch (error) {

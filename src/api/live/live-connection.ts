@@ -1,14 +1,11 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
+import { maySee } from '../../auth/access.js'
+import type { Principal } from '../../auth/token.js'
 import type { TaskEvent } from '../../domain.js'
 import type { EventFanout } from './event-fanout.js'
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol.js'
 import { TaskStream } from './task-stream.js'
-
-export interface LiveViewer {
-  id: string
-  isAdmin: boolean
-}
 
 export interface LiveSettings {
   /** Above this many bytes waiting in a connection's send buffer, the client is told to resync and closed. */
@@ -24,7 +21,7 @@ export interface LiveConnectionDeps {
   log: FastifyBaseLogger
   readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
   /** Whether the viewer may see the task (owner or admin); false for a task that does not exist. */
-  canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
+  canSee(viewer: Principal, taskId: number): Promise<boolean>
 }
 
 interface Subscription { stream: TaskStream; stop: () => void }
@@ -37,7 +34,7 @@ export class LiveConnection {
   private closing = false
   private drainWaiters: Array<() => void> = []
 
-  constructor(readonly socket: WebSocket, readonly viewer: LiveViewer, private readonly deps: LiveConnectionDeps) {
+  constructor(readonly socket: WebSocket, readonly viewer: Principal, private readonly deps: LiveConnectionDeps) {
     socket.on('pong', () => { this.alive = true })
     socket.on('message', (data, isBinary) => {
       if (isBinary) return this.send({ type: 'error', code: 'bad_message', message: 'binary frames are not accepted' })
@@ -107,8 +104,7 @@ export class LiveConnection {
   private subscribeTaskChanges(): void {
     if (!this.stopTaskChanges) {
       this.stopTaskChanges = this.deps.fanout.onTaskChanges((event) => {
-        const owner = (event.data as { user_id?: string }).user_id
-        if (this.viewer.isAdmin || owner === this.viewer.id) this.send({ type: 'event', event })
+        if (maySee(this.viewer, event.data.user_id)) this.send({ type: 'event', event })
       })
     }
     this.send({ type: 'subscribed', scope: 'tasks' })
@@ -141,7 +137,7 @@ export class LiveConnection {
 
   private closeSlowConsumer(): void {
     this.closing = true
-    this.deps.log.warn({ user_id: this.viewer.id, buffered: this.socket.bufferedAmount }, 'websocket client too slow; closing')
+    this.deps.log.warn({ user_id: this.viewer.userId, buffered: this.socket.bufferedAmount }, 'websocket client too slow; closing')
     // Best effort: these sit behind everything already buffered.
     for (const [taskId, { stream }] of this.subscriptions) {
       this.socket.send(JSON.stringify({ type: 'resync', task_id: taskId, after_seq: stream.lastSent }))

@@ -1,8 +1,9 @@
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger } from 'fastify'
-import type { TaskEvent } from '../../domain.js'
-import { EventFanout, type EventSource } from './event-fanout.js'
-import { LiveConnection, type LiveSettings, type LiveViewer } from './live-connection.js'
+import type { Principal } from '../../auth/token.js'
+import type { TaskEventSource } from '../../engine/interfaces.js'
+import { EventFanout } from './event-fanout.js'
+import { LiveConnection, type LiveSettings } from './live-connection.js'
 
 export interface LiveHubOptions extends LiveSettings {
   /** Seconds between server pings; a client that has not answered the previous one is dropped. */
@@ -10,10 +11,10 @@ export interface LiveHubOptions extends LiveSettings {
 }
 
 export interface LiveHubDeps {
-  source: EventSource
+  /** Live events, and the history a subscription replays first. */
+  events: TaskEventSource
   log: FastifyBaseLogger
-  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
-  canSee(viewer: LiveViewer, taskId: number): Promise<boolean>
+  canSee(viewer: Principal, taskId: number): Promise<boolean>
 }
 
 export const defaultLiveOptions: LiveHubOptions = {
@@ -30,7 +31,7 @@ export class LiveHub {
   private readonly heartbeat: NodeJS.Timeout
 
   constructor(private readonly deps: LiveHubDeps, private readonly options: LiveHubOptions = defaultLiveOptions) {
-    this.fanout = new EventFanout(deps.source, (error) => deps.log.error({ err: error }, 'websocket listener failed'))
+    this.fanout = new EventFanout(deps.events, (error) => deps.log.error({ err: error }, 'websocket listener failed'))
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatSeconds * 1000)
     this.heartbeat.unref()
   }
@@ -39,12 +40,12 @@ export class LiveHub {
     return this.connections.size
   }
 
-  accept(socket: WebSocket, viewer: LiveViewer): LiveConnection {
+  accept(socket: WebSocket, viewer: Principal): LiveConnection {
     const connection = new LiveConnection(socket, viewer, {
       fanout: this.fanout,
       settings: this.options,
       log: this.deps.log,
-      readEvents: this.deps.readEvents,
+      readEvents: (taskId, afterSeq, limit) => this.deps.events.read(taskId, afterSeq, limit),
       canSee: this.deps.canSee,
     })
     this.connections.add(connection)
@@ -56,7 +57,7 @@ export class LiveHub {
   private beat(): void {
     for (const connection of this.connections) {
       if (!connection.alive) {
-        this.deps.log.info({ user_id: connection.viewer.id }, 'websocket client missed a heartbeat; terminating')
+        this.deps.log.info({ user_id: connection.viewer.userId }, 'websocket client missed a heartbeat; terminating')
         connection.dispose()
         connection.socket.terminate()
         continue

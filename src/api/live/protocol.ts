@@ -5,6 +5,13 @@ import { ClientMessageSchema, type ClientMessage } from '../schemas/events.js'
 /** The sub-protocol the server selects; a client offers it beside `bearer.<token>` (src/auth/plugin.ts). */
 export const PROTOCOL = 'topup.v1'
 
+/** The WebSocket server's options (@fastify/websocket, registered by app.ts). */
+export const serverOptions = {
+  maxPayload: 64 * 1024,
+  // Select only our own protocol: never echo the `bearer.<token>` entry back in a response header.
+  handleProtocols: (protocols: Set<string>) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+}
+
 /** WebSocket close codes of this service (4000–4999 is the application range). */
 export const CloseCode = {
   unauthorized: 4401,

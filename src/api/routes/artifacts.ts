@@ -1,10 +1,11 @@
 import { open } from 'node:fs/promises'
-import { findVisibleTask } from '../../auth/access.js'
+import { findVisible, findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
-import { findArtifact, listTaskArtifacts, type ArtifactRecord } from '../../db/artifact-repository.js'
+import { findArtifact, listTaskArtifacts } from '../../db/artifact-repository.js'
 import { AppError } from '../../errors.js'
 import { resolveArtifactFile } from '../../artifacts/artifact-files.js'
 import { safeContentType } from '../../artifacts/content-type.js'
+import { toArtifact } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { ArtifactFileResponse, ArtifactListQuery, ArtifactListSchema } from '../schemas/artifacts.js'
 import { IdParams, problems } from '../schemas/common.js'
@@ -14,8 +15,8 @@ import { IdParams, problems } from '../schemas/common.js'
  * (and so its files) is "not found" unless the caller is an admin. A file is only ever served from inside
  * DATA_DIR/artifacts, whatever its database row says.
  */
-export const artifactRoutes: RouteModule = (app, deps) => {
-  app.get('/api/tasks/:id/artifacts', {
+export const artifactRoutes: RouteModule = async (app, deps) => {
+  app.get('/tasks/:id/artifacts', {
     schema: {
       tags: ['artifacts'], summary: 'Files a task downloaded',
       description: 'Every file its `download` steps fetched, oldest first, with size, SHA-256 and content type. '
@@ -30,7 +31,7 @@ export const artifactRoutes: RouteModule = (app, deps) => {
     return { items: rows.map(toArtifact), total, limit, offset }
   })
 
-  app.get('/api/artifacts/:id', {
+  app.get('/artifacts/:id', {
     schema: {
       tags: ['artifacts'], summary: 'Download one file',
       description: 'Streams the file as an attachment (`Content-Disposition` with an ASCII fallback name and the '
@@ -40,41 +41,26 @@ export const artifactRoutes: RouteModule = (app, deps) => {
     },
   }, async (request, reply) => {
     const id = request.params.id
-    const notFound = () => new AppError('not_found', `artifact ${id} not found`)
-    const artifact = await findArtifact(deps.db, id)
-    if (!artifact) throw notFound()
-    try {
-      await findVisibleTask(deps.db, principalOf(request), artifact.task_id)
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'not_found') throw notFound()
-      throw error
-    }
-    const resolved = await resolveArtifactFile(deps.config.DATA_DIR, artifact.path)
+    const artifact = await findVisible(deps.db, principalOf(request), 'artifact', id, findArtifact)
+    const resolved = await resolveArtifactFile(deps.config.DATA_DIR, artifact.output_path)
     if (resolved.kind === 'outside') {
       request.log.warn({ artifact_id: id }, 'artifact path points outside the artifacts folder; refused')
-      throw notFound()
+      throw new AppError('not_found', `artifact ${id} not found`)
     }
     const handle = resolved.kind === 'file' ? await open(resolved.path, 'r').catch(() => null) : null
-    if (!handle) throw new AppError('not_found', `the file of artifact ${id} (${artifact.name}) is missing`)
+    if (!handle) throw new AppError('not_found', `the file of artifact ${id} (${artifact.output_name}) is missing`)
     const stat = await handle.stat()
     if (!stat.isFile()) {
       await handle.close()
-      throw new AppError('not_found', `the file of artifact ${id} (${artifact.name}) is missing`)
+      throw new AppError('not_found', `the file of artifact ${id} (${artifact.output_name}) is missing`)
     }
     return reply
       .header('content-type', safeContentType(artifact.content_type))
       .header('content-length', stat.size)
-      .header('content-disposition', contentDisposition(artifact.name))
+      .header('content-disposition', contentDisposition(artifact.output_name))
       .header('x-content-type-options', 'nosniff')
       .send(handle.createReadStream())
   })
-}
-
-function toArtifact(a: ArtifactRecord) {
-  return {
-    id: a.id, name: a.name, size: a.size, sha256: a.sha256, content_type: a.content_type, remote_path: a.remote_path,
-    step_id: a.step_id, execution_id: a.execution_id, created_at: a.created_at,
-  }
 }
 
 /** RFC 6266: a plain ASCII `filename` for old clients and the exact name as RFC 8187 `filename*`. */

@@ -1,12 +1,11 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
-import { readEvents } from '../../db/event-repository.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { EventsPageSchema, EventsQuerySchema } from '../schemas/events.js'
 
-export const eventRoutes: RouteModule = (app, deps) => {
-  app.get('/api/tasks/:id/events', {
+export const eventRoutes: RouteModule = async (app, deps) => {
+  app.get('/tasks/:id/events', {
     schema: {
       tags: ['tasks'], summary: 'A task\'s events (the WebSocket\'s REST fallback)',
       description: 'Every event of the task with a seq above `after`, oldest first: status changes, step '
@@ -19,7 +18,7 @@ export const eventRoutes: RouteModule = (app, deps) => {
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
     const { after, limit } = request.query
-    const items = await readEvents(deps.db, task.id, after, limit)
+    const items = await deps.events.read(task.id, after, limit)
     return { items, next_after: items.at(-1)?.seq ?? after }
   })
 }

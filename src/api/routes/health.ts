@@ -14,8 +14,8 @@ const HealthSchema = Type.Object({
   uptime_seconds: Type.Number(),
 }, { examples: [{ status: 'ok', database: 'ok', version: '0.1.0', uptime_seconds: 12.3 }] })
 
-export const healthRoutes: RouteModule = (app, deps) => {
-  app.get('/api/health', {
+export const healthRoutes: RouteModule = async (app, deps) => {
+  app.get('/health', {
     config: { auth: false },
     schema: {
       tags: ['system'], summary: 'Health', security: [],

@@ -1,14 +1,13 @@
 import { findVisibleTask, isAdmin } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import { listLogs, listTaskLogs } from '../../db/log-repository.js'
-import type { LogLevel } from '../../domain.js'
 import { toLog } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { LogPageSchema, LogQuery, TaskLogPageSchema, TaskLogQuery } from '../schemas/records.js'
 
-export const logRoutes: RouteModule = (app, deps) => {
-  app.get('/api/tasks/:id/logs', {
+export const logRoutes: RouteModule = async (app, deps) => {
+  app.get('/tasks/:id/logs', {
     schema: {
       tags: ['logs'], summary: 'A task\'s log lines',
       description: 'Oldest first. `level` keeps that level and more severe ones (debug < info < warning < error); '
@@ -20,7 +19,7 @@ export const logRoutes: RouteModule = (app, deps) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
     const q = request.query
     const { rows, total } = await listTaskLogs(deps.db, {
-      taskId: task.id, level: q.level as LogLevel | undefined, after: q.after, limit: q.limit, offset: q.offset,
+      taskId: task.id, level: q.level, after: q.after, limit: q.limit, offset: q.offset,
     })
     return {
       items: rows.map(toLog), total, limit: q.limit, offset: q.offset,
@@ -28,7 +27,7 @@ export const logRoutes: RouteModule = (app, deps) => {
     }
   })
 
-  app.get('/api/logs', {
+  app.get('/logs', {
     schema: {
       tags: ['logs'], summary: 'Log lines across tasks',
       description: 'Newest first, from the caller\'s tasks (admins: all tasks). `level` keeps that level and more severe ones.',
@@ -41,7 +40,7 @@ export const logRoutes: RouteModule = (app, deps) => {
     if (q.task_id !== undefined) await findVisibleTask(deps.db, principal, q.task_id)
     const { rows, total } = await listLogs(deps.db, {
       taskId: q.task_id, userId: isAdmin(principal) ? undefined : principal.userId,
-      level: q.level as LogLevel | undefined, limit: q.limit, offset: q.offset,
+      level: q.level, limit: q.limit, offset: q.offset,
     })
     return { items: rows.map(toLog), total, limit: q.limit, offset: q.offset }
   })

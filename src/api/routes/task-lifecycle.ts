@@ -1,6 +1,7 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { TaskControl } from '../../engine/interfaces.js'
+import { transitions } from '../../engine/states.js'
 import { AppError } from '../../errors.js'
 import { toTask } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -8,9 +9,9 @@ import { IdParams, problems } from '../schemas/common.js'
 import { EmptyBody, ResumeBody } from '../schemas/task-lifecycle.js'
 import { TaskSchema } from '../schemas/tasks.js'
 
-const transitionsText = 'States: pending → queued → running; running → pausing → paused → queued (resume); '
-  + 'running → success | failed; any unfinished state → cancelling → cancelled. An impossible transition is a 409 '
-  + 'problem+json naming the current status (`current_status`).'
+const transitionsText = `Transitions: ${Object.entries(transitions).filter(([, to]) => to.length > 0)
+  .map(([from, to]) => `${from} → ${to.join(' | ')}`).join('; ')}. An impossible transition is a 409 problem+json `
+  + 'naming the current status (`current_status`).'
 
 // Lifecycle bodies are optional (`curl -X POST …/start` sends none): absent counts as {}. A JSON `null` is not absent.
 const bodyOptional = async (request: { body: unknown }) => {
@@ -18,7 +19,7 @@ const bodyOptional = async (request: { body: unknown }) => {
 }
 
 /** POST /api/tasks/{id}/start|pause|resume|cancel: each answers with the task after the transition. */
-export const taskLifecycleRoutes: RouteModule = (app, deps) => {
+export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
   const engineOf = (): TaskControl => {
     if (!deps.control) throw new AppError('service_unavailable', 'this server has no task engine')
     return deps.control
@@ -31,7 +32,7 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
       + 'process tree is killed), then `cancelled`. A pending, queued or paused task is cancelled at once.'],
   ] as const
   for (const [action, summary, description] of simple) {
-    app.post(`/api/tasks/:id/${action}`, {
+    app.post(`/tasks/:id/${action}`, {
       schema: {
         tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams, body: EmptyBody,
         response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
@@ -43,7 +44,7 @@ export const taskLifecycleRoutes: RouteModule = (app, deps) => {
     })
   }
 
-  app.post('/api/tasks/:id/resume', {
+  app.post('/tasks/:id/resume', {
     schema: {
       tags: ['tasks'], summary: 'Resume a paused task',
       description: 'Queues a paused task again. The body is optional: `parameters` (changed values, checked against the '

@@ -1,7 +1,8 @@
 import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
-import { insertTask, listExecutions, listTaskParameters, listTasks } from '../../db/task-repository.js'
+import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
+import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
 import { AppError } from '../../errors.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
 import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
@@ -10,8 +11,6 @@ import { IdParams, problems } from '../schemas/common.js'
 import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
 import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
 import type { AppDeps } from '../deps.js'
-
-/** The part of the engine task creation needs; the engine itself is typed by its own module. */
 
 function isoBound(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined
@@ -28,8 +27,8 @@ async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
   return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id))
 }
 
-export const taskRoutes: RouteModule = (app, deps) => {
-  app.post('/api/tasks', {
+export const taskRoutes: RouteModule = async (app, deps) => {
+  app.post('/tasks', {
     schema: {
       tags: ['tasks'], summary: 'Create a task',
       description: 'Creates a task of a workflow with checked parameters (defaults filled in and stored). The task keeps '
@@ -76,7 +75,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return taskDetail(deps, principal, task.id)
   })
 
-  app.get('/api/tasks', {
+  app.get('/tasks', {
     schema: {
       tags: ['tasks'], summary: 'List tasks',
       description: 'Newest first. Users see their own tasks (asking for another user_id is 403); admins see all or filter by user_id.',
@@ -92,7 +91,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return { items: rows.map(toTask), total, limit: q.limit, offset: q.offset }
   })
 
-  app.get('/api/tasks/:id', {
+  app.get('/tasks/:id', {
     schema: {
       tags: ['tasks'], summary: 'Get a task',
       description: 'The task, its resolved parameters, one summary per workflow step (latest attempt) and its progress.',
@@ -101,7 +100,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => taskDetail(deps, principalOf(request), request.params.id))
 
-  app.get('/api/tasks/:id/progress', {
+  app.get('/tasks/:id/progress', {
     schema: {
       tags: ['tasks'], summary: 'Get a task\'s progress', params: IdParams,
       description: 'Status, percentage, current step and step counts.',
@@ -112,7 +111,7 @@ export const taskRoutes: RouteModule = (app, deps) => {
     return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)))
   })
 
-  app.get('/api/tasks/:id/executions', {
+  app.get('/tasks/:id/executions', {
     schema: {
       tags: ['executions'], summary: 'List a task\'s step executions', params: IdParams, querystring: ListQuery,
       description: 'Every attempt of every step, in step order then attempt order.',
@@ -120,8 +119,8 @@ export const taskRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    const rows = await listExecutions(deps.db, task.id)
     const { limit, offset } = request.query
-    return { items: rows.slice(offset, offset + limit).map(toExecution), total: rows.length, limit, offset }
+    const { rows, total } = await listExecutionsPage(deps.db, task.id, { limit, offset })
+    return { items: rows.map(toExecution), total, limit, offset }
   })
 }

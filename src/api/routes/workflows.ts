@@ -1,3 +1,4 @@
+import { listActiveWorkflowNames } from '../../db/workflow-repository.js'
 import { AppError } from '../../errors.js'
 import { resolveParameters } from '../../workflows/parameters.js'
 import { toWorkflowDetail, toWorkflowSummary } from '../mappers.js'
@@ -8,14 +9,14 @@ import {
   ValidateBody, ValidateResultSchema, WorkflowDetailSchema, WorkflowListSchema, WorkflowNameParams,
 } from '../schemas/workflows.js'
 
-export const workflowRoutes: RouteModule = (app, deps) => {
+export const workflowRoutes: RouteModule = async (app, deps) => {
   const find = (name: string) => {
     const entry = deps.workflows.get(name)
     if (!entry) throw new AppError('not_found', `workflow "${name}" not found`)
     return entry
   }
 
-  app.get('/api/workflows', {
+  app.get('/workflows', {
     schema: {
       tags: ['workflows'], summary: 'List workflows',
       description: 'The active version of every workflow file; `runnable: false` names the step types not implemented yet.',
@@ -24,11 +25,13 @@ export const workflowRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => {
     const { limit, offset } = request.query
-    const all = deps.workflows.list()
-    return { items: all.slice(offset, offset + limit).map(toWorkflowSummary), total: all.length, limit, offset }
+    const { names, total } = await listActiveWorkflowNames(deps.db, { limit, offset })
+    // The active rows are what this process synced at start, so each has its (parsed) catalog entry.
+    const items = names.flatMap((name) => deps.workflows.get(name) ?? [])
+    return { items: items.map(toWorkflowSummary), total, limit, offset }
   })
 
-  app.get('/api/workflows/:workflow_name', {
+  app.get('/workflows/:workflow_name', {
     schema: {
       tags: ['workflows'], summary: 'Get a workflow', params: WorkflowNameParams,
       description: 'Parameters (with their rules and defaults), site variables and steps.',
@@ -36,7 +39,7 @@ export const workflowRoutes: RouteModule = (app, deps) => {
     },
   }, async (request) => toWorkflowDetail(find(request.params.workflow_name)))
 
-  app.post('/api/workflows/:workflow_name/validate', {
+  app.post('/workflows/:workflow_name/validate', {
     schema: {
       tags: ['workflows'], summary: 'Check parameters for a workflow', params: WorkflowNameParams, body: ValidateBody,
       description: 'Answers 200 either way: `valid`, the errors by parameter, and the resolved values with defaults.',

@@ -1,10 +1,7 @@
-import fastifyWebsocket from '@fastify/websocket'
-import { findTask } from '../../db/task-repository.js'
+import { visibleTask } from '../../auth/access.js'
 import { AppError } from '../../errors.js'
-import { readEvents } from '../../db/event-repository.js'
-import { CloseCode, PROTOCOL } from '../live/protocol.js'
+import { CloseCode } from '../live/protocol.js'
 import { LiveHub } from '../live/live-hub.js'
-import type { LiveViewer } from '../live/live-connection.js'
 import type { RouteModule } from '../route-module.js'
 
 /**
@@ -13,22 +10,10 @@ import type { RouteModule } from '../route-module.js'
  * WebSocket); a missing or bad token rejects the upgrade with a 401 problem+json. Protocol: src/api/live/.
  */
 export const wsRoutes: RouteModule = async (app, deps) => {
-  await app.register(fastifyWebsocket, {
-    options: {
-      maxPayload: 64 * 1024,
-      // Select only our own protocol: never echo the `bearer.<token>` entry back in a response header.
-      handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
-    },
-  })
-
   const hub = new LiveHub({
-    source: deps.events ?? { subscribe: () => () => {} },
+    events: deps.events,
     log: app.log,
-    readEvents: deps.events?.read ?? ((taskId, afterSeq, limit) => readEvents(deps.db, taskId, afterSeq, limit)),
-    canSee: async (viewer: LiveViewer, taskId: number) => {
-      const task = await findTask(deps.db, taskId)
-      return task !== undefined && (viewer.isAdmin || task.user_id === viewer.id)
-    },
+    canSee: async (viewer, taskId) => (await visibleTask(deps.db, viewer, taskId)) !== undefined,
   }, {
     heartbeatSeconds: deps.config.WS_HEARTBEAT_SECONDS,
     maxBufferedBytes: deps.config.WS_MAX_BUFFERED_BYTES,
@@ -39,7 +24,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
 
   app.route({
     method: 'GET',
-    url: '/api/ws',
+    url: '/ws',
     config: { auth: false },
     schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)', hide: true },
     onRequest: async (request) => {
@@ -48,7 +33,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     wsHandler: (socket, request) => {
       const principal = request.principal
       if (!principal) return socket.close(CloseCode.unauthorized, 'unauthorized')
-      hub.accept(socket, { id: principal.userId, isAdmin: principal.role === 'admin' })
+      hub.accept(socket, principal)
     },
     // A plain GET (no Upgrade header) gets a problem like every other error, not an empty 404.
     handler: async () => {

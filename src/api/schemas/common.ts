@@ -1,7 +1,9 @@
-import { Type, type TSchema } from 'typebox'
+import { Type, type Static, type TSchema } from 'typebox'
 import { errorCodes } from '../../errors.js'
 
-/** RFC 9457 problem+json, the body of every 4xx and 5xx. */
+const PROBLEM_ID = 'Problem'
+
+/** RFC 9457 problem+json, the body of every 4xx and 5xx; registered once (app.addSchema), referenced by its $id. */
 export const ProblemSchema = Type.Object({
   type: Type.String({ description: 'URI naming the kind of problem' }),
   title: Type.String(),
@@ -13,6 +15,7 @@ export const ProblemSchema = Type.Object({
     message: Type.String(),
   }), { description: 'one entry per invalid field (validation errors)' })),
 }, {
+  $id: PROBLEM_ID,
   additionalProperties: true,
   examples: [{
     type: 'https://topup.invalid/problems/invalid-parameters', title: 'Invalid workflow parameters', status: 400,
@@ -22,9 +25,13 @@ export const ProblemSchema = Type.Object({
   }],
 })
 
-/** The problem responses a route can give, by status, for the OpenAPI document. */
+/**
+ * The problem responses a route can give, by status: each a reference to the one registered ProblemSchema (typed
+ * as it, so handlers stay checked), which the OpenAPI document lists once under components.
+ */
 export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, { ...ProblemSchema, description: `problem+json (${s})` }]))
+  return Object.fromEntries(statuses.map((status) =>
+    [status, Type.Unsafe<Static<typeof ProblemSchema>>({ $ref: `${PROBLEM_ID}#`, description: `problem+json (${status})` })]))
 }
 
 export const IdParams = Type.Object({

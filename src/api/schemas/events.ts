@@ -1,14 +1,12 @@
 import { Type, type Static } from 'typebox'
+import { TaskEventType } from '../../domain.js'
 import { Limit } from './common.js'
 
-/** One task event as stored and pushed (src/engine/events.ts); `data` depends on `type`. */
+/** One task event as stored and pushed (src/domain.ts); `data` depends on `type`. */
 export const TaskEventSchema = Type.Object({
   task_id: Type.Integer(),
   seq: Type.Integer({ description: 'strictly increasing per task' }),
-  type: Type.Union([
-    Type.Literal('task.status'), Type.Literal('task.progress'), Type.Literal('step.started'),
-    Type.Literal('step.finished'), Type.Literal('step.retry'), Type.Literal('step.output'), Type.Literal('log'),
-  ]),
+  type: TaskEventType,
   at: Type.String({ description: 'ISO-8601 UTC' }),
   data: Type.Record(Type.String(), Type.Unknown()),
 })

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { ExecutionStatus, LogLevel, logLevels } from '../../domain.js'
 import { Limit, Nullable, Offset, Timestamp, pageOf } from './common.js'
 
 /** Executions, step outputs and log lines. */
@@ -9,7 +10,7 @@ export const ExecutionSchema = Type.Object({
   step_display_name: Type.String(),
   step_type: Type.String(),
   step_order: Type.Integer(),
-  status: Type.String({ description: 'pending | running | success | failed | timeout | cancelled | skipped | interrupted' }),
+  status: ExecutionStatus,
   attempt: Type.Integer(),
   retry_count: Type.Integer(),
   start_time: Nullable(Timestamp),
@@ -35,7 +36,7 @@ export const OutputSchema = Type.Object({
 })
 export const OutputListSchema = pageOf(OutputSchema, 'outputs of one execution')
 
-export const LogLevelSchema = Type.Union(['debug', 'info', 'warning', 'error'].map((l) => Type.Literal(l)), {
+const MinimumLevel = Type.Enum(logLevels, {
   description: 'minimum level: this level and more severe (debug < info < warning < error)',
 })
 
@@ -44,14 +45,14 @@ export const LogSchema = Type.Object({
   task_id: Type.Integer(),
   execution_id: Nullable(Type.Integer()),
   seq: Type.Integer({ description: 'the task\'s event sequence number' }),
-  level: Type.String(),
+  level: LogLevel,
   message: Type.String(),
   source: Nullable(Type.String()),
   timestamp: Timestamp,
 })
 
 export const TaskLogQuery = Type.Object({
-  level: Type.Optional(LogLevelSchema),
+  level: Type.Optional(MinimumLevel),
   limit: Limit(100, 1000),
   offset: Offset,
   after: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'only lines with a larger seq' })),
@@ -63,7 +64,7 @@ export const TaskLogPageSchema = Type.Object({
 
 export const LogQuery = Type.Object({
   task_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
-  level: Type.Optional(LogLevelSchema),
+  level: Type.Optional(MinimumLevel),
   limit: Limit(100, 1000),
   offset: Offset,
 })

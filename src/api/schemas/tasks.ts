@@ -1,9 +1,6 @@
 import { Type, type Static } from 'typebox'
+import { executionStatuses, TaskStatus } from '../../domain.js'
 import { Limit, Nullable, Offset, ParameterValue, Timestamp, pageOf } from './common.js'
-
-export const taskStatuses = ['pending', 'queued', 'running', 'pausing', 'paused', 'cancelling', 'cancelled',
-  'success', 'failed'] as const
-export const TaskStatusSchema = Type.Union(taskStatuses.map((s) => Type.Literal(s)))
 
 const parametersExample = { date_param: '250624', submit_job: true, max_wait_minutes: 25 }
 
@@ -29,7 +26,7 @@ export const TaskSchema = Type.Object({
   workflow_name: Type.String(),
   task_name: Type.String(),
   date_param: Nullable(Type.String()),
-  status: Type.String({ description: taskStatuses.join(' | ') }),
+  status: TaskStatus,
   status_reason: Nullable(Type.String()),
   progress_percentage: Type.Number(),
   current_step: Nullable(Type.String()),
@@ -45,7 +42,7 @@ export const TaskSchema = Type.Object({
 
 export const ProgressSchema = Type.Object({
   task_id: Type.Integer(),
-  status: Type.String(),
+  status: TaskStatus,
   progress_percentage: Type.Number(),
   current_step: Nullable(Type.String()),
   steps_total: Type.Integer(),
@@ -59,7 +56,7 @@ export const StepSummarySchema = Type.Object({
   display_name: Type.String(),
   type: Type.String(),
   order: Type.Integer({ description: '1-based position in the workflow' }),
-  status: Type.String({ description: 'latest attempt\'s status; pending when never run' }),
+  status: Type.Enum(executionStatuses, { description: 'latest attempt\'s status; pending when never run' }),
   attempts: Type.Integer(),
   start_time: Nullable(Timestamp),
   end_time: Nullable(Timestamp),
@@ -76,7 +73,7 @@ export const TaskDetailSchema = Type.Object({
 
 export const TaskListQuery = Type.Object({
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'admins: any user; others: only themselves' })),
-  status: Type.Optional(TaskStatusSchema),
+  status: Type.Optional(TaskStatus),
   workflow_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   created_after: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (inclusive)' })),
   created_before: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (exclusive)' })),
