@@ -12,7 +12,6 @@ import type { WorkflowDetailSchema, WorkflowSummarySchema } from './schemas/work
 
 /** Every database row → API shape mapping, in one place. */
 
-
 export function toTask(row: TaskRow): Static<typeof TaskSchema> {
   return {
     id: row.id, user_id: row.user_id, workflow_id: row.workflow_id, workflow_name: row.workflow_name,
