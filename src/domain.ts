@@ -26,6 +26,9 @@ export const taskEventTypes = ['task.status', 'task.progress', 'step.started', '
 export const TaskEventType = Type.Enum(taskEventTypes, { description: 'event type' })
 export type TaskEventType = Static<typeof TaskEventType>
 
+/** A value a step records as an output (a list from a multi-match pattern or a file wait). */
+export type OutputValue = string | string[] | number | boolean
+
 /**
  * Task events. Each carries the task's id and a `seq` that strictly increases per task; the database row is
  * written before the event is pushed, so a client that asks for "everything after seq N" can always rebuild.

@@ -1,6 +1,6 @@
 import type { Db } from './connect.js'
 import type { StepOutputRow } from './tables.js'
-import type { OutputValue } from '../workflows/template.js'
+import type { OutputValue } from '../domain.js'
 
 /**
  * step_outputs. A text value is stored as is; a list, number or boolean as JSON with metadata

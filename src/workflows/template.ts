@@ -1,3 +1,4 @@
+import type { OutputValue } from '../domain.js'
 import { shellQuote } from '../shell-quote.js'
 
 /**
@@ -6,7 +7,7 @@ import { shellQuote } from '../shell-quote.js'
  * substitution is shell-quoted, so a parameter can never become shell syntax. A reference that does not resolve
  * is an error naming it: an empty string in a command line would be silently wrong.
  */
-export type OutputValue = string | string[] | number | boolean
+export type { OutputValue }
 
 export interface TemplateScope {
   params: Record<string, unknown>
