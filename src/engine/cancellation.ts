@@ -1,8 +1,9 @@
 import type { Logger } from 'pino'
-import { finishExecution, latestInterruptedExecution, parseJsonColumn, runningExecutions } from '../db/execution-repository.js'
+import { latestInterruptedExecution, parseJsonColumn, runningExecutions } from '../db/execution-repository.js'
 import { stopProcessGroup } from '../remote/stop-group.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
+import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import { transitionTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
@@ -57,17 +58,11 @@ export async function finishCancel(
   if (interrupted && recordedGroup(interrupted)?.detached) targets.push(interrupted)
   for (const execution of targets) await killRecordedProcess(store, execution, task, transportFor, logger)
   return store.commit(async (trx, emit) => {
-    const now = new Date().toISOString()
+    const now = new Date()
     for (const execution of await runningExecutions(trx, task.id)) {
-      await finishExecution(trx, execution.id, {
-        status: 'cancelled', end_time: now, duration_seconds: null, output_summary: null, error_details: 'cancelled',
-      })
-      await emit.event(task.id, {
-        type: 'step.finished',
-        data: { execution_id: execution.id, step_id: execution.step_name, status: 'cancelled', error: 'cancelled' },
-      })
+      await closeExecution(trx, emit, execution, { status: 'cancelled', summary: null, error: 'cancelled' }, now)
     }
-    return transitionTask(trx, emit, task.id, 'cancelled', { set: { completed_at: now }, action: 'finish cancelling' })
+    return transitionTask(trx, emit, task.id, 'cancelled', { set: { completed_at: now.toISOString() }, action: 'finish cancelling' })
   })
 }
 

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino'
-import { finishExecution, latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
+import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepTable } from './step-table.js'
 import { finishCancel, killRecordedProcess, stepsOf } from './cancellation.js'
-import type { Db } from '../db/connect.js'
-import type { Emitter, EventStore } from './event-store.js'
+import { closeExecution } from './close-execution.js'
+import type { EventStore } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
 import { canContinue, stateOf } from './resumable.js'
 import { PAUSE_REASON } from './step-decision.js'
@@ -87,7 +87,11 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     reason = restartReason(last.step_name)
   }
   await deps.store.commit(async (trx, emit) => {
-    await closeInterrupted(trx, emit, interrupted)
+    const now = new Date()
+    for (const execution of interrupted) {
+      await closeExecution(trx, emit, execution,
+        { status: 'interrupted', summary: execution.output_summary, error: 'interrupted by restart' }, now)
+    }
     await transitionTask(trx, emit, task.id, to, {
       from: [task.status as TaskStatus], reason,
       set: last ? { resume_from_step: last.step_name } : {},
@@ -98,19 +102,4 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     }
   })
   return to === 'queued' ? 'queued' : 'paused'
-}
-
-async function closeInterrupted(trx: Db, emit: Emitter, executions: ExecutionRow[]): Promise<void> {
-  const now = new Date().toISOString()
-  for (const execution of executions) {
-    const started = execution.start_time ? Date.parse(execution.start_time) : Date.parse(now)
-    await finishExecution(trx, execution.id, {
-      status: 'interrupted', end_time: now, duration_seconds: (Date.parse(now) - started) / 1000,
-      output_summary: execution.output_summary, error_details: 'interrupted by restart',
-    })
-    await emit.event(execution.task_id, {
-      type: 'step.finished',
-      data: { execution_id: execution.id, step_id: execution.step_name, status: 'interrupted', error: 'interrupted by restart' },
-    })
-  }
 }

@@ -2,13 +2,14 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { listTaskParameters } from '../db/task-repository.js'
-import { finishExecution, runningExecutions } from '../db/execution-repository.js'
+import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import type { StepTable } from './step-table.js'
 import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
+import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt } from './step-attempt.js'
@@ -124,12 +125,11 @@ async function buildScope(deps: RunnerDeps, task: TaskRow, definition: WorkflowD
 async function failUnexpectedly(deps: RunnerDeps, taskId: number, error: unknown): Promise<void> {
   const message = `internal error: ${error instanceof Error ? error.message : String(error)}`
   await deps.store.commit(async (trx, emit) => {
-    const now = new Date().toISOString()
+    const end = new Date()
     for (const execution of await runningExecutions(trx, taskId)) {
-      await finishExecution(trx, execution.id, {
-        status: 'failed', end_time: now, duration_seconds: null, output_summary: null, error_details: message,
-      })
+      await closeExecution(trx, emit, execution, { status: 'failed', summary: null, error: message }, end)
     }
+    const now = end.toISOString()
     const cancelled = await tryTransition(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
     if (!cancelled) {
       await tryTransition(trx, emit, taskId, 'failed', {

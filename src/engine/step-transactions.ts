@@ -1,9 +1,10 @@
 import type { Db } from '../db/connect.js'
-import { countAttempts, finishExecution, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
+import { countAttempts, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
-import type { ExecutionStatus, TaskStatus } from '../domain.js'
+import type { TaskStatus } from '../domain.js'
+import { closeExecution } from './close-execution.js'
 import { decide, PAUSE_REASON, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TaskRun } from './task-run.js'
@@ -78,7 +79,7 @@ export async function finishAttempt(
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
       retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown,
     })
-    await closeExecution(trx, emit, execution, executionStatus, result)
+    await closeExecution(trx, emit, execution, { status: executionStatus, summary: result.summary, error: result.error })
     if (decision.kind === 'retry') {
       await emit.event(taskId, {
         type: 'step.retry',
@@ -87,21 +88,6 @@ export async function finishAttempt(
     }
     await applyDecision(trx, emit, pos, decision)
     return decision
-  })
-}
-
-async function closeExecution(
-  trx: Db, emit: Emitter, execution: ExecutionRow, status: ExecutionStatus, result: AttemptResult,
-): Promise<void> {
-  const end = new Date()
-  const started = execution.start_time ? Date.parse(execution.start_time) : end.getTime()
-  await finishExecution(trx, execution.id, {
-    status, end_time: end.toISOString(), duration_seconds: (end.getTime() - started) / 1000,
-    output_summary: result.summary, error_details: result.error,
-  })
-  await emit.event(execution.task_id, {
-    type: 'step.finished',
-    data: { execution_id: execution.id, step_id: execution.step_name, status, error: result.error },
   })
 }
 
