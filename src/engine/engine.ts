@@ -57,6 +57,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
   const transportFor = transportFactory(deps.transports, deps.localTransport)
   const runs = new Map<number, TaskRun>()
+  let shuttingDown = false
   const runnerDeps = {
     db, store, config, steps: deps.steps, transportFor, logger, hostDown: hostDownCheck(deps.transports),
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
@@ -64,6 +65,8 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
     const run = new TaskRun(task.id)
+    // A claim that was under way when shutdown began: its runner stops at the first step boundary too.
+    if (shuttingDown) run.request('shutdown')
     runs.set(task.id, run)
     try {
       await runTask(runnerDeps, task.id, run)
@@ -136,6 +139,7 @@ export function createEngine(deps: EngineDeps): Engine {
     },
 
     async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
+      shuttingDown = true
       scheduler.stop()
       for (const run of runs.values()) run.request('shutdown')
       if (!await settlesWithin(scheduler.idle(), graceMs)) {

@@ -36,9 +36,12 @@ export class Scheduler {
     return [...this.#active.keys()]
   }
 
-  /** Resolves when every task this scheduler launched has stopped. */
+  /** Resolves when every task this scheduler launched has stopped — a claim under way included. */
   async idle(): Promise<void> {
-    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()])
+    do {
+      await this.#claiming
+      await Promise.allSettled([...this.#active.values()])
+    } while (this.#active.size > 0)
   }
 
   async #fill(): Promise<void> {
