@@ -2,9 +2,9 @@ import type { Logger } from 'pino'
 import { latestInterruptedExecution, parseJsonColumn, runningExecutions } from '../db/execution-repository.js'
 import { stopProcessGroup } from '../remote/stop-group.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
-import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
+import { taskSteps } from './snapshot.js'
 import { transitionTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
 
@@ -33,7 +33,7 @@ export async function killRecordedProcess(
 ): Promise<void> {
   const group = recordedGroup(execution)
   if (!group) return
-  const step = stepsOf(task).find((s) => s.id === execution.step_name)
+  const step = taskSteps(task).find((s) => s.id === execution.step_name)
   try {
     const outcome = await stopProcessGroup(transportFor(step?.host), group)
     if (outcome === 'gone' || outcome === 'reused') return
@@ -64,8 +64,4 @@ export async function finishCancel(
     }
     return transitionTask(trx, emit, task.id, 'cancelled', { set: { completed_at: now.toISOString() }, action: 'finish cancelling' })
   })
-}
-
-export function stepsOf(task: TaskRow): StepDefinition[] {
-  return (JSON.parse(task.workflow_snapshot) as WorkflowDefinition).steps as unknown as StepDefinition[]
 }

@@ -2,11 +2,12 @@ import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { StepTable } from './step-table.js'
-import { finishCancel, killRecordedProcess, stepsOf } from './cancellation.js'
+import { finishCancel, killRecordedProcess } from './cancellation.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
 import { canContinue, stateOf } from './resumable.js'
+import { taskSteps } from './snapshot.js'
 import { PAUSE_REASON } from './step-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
@@ -63,7 +64,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     const latest = await latestExecutionOf(deps.store.db, task.id, task.resume_from_step)
     if (latest?.status === 'interrupted') last = latest
   }
-  const steps = stepsOf(task)
+  const steps = taskSteps(task)
   const continues = (execution: ExecutionRow) => {
     const step = steps.find((s) => s.id === execution.step_name)
     return step !== undefined && canContinue(deps.steps[step.type], stateOf(execution))

@@ -6,7 +6,7 @@ import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import type { StepTable } from './step-table.js'
-import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
+import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
 import { closeExecution } from './close-execution.js'
@@ -15,6 +15,7 @@ import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
 import { resumedProgress } from './resumable.js'
+import { snapshotOf } from './snapshot.js'
 import { stopEarlierRun } from './earlier-run.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
@@ -57,8 +58,8 @@ async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise
   // A pause or cancel may commit between the claim and this read: the first step boundary (beginStep, or
   // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.
   if (!task || !['running', 'pausing', 'cancelling'].includes(task.status)) return
-  const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
-  const steps = definition.steps as unknown as StepDefinition[]
+  const definition = snapshotOf(task)
+  const { steps } = definition
   if (nothingLeft(task)) return completeTask(deps.store, { task, steps, index: steps.length - 1, run })
   const start = task.resume_from_step === null ? 0 : steps.findIndex((s) => s.id === task.resume_from_step)
   if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
