@@ -9,7 +9,7 @@ import type { EventStore } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
 import { canContinue, stateOf } from './resumable.js'
 import { taskSteps } from './snapshot.js'
-import { PAUSE_REASON } from './step-decision.js'
+import { recoveryDecision } from './recovery-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TransportFor } from './transports.js'
 
@@ -25,8 +25,6 @@ export interface RecoveryReport {
   paused: number[]
   cancelled: number[]
 }
-
-export const restartReason = (stepId: string) => `interrupted by restart during step ${stepId}`
 
 /**
  * At boot, before the scheduler claims anything: no task may stay `running`, `pausing` or `cancelling` without
@@ -76,32 +74,23 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
   for (const execution of interrupted) {
     if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transportFor, deps.logger)
   }
-  let to: TaskStatus
-  let reason: string
-  if (task.status === 'pausing') {
-    to = 'paused'
-    reason = last && !resumable ? restartReason(last.step_name) : PAUSE_REASON
-  } else if (!last || resumable || step?.idempotent) {
-    to = 'queued'
-    reason = 'recovered after restart'
-  } else {
-    to = 'paused'
-    reason = restartReason(last.step_name)
-  }
+  const choice = recoveryDecision({
+    status: task.status === 'pausing' ? 'pausing' : 'running',
+    interrupted: last ? { stepId: last.step_name, resumable, idempotent: step?.idempotent === true } : null,
+  })
   await deps.store.commit(async (trx, emit) => {
     const now = new Date()
     for (const execution of interrupted) {
       await closeExecution(trx, emit, execution,
         { status: 'interrupted', summary: execution.output_summary, error: 'interrupted by restart' }, now)
     }
-    await transitionTask(trx, emit, task.id, to, {
-      from: [task.status as TaskStatus], reason,
+    await transitionTask(trx, emit, task.id, choice.to, {
+      from: [task.status as TaskStatus], reason: choice.reason,
       set: last ? { resume_from_step: last.step_name } : {},
     })
-    if (last) {
-      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${restartReason(last.step_name)}: ${
-        to === 'paused' ? 'paused for review' : resumable ? 'continuing from its saved progress' : 'running it again (idempotent)'}` })
+    if (last && choice.note) {
+      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: choice.note })
     }
   })
-  return to === 'queued' ? 'queued' : 'paused'
+  return choice.to
 }
