@@ -5,7 +5,7 @@ import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
 import { closeExecution } from './close-execution.js'
-import { decide, PAUSE_REASON, type AttemptResult, type Decision } from './step-decision.js'
+import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-transitions.js'
 import type { TaskRun } from './task-run.js'
 
@@ -32,17 +32,11 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
     const status = await statusOf(trx, taskId)
-    if (status === 'cancelling') {
-      await applyDecision(trx, emit, pos, { kind: 'cancel' })
-      return { kind: 'stopped' }
-    }
-    if (status === 'pausing') {
-      await applyDecision(trx, emit, pos, { kind: 'pause', at: 'same', reason: PAUSE_REASON })
-      return { kind: 'stopped' }
-    }
-    if (status !== 'running') return { kind: 'stopped' }
-    if (pos.run.shuttingDown) {
-      await applyDecision(trx, emit, pos, { kind: 'halt', at: 'same' })
+    // Ended or parked by another request meanwhile: nothing to do here.
+    if (status !== 'running' && status !== 'pausing' && status !== 'cancelling') return { kind: 'stopped' }
+    const stop = requestedStop(status, pos.run.shuttingDown)
+    if (stop) {
+      await applyDecision(trx, emit, pos, stopDecision(stop, 'same'))
       return { kind: 'stopped' }
     }
     const previous = await latestExecutionOf(trx, taskId, step.id)
@@ -74,7 +68,7 @@ export async function finishAttempt(
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
     const status = await statusOf(trx, taskId)
-    const stop = status === 'cancelling' ? 'cancel' : status === 'pausing' ? 'pause' : pos.run.shuttingDown ? 'shutdown' : null
+    const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
       retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown,
