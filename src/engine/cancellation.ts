@@ -4,7 +4,7 @@ import type { TaskRow } from '../db/tables.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import { killRecordedProcess, recordedGroup } from './orphans.js'
-import { transitionTask } from './task-transitions.js'
+import { transitionTask } from './task-state.js'
 import type { TransportFor } from './transports.js'
 
 /**

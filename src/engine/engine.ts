@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
+import { findTask } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
 import type { Transport } from '../remote/transport.js'
@@ -17,7 +18,7 @@ import { applyResume, planResume } from './resume.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { TaskRun } from './task-run.js'
-import { getTask, transitionTask } from './task-transitions.js'
+import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS } from './heartbeat.js'
 import { hostDownCheck, transportFactory, type TransportProvider } from './transports.js'
 
@@ -76,7 +77,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }, logger)
 
   async function requireTask(taskId: number): Promise<TaskRow> {
-    const task = await getTask(db, taskId)
+    const task = await findTask(db, taskId)
     if (!task) throw new AppError('not_found', `task ${taskId} not found`)
     return task
   }
@@ -118,7 +119,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async cancel(taskId) {
       let previous: TaskStatus | null = null
       const row = await store.commit(async (trx, emit) => {
-        const current = await getTask(trx, taskId)
+        const current = await findTask(trx, taskId)
         if (!current) throw new AppError('not_found', `task ${taskId} not found`)
         previous = current.status as TaskStatus
         return transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' })

@@ -10,7 +10,7 @@ import type { TaskStatus } from '../domain.js'
 import { canContinue, stateOf } from './resumable.js'
 import { taskSteps } from './snapshot.js'
 import { recoveryDecision } from './recovery-decision.js'
-import { transitionTask } from './task-transitions.js'
+import { transitionTask } from './task-state.js'
 import type { TransportFor } from './transports.js'
 
 export interface RecoveryDeps {

@@ -9,7 +9,7 @@ import {
 import type { Emitter } from './event-store.js'
 import type { ResumeBody } from './interfaces.js'
 import { snapshotOf, taskSteps } from './snapshot.js'
-import { transitionTask } from './task-transitions.js'
+import { transitionTask } from './task-state.js'
 
 export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
-import { listTaskParameters } from '../db/task-repository.js'
+import { findTask, listTaskParameters } from '../db/task-repository.js'
 import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
@@ -19,7 +19,7 @@ import { snapshotOf } from './snapshot.js'
 import { stopEarlierRun } from './orphans.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
-import { tryTransition, getTask } from './task-transitions.js'
+import { tryTransition } from './task-state.js'
 import type { HostDownCheck, TransportFor } from './transports.js'
 
 export interface RunnerDeps {
@@ -54,7 +54,7 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): P
 }
 
 async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
-  const task = await getTask(deps.db, taskId)
+  const task = await findTask(deps.db, taskId)
   // A pause or cancel may commit between the claim and this read: the first step boundary (beginStep, or
   // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.
   if (!task || !['running', 'pausing', 'cancelling'].includes(task.status)) return

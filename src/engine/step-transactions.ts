@@ -6,7 +6,7 @@ import type { EventStore, Emitter } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
 import { closeExecution } from './close-execution.js'
 import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
-import { transitionTask } from './task-transitions.js'
+import { transitionTask } from './task-state.js'
 import type { TaskRun } from './task-run.js'
 
 /**

@@ -1,10 +1,38 @@
 import type { Updateable } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { Database, TaskRow } from '../db/tables.js'
+import type { TaskStatus } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Emitter } from './event-store.js'
-import type { TaskStatus } from '../domain.js'
-import { sourcesOf } from './states.js'
+
+/**
+ * The task state table. Every status change — the scheduler's claim included — goes through `tryTransition`
+ * (or `transitionTask`, which throws when it fails), whose UPDATE is guarded by the states listed here, so two
+ * concurrent requests cannot both move the same task, and whose task.status event is the only one written.
+ */
+export const transitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  pending: ['queued', 'cancelling'],
+  queued: ['running', 'cancelling'],
+  // running → paused: a `pause_after` checkpoint or a restart that interrupted a step; running → queued: recovery
+  running: ['pausing', 'paused', 'queued', 'success', 'failed', 'cancelling'],
+  // the step that was running when the pause came may still end the task
+  pausing: ['paused', 'success', 'failed', 'cancelling'],
+  paused: ['queued', 'cancelling'],
+  cancelling: ['cancelled'],
+  cancelled: [],
+  success: [],
+  failed: [],
+}
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return transitions[from].includes(to)
+}
+
+/** Every status from which `to` may be reached, optionally narrowed to `only`. */
+export function sourcesOf(to: TaskStatus, only?: readonly TaskStatus[]): TaskStatus[] {
+  return (Object.keys(transitions) as TaskStatus[])
+    .filter((from) => transitions[from].includes(to) && (!only || only.includes(from)))
+}
 
 export interface TransitionOptions {
   /** Narrows the states the task may leave (default: every state the table allows for `to`). */
@@ -52,8 +80,4 @@ export async function tryTransition(
     data: { status: to, previous: before.status as TaskStatus, reason, user_id: row.user_id },
   })
   return row
-}
-
-export async function getTask(db: Db, taskId: number): Promise<TaskRow | undefined> {
-  return db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirst()
 }
