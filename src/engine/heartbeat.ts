@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.js'
+import { stampHeartbeat } from '../db/task-repository.js'
 
 export const HEARTBEAT_MS = 15_000
 
@@ -9,12 +10,7 @@ export const HEARTBEAT_MS = 15_000
  */
 export function startHeartbeat(db: Db, taskId: number, executionId: number, everyMs: number,
   onError: (error: unknown) => void = () => {}): () => void {
-  const beat = async () => {
-    const now = new Date().toISOString()
-    await db.updateTable('task_executions').set({ heartbeat_at: now }).where('id', '=', executionId).execute()
-    await db.updateTable('tasks').set({ heartbeat_at: now }).where('id', '=', taskId).execute()
-  }
-  const timer = setInterval(() => { beat().catch(onError) }, everyMs)
+  const timer = setInterval(() => { stampHeartbeat(db, taskId, executionId, new Date().toISOString()).catch(onError) }, everyMs)
   timer.unref()
   return () => clearInterval(timer)
 }

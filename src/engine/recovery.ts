@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import { unfinishedTasks } from '../db/task-repository.js'
 import type { StepTable } from './step-table.js'
 import { finishCancel } from './cancellation.js'
 import { killRecordedProcess } from './orphans.js'
@@ -35,8 +36,7 @@ export interface RecoveryReport {
  */
 export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
   const report: RecoveryReport = { requeued: [], paused: [], cancelled: [] }
-  const tasks = await deps.store.db.selectFrom('tasks').selectAll()
-    .where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
+  const tasks = await unfinishedTasks(deps.store.db)
   for (const task of tasks) {
     try {
       if (task.status === 'cancelling') {

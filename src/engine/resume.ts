@@ -1,7 +1,7 @@
-import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { TaskRow } from '../db/tables.js'
-import { listTaskParameters } from '../db/task-repository.js'
+import { cancelInterruptedFrom } from '../db/execution-repository.js'
+import { listTaskParameters, upsertTaskParameter } from '../db/task-repository.js'
 import { AppError } from '../errors.js'
 import {
   decodeParameter, describeParameterErrors, encodeParameter, resolveParameters, type ParameterValue,
@@ -53,13 +53,7 @@ export async function applyResume(
     },
   })
   for (const change of changes) {
-    const value = encodeParameter(change.new)
-    const updated = await trx.updateTable('task_parameters').set({ param_value: value })
-      .where('task_id', '=', task.id).where('param_name', '=', change.name).executeTakeFirst()
-    if (Number(updated.numUpdatedRows) === 0) {
-      await trx.insertInto('task_parameters')
-        .values({ task_id: task.id, param_name: change.name, param_value: value, param_type: change.type }).execute()
-    }
+    await upsertTaskParameter(trx, task.id, { param_name: change.name, param_value: encodeParameter(change.new), param_type: change.type })
     await emit.log(task.id, {
       level: 'info', source: 'resume',
       message: `parameter ${change.name} changed: ${show(change.old)} → ${show(change.new)}`,
@@ -71,11 +65,7 @@ export async function applyResume(
     // are stopped when their step starts again, see stopEarlierRun).
     const steps = taskSteps(task).map((s) => s.id)
     const from = steps.indexOf(body.retry_from_step)
-    const note = 'not continued: resumed with retry_from_step'
-    await trx.updateTable('task_executions')
-      .set({ status: 'cancelled', error_details: sql<string>`coalesce(error_details || '; ', '') || ${note}` })
-      .where('task_id', '=', task.id).where('status', '=', 'interrupted').where('step_name', 'in', steps.slice(from))
-      .execute()
+    await cancelInterruptedFrom(trx, task.id, steps.slice(from), 'not continued: resumed with retry_from_step')
   }
   return row
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { TaskRow } from '../db/tables.js'
+import { oldestQueuedTask } from '../db/task-repository.js'
 import type { EventStore } from './event-store.js'
 import { tryTransition } from './task-state.js'
 
@@ -61,8 +62,7 @@ export class Scheduler {
 
   #claim(): Promise<TaskRow | null> {
     return this.store.commit(async (trx, emit) => {
-      const next = await trx.selectFrom('tasks').select(['id', 'started_at']).where('status', '=', 'queued')
-        .orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst()
+      const next = await oldestQueuedTask(trx)
       if (!next) return null
       return tryTransition(trx, emit, next.id, 'running', {
         from: ['queued'], set: { started_at: next.started_at ?? new Date().toISOString() },

@@ -1,9 +1,9 @@
 import type { Db } from '../db/connect.js'
 import { countAttempts, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import { setTaskCursor, setTaskProgress, taskStatus } from '../db/task-repository.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
-import type { TaskStatus } from '../domain.js'
 import { closeExecution } from './close-execution.js'
 import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-state.js'
@@ -31,7 +31,7 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
   const step = pos.steps[pos.index]!
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
-    const status = await statusOf(trx, taskId)
+    const status = await taskStatus(trx, taskId)
     // Ended or parked by another request meanwhile: nothing to do here.
     if (status !== 'running' && status !== 'pausing' && status !== 'cancelling') return { kind: 'stopped' }
     const stop = requestedStop(status, pos.run.shuttingDown)
@@ -55,7 +55,7 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
       return { kind: 'skipped', carryOn: !isLast }
     }
     await emit.event(taskId, { type: 'step.started', data: { execution_id: execution.id, step_id: step.id, attempt: execution.attempt } })
-    await setProgress(trx, emit, pos, percent(pos.index, pos.steps.length), step.id, { resume_from_step: step.id })
+    await setProgress(trx, emit, pos, percent(pos.index, pos.steps.length), step.id, step.id)
     return { kind: 'started', execution, previous }
   })
 }
@@ -67,7 +67,7 @@ export async function finishAttempt(
   const step = pos.steps[pos.index]!
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
-    const status = await statusOf(trx, taskId)
+    const status = await taskStatus(trx, taskId)
     const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
@@ -95,11 +95,10 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
     case 'retry':
       return
     case 'next':
-      await setProgress(trx, emit, pos, done, step.id, { resume_from_step: next?.id ?? null })
+      await setProgress(trx, emit, pos, done, step.id, next?.id ?? null)
       return
     case 'halt':
-      await trx.updateTable('tasks').set({ resume_from_step: decision.at === 'same' ? step.id : next?.id ?? null })
-        .where('id', '=', taskId).execute()
+      await setTaskCursor(trx, taskId, decision.at === 'same' ? step.id : next?.id ?? null)
       return
     case 'succeed':
       await transitionTask(trx, emit, taskId, 'success', {
@@ -128,13 +127,11 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
   }
 }
 
+/** Writes the task's progress (and, when given, its cursor) with its task.progress event. */
 async function setProgress(
-  trx: Db, emit: Emitter, pos: StepPosition, progress: number, currentStep: string | null,
-  extra: { resume_from_step?: string | null } = {},
+  trx: Db, emit: Emitter, pos: StepPosition, progress: number, currentStep: string | null, resumeFromStep?: string | null,
 ): Promise<void> {
-  const row = await trx.updateTable('tasks')
-    .set({ ...extra, progress_percentage: progress, current_step: currentStep, updated_at: new Date().toISOString() })
-    .where('id', '=', pos.task.id).returning(['user_id']).executeTakeFirstOrThrow()
+  const row = await setTaskProgress(trx, pos.task.id, { percentage: progress, currentStep, resumeFromStep })
   await emit.event(pos.task.id, {
     type: 'task.progress',
     data: { progress_percentage: progress, current_step: currentStep, user_id: row.user_id },
@@ -145,11 +142,6 @@ export function percent(done: number, total: number): number {
   return total === 0 ? 100 : Math.round((done / total) * 1000) / 10
 }
 
-async function statusOf(trx: Db, taskId: number): Promise<TaskStatus | undefined> {
-  const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
-  return row?.status as TaskStatus | undefined
-}
-
 /** A task resumed after a review of its last step has nothing left to run. */
 export function nothingLeft(task: TaskRow): boolean {
   return task.resume_from_step === null && task.progress_percentage >= 100
@@ -158,7 +150,7 @@ export function nothingLeft(task: TaskRow): boolean {
 /** Nothing is left to run: the task succeeds — or ends cancelled when a cancel came first. */
 export async function completeTask(store: EventStore, pos: StepPosition): Promise<void> {
   await store.commit(async (trx, emit) => {
-    const cancelled = (await statusOf(trx, pos.task.id)) === 'cancelling'
+    const cancelled = (await taskStatus(trx, pos.task.id)) === 'cancelling'
     await applyDecision(trx, emit, { ...pos, index: pos.steps.length - 1 }, cancelled ? { kind: 'cancel' } : { kind: 'succeed' })
   })
 }

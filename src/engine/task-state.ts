@@ -1,6 +1,6 @@
-import type { Updateable } from 'kysely'
 import type { Db } from '../db/connect.js'
-import type { Database, TaskRow } from '../db/tables.js'
+import type { TaskRow, TaskUpdate } from '../db/tables.js'
+import { taskStatus, updateTaskStatusFrom } from '../db/task-repository.js'
 import type { TaskStatus } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Emitter } from './event-store.js'
@@ -39,7 +39,7 @@ export interface TransitionOptions {
   from?: readonly TaskStatus[]
   reason?: string | null
   /** Other columns written by the same UPDATE. */
-  set?: Updateable<Database['tasks']>
+  set?: TaskUpdate
   /** For the error message: "cannot pause". */
   action?: string
 }
@@ -54,30 +54,22 @@ export async function transitionTask(
 ): Promise<TaskRow> {
   const row = await tryTransition(trx, emit, taskId, to, options)
   if (row) return row
-  const current = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
+  const current = await taskStatus(trx, taskId)
   if (!current) throw new AppError('not_found', `task ${taskId} not found`)
   throw new AppError('invalid_transition',
-    `task ${taskId} is ${current.status}: cannot ${options.action ?? `move it to ${to}`}`,
-    { extra: { current_status: current.status } })
+    `task ${taskId} is ${current}: cannot ${options.action ?? `move it to ${to}`}`,
+    { extra: { current_status: current } })
 }
 
 /** Like transitionTask, but gives null instead of throwing when the guard fails. */
 export async function tryTransition(
   trx: Db, emit: Emitter, taskId: number, to: TaskStatus, options: TransitionOptions = {},
 ): Promise<TaskRow | null> {
-  const before = await trx.selectFrom('tasks').select(['status', 'user_id']).where('id', '=', taskId).executeTakeFirst()
-  if (!before) return null
+  const previous = await taskStatus(trx, taskId)
+  if (!previous) return null
   const reason = options.reason ?? null
-  const row = await trx.updateTable('tasks')
-    .set({ ...options.set, status: to, status_reason: reason, updated_at: new Date().toISOString() })
-    .where('id', '=', taskId)
-    .where('status', 'in', sourcesOf(to, options.from))
-    .returningAll()
-    .executeTakeFirst()
+  const row = await updateTaskStatusFrom(trx, taskId, sourcesOf(to, options.from), { ...options.set, status: to, status_reason: reason })
   if (!row) return null
-  await emit.event(taskId, {
-    type: 'task.status',
-    data: { status: to, previous: before.status as TaskStatus, reason, user_id: row.user_id },
-  })
+  await emit.event(taskId, { type: 'task.status', data: { status: to, previous, reason, user_id: row.user_id } })
   return row
 }
