@@ -6,7 +6,7 @@ import { readEvents } from '../db/event-repository.js'
 import { findTask } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
-import type { Transport } from '../remote/transport.js'
+import { localTransports, type HostTransports } from '../remote/transport-provider.js'
 import type { StepTable } from './step-table.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
@@ -20,7 +20,6 @@ import { Scheduler } from './scheduler.js'
 import { TaskRun } from './task-run.js'
 import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS } from './heartbeat.js'
-import { hostDownCheck, transportFactory, type TransportProvider } from './transports.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
   'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'>
@@ -30,9 +29,8 @@ export interface EngineDeps {
   config: EngineConfig
   logger: Logger
   steps: StepTable
-  /** Transports of the hosts in HOSTS_FILE; `local` is built in. */
-  transports?: TransportProvider
-  localTransport?: Transport
+  /** The hosts' transports (remote/transport-provider.ts); default: `local` only. */
+  transports?: HostTransports
   /** How often a running step stamps heartbeat_at (default 15 s). */
   heartbeatMs?: number
 }
@@ -56,11 +54,11 @@ export function createEngine(deps: EngineDeps): Engine {
   const bus = new EventBus((error, event) =>
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
-  const transportFor = transportFactory(deps.transports, deps.localTransport)
+  const transports = deps.transports ?? localTransports()
   const runs = new Map<number, TaskRun>()
   let shuttingDown = false
   const runnerDeps = {
-    db, store, config, steps: deps.steps, transportFor, logger, hostDown: hostDownCheck(deps.transports),
+    db, store, config, steps: deps.steps, transports, logger,
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
   }
 
@@ -130,11 +128,11 @@ export function createEngine(deps: EngineDeps): Engine {
         return row
       }
       // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
-      return finishCancel(store, row, transportFor, logger)
+      return finishCancel(store, row, transports, logger)
     },
 
     async recover() {
-      const report = await recoverTasks({ store, steps: deps.steps, transportFor, logger })
+      const report = await recoverTasks({ store, steps: deps.steps, transports, logger })
       await scheduler.kick()
       return report
     },

@@ -2,10 +2,10 @@ import type { Logger } from 'pino'
 import { parseJsonColumn } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import { stopProcessGroup } from '../remote/stop-group.js'
+import type { HostTransports } from '../remote/transport-provider.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore } from './event-store.js'
 import { taskSteps } from './snapshot.js'
-import type { TransportFor } from './transports.js'
 
 /**
  * Processes that no runner follows any more — the recorded process group of a step that was cancelled while no
@@ -33,13 +33,13 @@ export function recordedGroup(execution: Pick<ExecutionRow, 'remote_handle'>): R
  * a crashed server. What happened goes into the task's log; a kill that failed is a warning there.
  */
 export async function killRecordedProcess(
-  store: EventStore, execution: ExecutionRow, task: TaskRow, transportFor: TransportFor, logger: Logger,
+  store: EventStore, execution: ExecutionRow, task: TaskRow, transports: HostTransports, logger: Logger,
 ): Promise<void> {
   const group = recordedGroup(execution)
   if (!group) return
   const step = taskSteps(task).find((s) => s.id === execution.step_name)
   try {
-    const outcome = await stopProcessGroup(transportFor(step?.host), group)
+    const outcome = await stopProcessGroup(transports.transportFor(step?.host), group)
     if (outcome === 'gone' || outcome === 'reused') return
     logger.info({ task_id: task.id, execution_id: execution.id, pgid: group.pgid }, 'killed the process group of a stopped step')
     store.log(task.id, execution.id, 'info', `process group ${group.pgid} of step ${execution.step_name} killed`, 'engine')
@@ -55,7 +55,7 @@ export async function killRecordedProcess(
  * first (a run that already ended is simply found gone). Returns why that could not be done, or null.
  */
 export async function stopEarlierRun(
-  deps: { store: EventStore; transportFor: TransportFor },
+  deps: { store: EventStore; transports: HostTransports },
   at: { taskId: number; executionId: number; step: StepDefinition },
   previous: ExecutionRow | undefined, continued: boolean,
 ): Promise<string | null> {
@@ -64,7 +64,7 @@ export async function stopEarlierRun(
   if (!group?.detached) return null
   const run = `the earlier detached run of step ${at.step.id}${group.dir ? ` in ${group.dir}` : ''}`
   try {
-    const outcome = await stopProcessGroup(deps.transportFor(at.step.host), group)
+    const outcome = await stopProcessGroup(deps.transports.transportFor(at.step.host), group)
     if (outcome === 'terminated' || outcome === 'killed') {
       deps.store.log(at.taskId, at.executionId, 'info', `stopped ${run} (process group ${group.pgid}) before starting afresh`, 'engine')
     }

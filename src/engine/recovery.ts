@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import type { HostTransports } from '../remote/transport-provider.js'
 import { unfinishedTasks } from '../db/task-repository.js'
 import type { StepTable } from './step-table.js'
 import { finishCancel } from './cancellation.js'
@@ -12,12 +13,11 @@ import { canContinue, stateOf } from './resumable.js'
 import { taskSteps } from './snapshot.js'
 import { recoveryDecision } from './recovery-decision.js'
 import { transitionTask } from './task-state.js'
-import type { TransportFor } from './transports.js'
 
 export interface RecoveryDeps {
   store: EventStore
   steps: StepTable
-  transportFor: TransportFor
+  transports: HostTransports
   logger: Logger
 }
 
@@ -40,7 +40,7 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
   for (const task of tasks) {
     try {
       if (task.status === 'cancelling') {
-        await finishCancel(deps.store, task, deps.transportFor, deps.logger)
+        await finishCancel(deps.store, task, deps.transports, deps.logger)
         report.cancelled.push(task.id)
         continue
       }
@@ -72,7 +72,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
   const resumable = last ? continues(last) : false
   // Nobody will read the output of an orphaned command any more: stop it rather than let it act unobserved.
   for (const execution of interrupted) {
-    if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transportFor, deps.logger)
+    if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transports, deps.logger)
   }
   const choice = recoveryDecision({
     status: task.status === 'pausing' ? 'pausing' : 'running',

@@ -5,6 +5,7 @@ import { findTask, listTaskParameters } from '../db/task-repository.js'
 import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
+import type { HostTransports } from '../remote/transport-provider.js'
 import type { StepTable } from './step-table.js'
 import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
@@ -20,7 +21,6 @@ import { stopEarlierRun } from './orphans.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { TaskRun } from './task-run.js'
 import { tryTransition } from './task-state.js'
-import type { HostDownCheck, TransportFor } from './transports.js'
 
 export interface RunnerDeps {
   db: Db
@@ -28,8 +28,7 @@ export interface RunnerDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
     'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
   steps: StepTable
-  transportFor: TransportFor
-  hostDown: HostDownCheck
+  transports: HostTransports
   /** DATA_DIR, resolved. */
   dataDir: string
   /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
@@ -99,7 +98,7 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
       })
     }
     const delaySeconds = retryDelaySeconds(policy, retries + 1)
-    const hostDown = result.status !== 'success' && result.retryable ? deps.hostDown(step.host) : null
+    const hostDown = result.status !== 'success' && result.retryable ? deps.transports.hostDown(step.host) : null
     const decision = await finishAttempt(deps.store, pos, execution, result,
       { left: retries < policy.maxRetries, delaySeconds }, hostDown)
     if (decision.kind !== 'retry') return decision.kind === 'next'

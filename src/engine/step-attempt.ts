@@ -4,6 +4,7 @@ import { saveProgressState, saveRemoteHandle } from '../db/execution-repository.
 import type { AttemptState } from '../steps/step-type.js'
 import { insertArtifact, insertValueOutput } from '../db/output-repository.js'
 import { TransportError } from '../remote/transport.js'
+import type { HostTransports } from '../remote/transport-provider.js'
 import { isAbortError } from '../remote/abort-error.js'
 import type { StepContext, StepImplementation, StepOutcome } from '../steps/step-type.js'
 import type { StepDefinition } from '../workflows/definition.js'
@@ -13,7 +14,6 @@ import { startHeartbeat } from './heartbeat.js'
 import { canContinue } from './resumable.js'
 import type { AttemptResult } from './step-decision.js'
 import type { TaskRun } from './task-run.js'
-import type { TransportFor } from './transports.js'
 
 export interface AttemptInput {
   task: { id: number; user_id: string }
@@ -31,7 +31,7 @@ export interface AttemptInput {
 export interface AttemptDeps {
   db: Db
   store: EventStore
-  transportFor: TransportFor
+  transports: HostTransports
   /** DATA_DIR, resolved. */
   dataDir: string
   /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
@@ -73,7 +73,7 @@ function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSigna
     render: (template, options) => renderTemplate(template, scope, options),
     renderList: (template) => renderList(template, scope),
     log: (level, message, source) => deps.store.log(task.id, execution.id, level, message, source ?? null),
-    transport: () => deps.transportFor(step.host),
+    transport: () => deps.transports.transportFor(step.host),
     setOutput: async (name, value) => {
       await deps.store.commit(async (trx, emit) => {
         await insertValueOutput(trx, { execution_id: execution.id, task_id: task.id, output_name: name, value })
