@@ -75,3 +75,9 @@ export async function cancelInterruptedFrom(trx: Db, taskId: number, stepNames: 
     .where('task_id', '=', taskId).where('status', '=', 'interrupted').where('step_name', 'in', stepNames)
     .execute()
 }
+
+/** Attempts still `running` whose last heartbeat (or, before the first, their start) is older than `before`. */
+export function silentExecutions(db: Db, before: string): Promise<ExecutionRow[]> {
+  return db.selectFrom('task_executions').selectAll().where('status', '=', 'running')
+    .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'start_time'), '<', before)).orderBy('id').execute()
+}

@@ -125,3 +125,12 @@ export async function upsertTaskParameter(trx: Db, taskId: number, parameter: Ne
     .where('task_id', '=', taskId).where('param_name', '=', parameter.param_name).executeTakeFirst()
   if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('task_parameters').values({ ...parameter, task_id: taskId }).execute()
 }
+
+/** When a task's runner last beat: on the task, or on any of its executions (each attempt stamps one as it starts). */
+export async function lastHeartbeat(db: Db, taskId: number): Promise<string | null> {
+  const beats = db.selectFrom('tasks').select('heartbeat_at').where('id', '=', taskId)
+    .unionAll(db.selectFrom('task_executions').select('heartbeat_at').where('task_id', '=', taskId))
+    .as('beats')
+  const row = await db.selectFrom(beats).select((eb) => eb.fn.max('beats.heartbeat_at').as('beat')).executeTakeFirst()
+  return row?.beat ?? null
+}

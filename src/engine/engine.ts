@@ -19,7 +19,7 @@ import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { TaskRun } from './task-run.js'
 import { transitionTask } from './task-state.js'
-import { HEARTBEAT_MS } from './heartbeat.js'
+import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
   'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'>
@@ -43,6 +43,11 @@ export interface Engine extends TaskControl {
   recover(): Promise<RecoveryReport>
   /** Stops claiming, lets running steps reach a safe point within the grace, then aborts them; flushes logs. */
   shutdown(graceMs?: number): Promise<void>
+  /**
+   * Steps recorded as running whose heartbeat is older than STALE_AFTER_BEATS beats at `now`: a runner that is
+   * stuck, or gone without closing its execution (for a health report).
+   */
+  staleRunners(now?: Date): Promise<StaleRunner[]>
   /** Ids of the tasks a runner is working on. */
   running(): number[]
   /** Resolves when no runner is working (tests). */
@@ -149,6 +154,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await store.flush()
     },
 
+    staleRunners: (now = new Date()) => staleRunners(db, now, runnerDeps.heartbeatMs, (taskId) => runs.has(taskId)),
     running: () => scheduler.running,
     idle: () => scheduler.idle(),
   }

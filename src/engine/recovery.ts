@@ -2,13 +2,14 @@ import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { HostTransports } from '../remote/transport-provider.js'
-import { unfinishedTasks } from '../db/task-repository.js'
+import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
 import type { StepTable } from './step-table.js'
 import { finishCancel } from './cancellation.js'
 import { killRecordedProcess } from './orphans.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import type { TaskStatus } from '../domain.js'
+import { lastSeenText } from './heartbeat.js'
 import { canContinue, stateOf } from './resumable.js'
 import { taskSteps } from './snapshot.js'
 import { recoveryDecision } from './recovery-decision.js'
@@ -25,6 +26,8 @@ export interface RecoveryReport {
   requeued: number[]
   paused: number[]
   cancelled: number[]
+  /** When each recovered task's runner last beat (heartbeat_at), by task id; null when it never did. */
+  lastSeen: Record<number, string | null>
 }
 
 /**
@@ -35,17 +38,21 @@ export interface RecoveryReport {
  * `queued` tasks simply stay queued.
  */
 export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [] }
+  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [], lastSeen: {} }
+  const start = new Date()
   const tasks = await unfinishedTasks(deps.store.db)
   for (const task of tasks) {
     try {
+      const beat = await lastHeartbeat(deps.store.db, task.id)
+      report.lastSeen[task.id] = beat
+      const seen = lastSeenText(beat, start)
       if (task.status === 'cancelling') {
         await finishCancel(deps.store, task, deps.transports, deps.logger)
         report.cancelled.push(task.id)
-        continue
+      } else {
+        report[await recoverTask(deps, task, seen) === 'queued' ? 'requeued' : 'paused'].push(task.id)
       }
-      const outcome = await recoverTask(deps, task)
-      report[outcome === 'queued' ? 'requeued' : 'paused'].push(task.id)
+      deps.logger.info({ task_id: task.id, status: task.status, runner_last_seen: beat }, `recovered task ${task.id}: ${seen}`)
     } catch (error) {
       // e.g. a request changed the task meanwhile; one task must not keep the others from recovering
       deps.logger.error({ err: error, task_id: task.id }, 'could not recover a task')
@@ -55,7 +62,7 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
   return report
 }
 
-async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' | 'paused'> {
+async function recoverTask(deps: RecoveryDeps, task: TaskRow, seen: string): Promise<'queued' | 'paused'> {
   const interrupted = await runningExecutions(deps.store.db, task.id)
   let last = interrupted.at(-1)
   // A shutdown closes the step it had to stop as `interrupted` and leaves the task running at that step.
@@ -89,7 +96,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
       set: last ? { resume_from_step: last.step_name } : {},
     })
     if (last && choice.note) {
-      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: choice.note })
+      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${choice.note}; ${seen}` })
     }
   })
   return choice.to
