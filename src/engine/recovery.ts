@@ -3,7 +3,7 @@ import { latestExecutionOf, runningExecutions } from '../db/execution-repository
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
-import type { StepTable } from './step-table.js'
+import type { StepTable } from '../steps/registry.js'
 import { finishCancel } from './cancellation.js'
 import { killRecordedProcess } from './orphans.js'
 import { closeExecution } from './close-execution.js'
