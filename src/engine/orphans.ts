@@ -38,14 +38,15 @@ export async function killRecordedProcess(
   const group = recordedGroup(execution)
   if (!group) return
   const step = taskSteps(task).find((s) => s.id === execution.step_name)
+  const line = { taskId: task.id, executionId: execution.id, source: 'engine' }
   try {
     const outcome = await stopProcessGroup(transports.transportFor(step?.host), group)
     if (outcome === 'gone' || outcome === 'reused') return
     logger.info({ task_id: task.id, execution_id: execution.id, pgid: group.pgid }, 'killed the process group of a stopped step')
-    store.log(task.id, execution.id, 'info', `process group ${group.pgid} of step ${execution.step_name} killed`, 'engine')
+    store.log({ ...line, level: 'info', message: `process group ${group.pgid} of step ${execution.step_name} killed` })
   } catch (error) {
     logger.warn({ err: error, task_id: task.id, pgid: group.pgid }, 'could not kill the process group of a stopped step')
-    store.log(task.id, execution.id, 'warning', `${(error as Error).message}; it may still run`, 'engine')
+    store.log({ ...line, level: 'warning', message: `${(error as Error).message}; it may still run` })
   }
 }
 
@@ -66,7 +67,10 @@ export async function stopEarlierRun(
   try {
     const outcome = await stopProcessGroup(deps.transports.transportFor(at.step.host), group)
     if (outcome === 'terminated' || outcome === 'killed') {
-      deps.store.log(at.taskId, at.executionId, 'info', `stopped ${run} (process group ${group.pgid}) before starting afresh`, 'engine')
+      deps.store.log({
+        taskId: at.taskId, executionId: at.executionId, level: 'info', source: 'engine',
+        message: `stopped ${run} (process group ${group.pgid}) before starting afresh`,
+      })
     }
     return null
   } catch (error) {

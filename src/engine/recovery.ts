@@ -96,7 +96,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow, seen: string): Pro
       set: last ? { resume_from_step: last.step_name } : {},
     })
     if (last && choice.note) {
-      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${choice.note}; ${seen}` })
+      await emit.log({ taskId: task.id, level: 'warning', executionId: last.id, source: 'engine', message: `${choice.note}; ${seen}` })
     }
   })
   return choice.to

@@ -54,13 +54,13 @@ export async function applyResume(
   })
   for (const change of changes) {
     await upsertTaskParameter(trx, task.id, { param_name: change.name, param_value: encodeParameter(change.new), param_type: change.type })
-    await emit.log(task.id, {
-      level: 'info', source: 'resume',
+    await emit.log({
+      taskId: task.id, level: 'info', source: 'resume',
       message: `parameter ${change.name} changed: ${show(change.old)} → ${show(change.new)}`,
     })
   }
   if (body.retry_from_step !== undefined) {
-    await emit.log(task.id, { level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
+    await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
     // Retrying means starting afresh: interrupted attempts from there on are not continued (their detached runs
     // are stopped when their step starts again, see stopEarlierRun).
     const steps = taskSteps(task).map((s) => s.id)

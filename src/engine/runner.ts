@@ -102,9 +102,10 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
     const decision = await finishAttempt(deps.store, pos, execution, result,
       { left: retries < policy.maxRetries, delaySeconds }, hostDown)
     if (decision.kind !== 'retry') return decision.kind === 'next'
-    deps.store.log(pos.task.id, execution.id, 'warning',
-      `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,
-      'engine')
+    deps.store.log({
+      taskId: pos.task.id, executionId: execution.id, level: 'warning', source: 'engine',
+      message: `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,
+    })
     await pos.run.sleep(delaySeconds * 1000)
   }
 }

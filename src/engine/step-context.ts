@@ -44,7 +44,7 @@ export function createStepContext(
     task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir, remoteRunsDir: deps.remoteRunsDir,
     render: (template, options) => renderTemplate(template, scope, options),
     renderList: (template) => renderList(template, scope),
-    log: (level, message, source) => store.log(task.id, execution.id, level, message, source ?? null),
+    log: (level, message, source) => store.log({ taskId: task.id, executionId: execution.id, level, message, source: source ?? null }),
     transport: () => deps.transports.transportFor(step.host),
     setOutput: async (name, value) => {
       await store.commit(async (trx, emit) => {

@@ -71,9 +71,9 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
   const events = new EventStore(db, new EventBus())
   const store: StepStore = {
     db,
-    log: (...line) => {
-      logs.push({ level: line[2], message: line[3], source: line[4] ?? undefined })
-      events.log(...line)
+    log: (line) => {
+      logs.push({ level: line.level, message: line.message, source: line.source ?? undefined })
+      events.log(line)
     },
     commit: (work) => events.commit(work),
     trackProgress: (id, snapshot) => events.trackProgress(id, snapshot),
