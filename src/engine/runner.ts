@@ -1,19 +1,15 @@
-import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import type { Db } from '../db/connect.js'
 import { findTask, listTaskParameters } from '../db/task-repository.js'
 import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
-import type { HostTransports } from '../remote/transport-provider.js'
 import type { StepTable } from '../steps/registry.js'
 import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
 import { closeExecution } from './close-execution.js'
-import type { EventStore } from './event-store.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
-import { runAttempt } from './step-attempt.js'
+import { runAttempt, type AttemptDeps } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
 import { resumedProgress } from './resumable.js'
 import { snapshotOf } from './snapshot.js'
@@ -22,19 +18,10 @@ import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition 
 import type { TaskRun } from './task-run.js'
 import { tryTransition } from './task-state.js'
 
-export interface RunnerDeps {
-  db: Db
-  store: EventStore
+export interface RunnerDeps extends AttemptDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
     'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
   steps: StepTable
-  transports: HostTransports
-  /** DATA_DIR, resolved. */
-  dataDir: string
-  /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
-  remoteRunsDir: string
-  heartbeatMs: number
-  logger: Logger
 }
 
 /**
