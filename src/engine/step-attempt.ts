@@ -62,7 +62,7 @@ function fromError(error: unknown, signal: AbortSignal): AttemptResult {
   const message = error instanceof Error ? error.message : String(error)
   if (signal.aborted || isAbortError(error)) return aborted(signal, message, null)
   if (error instanceof TransportError) {
-    return { status: 'failed', error: `${error.kind} (${error.hostChain}): ${message}`, retryable: error.retryable, summary: null }
+    return { status: 'failed', error: error.describe(), retryable: error.retryable, summary: null }
   }
   // A template that cannot render will not render on a retry either.
   if (error instanceof TemplateError) return { status: 'failed', error: message, retryable: false, summary: null }
