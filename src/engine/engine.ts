@@ -17,7 +17,7 @@ import type { TaskControl, TaskEventSource } from './interfaces.js'
 import { applyResume, planResume } from './resume.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
-import { TaskRun } from './task-run.js'
+import { StopHandle } from './stop-handle.js'
 import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
@@ -60,7 +60,7 @@ export function createEngine(deps: EngineDeps): Engine {
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
   const transports = deps.transports ?? localTransports()
-  const runs = new Map<number, TaskRun>()
+  const runs = new Map<number, StopHandle>()
   let shuttingDown = false
   const runnerDeps = {
     db, store, config, steps: deps.steps, transports, logger,
@@ -68,7 +68,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
-    const run = new TaskRun(task.id)
+    const run = new StopHandle(task.id)
     // A claim that was under way when shutdown began: its runner stops at the first step boundary too.
     if (shuttingDown) run.request('shutdown')
     runs.set(task.id, run)

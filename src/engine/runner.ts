@@ -15,7 +15,7 @@ import { resumedProgress } from './resumable.js'
 import { snapshotOf } from './snapshot.js'
 import { stopEarlierRun } from './orphans.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
-import type { TaskRun } from './task-run.js'
+import type { StopHandle } from './stop-handle.js'
 import { tryTransition } from './task-state.js'
 
 export interface RunnerDeps extends AttemptDeps {
@@ -29,7 +29,7 @@ export interface RunnerDeps extends AttemptDeps {
  * the next stop: pause, cancel, failure, a `pause_after` checkpoint or shutdown. The steps come from the
  * task's own workflow snapshot, never from the live file.
  */
-export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
+export async function runTask(deps: RunnerDeps, taskId: number, run: StopHandle): Promise<void> {
   try {
     await runSteps(deps, taskId, run)
   } catch (error) {
@@ -39,7 +39,7 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): P
   }
 }
 
-async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
+async function runSteps(deps: RunnerDeps, taskId: number, run: StopHandle): Promise<void> {
   const task = await findTask(deps.db, taskId)
   // A pause or cancel may commit between the claim and this read: the first step boundary (beginStep, or
   // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.

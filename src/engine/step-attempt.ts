@@ -9,12 +9,12 @@ import { startHeartbeat } from './heartbeat.js'
 import { canContinue } from './resumable.js'
 import { createStepContext, type StepContextDeps, type StepContextInput } from './step-context.js'
 import type { AttemptResult } from './step-decision.js'
-import type { TaskRun } from './task-run.js'
+import type { StopHandle } from './stop-handle.js'
 
 export interface AttemptInput extends StepContextInput {
   impl: StepImplementation
   timeoutMs: number
-  run: TaskRun
+  run: StopHandle
 }
 
 export interface AttemptDeps extends StepContextDeps {

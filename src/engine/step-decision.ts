@@ -1,5 +1,5 @@
 import type { ExecutionStatus, TaskStatus } from '../domain.js'
-import type { StopRequest } from './task-run.js'
+import type { StopRequest } from './stop-handle.js'
 
 /** How one attempt of a step ended, as the runner saw it. */
 export interface AttemptResult {

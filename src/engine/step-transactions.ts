@@ -7,7 +7,7 @@ import type { EventStore, Emitter } from './event-store.js'
 import { closeExecution } from './close-execution.js'
 import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-state.js'
-import type { TaskRun } from './task-run.js'
+import type { StopHandle } from './stop-handle.js'
 
 /**
  * The runner's writes. Each attempt is bracketed by two transactions — begin (check the task may go on, open
@@ -18,7 +18,7 @@ export interface StepPosition {
   task: TaskRow
   steps: StepDefinition[]
   index: number
-  run: TaskRun
+  run: StopHandle
 }
 
 export type Begin =
