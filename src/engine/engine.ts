@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
-import { findTask } from '../db/task-repository.js'
+import { findTask, taskStatus } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
 import { localTransports, type HostTransports } from '../remote/transport-provider.js'
@@ -11,7 +11,6 @@ import type { StepTable } from '../steps/registry.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
 import { EventStore } from './event-store.js'
-import type { TaskStatus } from '../domain.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
 import type { TaskControl, TaskEventSource } from './interfaces.js'
 import { applyResume, planResume } from './resume.js'
@@ -120,12 +119,10 @@ export function createEngine(deps: EngineDeps): Engine {
     },
 
     async cancel(taskId) {
-      let previous: TaskStatus | null = null
-      const row = await store.commit(async (trx, emit) => {
-        const current = await findTask(trx, taskId)
-        if (!current) throw new AppError('not_found', `task ${taskId} not found`)
-        previous = current.status as TaskStatus
-        return transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' })
+      const { row, previous } = await store.commit(async (trx, emit) => {
+        const previous = await taskStatus(trx, taskId)
+        if (!previous) throw new AppError('not_found', `task ${taskId} not found`)
+        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' }), previous }
       })
       const run = runs.get(taskId)
       if (run && (previous === 'running' || previous === 'pausing')) {
