@@ -40,16 +40,15 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
       return { kind: 'stopped' }
     }
     const previous = await latestExecutionOf(trx, taskId, step.id)
-    const now = new Date().toISOString()
+    const now = new Date()
     const execution = await insertExecution(trx, {
       task_id: taskId, step_name: step.id, step_display_name: step.display_name, step_type: step.type,
-      step_order: pos.index, status: options.skip ? 'skipped' : 'running',
-      attempt: (await countAttempts(trx, taskId, step.id)) + 1, retry_count: options.retries,
-      start_time: now, end_time: options.skip ? now : null, duration_seconds: options.skip ? 0 : null,
-      output_summary: options.skip ? 'condition "when" is false' : null, heartbeat_at: now,
+      step_order: pos.index, status: 'running', attempt: (await countAttempts(trx, taskId, step.id)) + 1,
+      retry_count: options.retries, start_time: now.toISOString(), heartbeat_at: now.toISOString(),
     })
     if (options.skip) {
-      await emit.event(taskId, { type: 'step.finished', data: { execution_id: execution.id, step_id: step.id, status: 'skipped', error: null } })
+      // closed in the transaction that opened it: no one sees it running
+      await closeExecution(trx, emit, execution, { status: 'skipped', summary: 'condition "when" is false', error: null }, now)
       const isLast = pos.index === pos.steps.length - 1
       await applyDecision(trx, emit, pos, isLast ? { kind: 'succeed' } : { kind: 'next' })
       return { kind: 'skipped', carryOn: !isLast }
