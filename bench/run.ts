@@ -28,7 +28,7 @@ async function pooled(): Promise<string> {
     config: { HOSTS_FILE: site.writeHostsFile(), KNOWN_HOSTS_FILE: site.writeKnownHosts(), KNOWN_HOSTS_POLICY: 'strict' },
     db, env: site.env,
   })
-  const target = provider.get('target')
+  const target = provider.transportFor('target')
   await target.run({ command: 'true', signal: AbortSignal.timeout(30_000) })
   const times: number[] = []
   for (let i = 0; i < runs; i++) {

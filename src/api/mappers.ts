@@ -1,8 +1,8 @@
 import type { Static } from 'typebox'
 import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
+import { taskSteps } from '../engine/snapshot.js'
 import type { ExecutionRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
-import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
 import type { CatalogEntry } from '../workflows/sync.js'
 import type { ArtifactSchema } from './schemas/artifacts.js'
@@ -29,8 +29,7 @@ export function toParameters(rows: TaskParameterRow[]): Record<string, Parameter
 
 /** The steps of the task's own workflow snapshot, each with the state of its latest attempt. */
 export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Static<typeof StepSummarySchema>[] {
-  const snapshot = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
-  return snapshot.steps.map((step, index) => {
+  return taskSteps(task).map((step, index) => {
     const attempts = executions.filter((e) => e.step_name === step.id)
     const latest = attempts.at(-1)
     return {

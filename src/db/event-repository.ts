@@ -60,7 +60,7 @@ export async function readEvents(db: Db, taskId: number, afterSeq: number, limit
     }) as TaskEvent),
     ...logs.map((l): TaskEvent => ({
       task_id: l.task_id, seq: l.seq, type: 'log', at: l.timestamp,
-      data: { execution_id: l.execution_id, level: l.level as LogLevel, message: l.message, source: l.source },
+      data: { execution_id: l.execution_id, level: l.level, message: l.message, source: l.source },
     })),
   ]
   merged.sort((a, b) => a.seq - b.seq)

@@ -1,6 +1,6 @@
 import type { Db } from './connect.js'
 import type { Database, ExecutionRow } from './tables.js'
-import type { Insertable } from 'kysely'
+import { sql, type Insertable } from 'kysely'
 import type { ExecutionStatus } from '../domain.js'
 
 /** task_executions: one row per attempt of a step. */
@@ -83,4 +83,22 @@ export async function countAttempts(db: Db, taskId: number, stepName: string): P
 export function parseJsonColumn<T>(text: string | null): T | null {
   if (text === null) return null
   try { return JSON.parse(text) as T } catch { return null }
+}
+
+/**
+ * Sets aside the interrupted attempts of the given steps (they are not continued): `cancelled`, with `note` added
+ * to their error.
+ */
+export async function cancelInterruptedFrom(trx: Db, taskId: number, stepNames: string[], note: string): Promise<void> {
+  if (stepNames.length === 0) return
+  await trx.updateTable('task_executions')
+    .set({ status: 'cancelled', error_details: sql<string>`coalesce(error_details || '; ', '') || ${note}` })
+    .where('task_id', '=', taskId).where('status', '=', 'interrupted').where('step_name', 'in', stepNames)
+    .execute()
+}
+
+/** Attempts still `running` whose last heartbeat (or, before the first, their start) is older than `before`. */
+export function silentExecutions(db: Db, before: string): Promise<ExecutionRow[]> {
+  return db.selectFrom('task_executions').selectAll().where('status', '=', 'running')
+    .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'start_time'), '<', before)).orderBy('id').execute()
 }

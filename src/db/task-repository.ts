@@ -1,9 +1,6 @@
-import type { Kysely } from 'kysely'
 import type { Db } from './connect.js'
-import type { Database, NewTask, TaskParameterRow, TaskRow } from './tables.js'
+import type { NewTask, TaskParameterRow, TaskRow, TaskUpdate } from './tables.js'
 import type { TaskStatus } from '../domain.js'
-
-type Conn = Db | Kysely<Database>
 
 export interface TaskFilter {
   userId?: string | undefined
@@ -19,11 +16,11 @@ export interface NewTaskParameter {
   param_type: string
 }
 
-export function findTask(db: Conn, id: number): Promise<TaskRow | undefined> {
+export function findTask(db: Db, id: number): Promise<TaskRow | undefined> {
   return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-function filtered(db: Conn, filter: TaskFilter) {
+function filtered(db: Db, filter: TaskFilter) {
   let query = db.selectFrom('tasks')
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
@@ -34,7 +31,7 @@ function filtered(db: Conn, filter: TaskFilter) {
 }
 
 /** Newest first; `id` breaks ties between tasks created in the same millisecond. */
-export async function listTasks(db: Conn, filter: TaskFilter, page: { limit: number; offset: number }):
+export async function listTasks(db: Db, filter: TaskFilter, page: { limit: number; offset: number }):
   Promise<{ rows: TaskRow[]; total: number }> {
   const rows = await filtered(db, filter).selectAll()
     .orderBy('created_at', 'desc').orderBy('id', 'desc')
@@ -45,7 +42,7 @@ export async function listTasks(db: Conn, filter: TaskFilter, page: { limit: num
 }
 
 /** Inserts a task and its parameters; the caller owns the transaction. */
-export async function insertTask(trx: Conn, task: NewTask, parameters: NewTaskParameter[]): Promise<TaskRow> {
+export async function insertTask(trx: Db, task: NewTask, parameters: NewTaskParameter[]): Promise<TaskRow> {
   const row = await trx.insertInto('tasks').values(task).returningAll().executeTakeFirstOrThrow()
   if (parameters.length > 0) {
     await trx.insertInto('task_parameters').values(parameters.map((p) => ({ ...p, task_id: row.id }))).execute()
@@ -53,6 +50,73 @@ export async function insertTask(trx: Conn, task: NewTask, parameters: NewTaskPa
   return row
 }
 
-export function listTaskParameters(db: Conn, taskId: number): Promise<TaskParameterRow[]> {
+export function listTaskParameters(db: Db, taskId: number): Promise<TaskParameterRow[]> {
   return db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId).orderBy('id').execute()
+}
+
+/*
+ * The engine's task writes. Each takes the caller's transaction: the engine brackets them with the events they
+ * cause (event-store.ts), and its guarded transition (engine/task-state.ts) decides which statuses may move.
+ */
+
+export async function taskStatus(db: Db, id: number): Promise<TaskStatus | undefined> {
+  const row = await db.selectFrom('tasks').select('status').where('id', '=', id).executeTakeFirst()
+  return row?.status
+}
+
+/** Moves a task to `status` only while it is in one of `sources` (the guard); undefined when it is not. */
+export function updateTaskStatusFrom(
+  trx: Db, id: number, sources: readonly TaskStatus[], change: TaskUpdate & { status: TaskStatus },
+): Promise<TaskRow | undefined> {
+  return trx.updateTable('tasks').set({ ...change, updated_at: new Date().toISOString() })
+    .where('id', '=', id).where('status', 'in', sources).returningAll().executeTakeFirst()
+}
+
+/** The task the scheduler claims next: the one queued first (FIFO by queued_at; id breaks ties). */
+export function oldestQueuedTask(db: Db): Promise<Pick<TaskRow, 'id' | 'started_at'> | undefined> {
+  return db.selectFrom('tasks').select(['id', 'started_at']).where('status', '=', 'queued')
+    .orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst()
+}
+
+/** Tasks that a runner was working on (running, pausing, cancelling), oldest first. */
+export function unfinishedTasks(db: Db): Promise<TaskRow[]> {
+  return db.selectFrom('tasks').selectAll().where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
+}
+
+/** Where the task's runner stands; answers the task's user (for the task.progress event). */
+export async function setTaskProgress(
+  trx: Db, id: number, progress: { percentage: number; currentStep: string | null; resumeFromStep?: string | null },
+): Promise<{ user_id: string }> {
+  return trx.updateTable('tasks')
+    .set({
+      progress_percentage: progress.percentage, current_step: progress.currentStep, updated_at: new Date().toISOString(),
+      ...(progress.resumeFromStep === undefined ? {} : { resume_from_step: progress.resumeFromStep }),
+    })
+    .where('id', '=', id).returning(['user_id']).executeTakeFirstOrThrow()
+}
+
+/** The step the task starts from when it runs again (resume_from_step). */
+export async function setTaskCursor(trx: Db, id: number, resumeFromStep: string | null): Promise<void> {
+  await trx.updateTable('tasks').set({ resume_from_step: resumeFromStep }).where('id', '=', id).execute()
+}
+
+/** A running step's heartbeat, on its execution and on its task. */
+export async function stampHeartbeat(db: Db, taskId: number, executionId: number, at: string): Promise<void> {
+  await db.updateTable('task_executions').set({ heartbeat_at: at }).where('id', '=', executionId).execute()
+  await db.updateTable('tasks').set({ heartbeat_at: at }).where('id', '=', taskId).execute()
+}
+
+export async function upsertTaskParameter(trx: Db, taskId: number, parameter: NewTaskParameter): Promise<void> {
+  const updated = await trx.updateTable('task_parameters').set({ param_value: parameter.param_value })
+    .where('task_id', '=', taskId).where('param_name', '=', parameter.param_name).executeTakeFirst()
+  if (Number(updated.numUpdatedRows) === 0) await trx.insertInto('task_parameters').values({ ...parameter, task_id: taskId }).execute()
+}
+
+/** When a task's runner last beat: on the task, or on any of its executions (each attempt stamps one as it starts). */
+export async function lastHeartbeat(db: Db, taskId: number): Promise<string | null> {
+  const beats = db.selectFrom('tasks').select('heartbeat_at').where('id', '=', taskId)
+    .unionAll(db.selectFrom('task_executions').select('heartbeat_at').where('task_id', '=', taskId))
+    .as('beats')
+  const row = await db.selectFrom(beats).select((eb) => eb.fn.max('beats.heartbeat_at').as('beat')).executeTakeFirst()
+  return row?.beat ?? null
 }

@@ -1,8 +1,5 @@
-import type { Kysely } from 'kysely'
 import type { Db } from './connect.js'
-import type { Database, WorkflowRow } from './tables.js'
-
-type Conn = Db | Kysely<Database>
+import type { WorkflowRow } from './tables.js'
 
 export interface NewWorkflowVersion {
   name: string
@@ -15,16 +12,16 @@ export interface NewWorkflowVersion {
   steps: { step_id: string; display_name: string; step_type: string; host: string | null; config: string }[]
 }
 
-export function findWorkflowVersion(db: Conn, name: string, hash: string): Promise<WorkflowRow | undefined> {
+export function findWorkflowVersion(db: Db, name: string, hash: string): Promise<WorkflowRow | undefined> {
   return db.selectFrom('workflows').selectAll().where('name', '=', name).where('definition_hash', '=', hash)
     .executeTakeFirst()
 }
 
-export function findWorkflowById(db: Conn, id: number): Promise<WorkflowRow | undefined> {
+export function findWorkflowById(db: Db, id: number): Promise<WorkflowRow | undefined> {
   return db.selectFrom('workflows').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-export async function insertWorkflowVersion(trx: Conn, version: NewWorkflowVersion): Promise<WorkflowRow> {
+export async function insertWorkflowVersion(trx: Db, version: NewWorkflowVersion): Promise<WorkflowRow> {
   const { steps, ...workflow } = version
   const row = await trx.insertInto('workflows').values({ ...workflow, is_active: 0 }).returningAll()
     .executeTakeFirstOrThrow()
@@ -36,25 +33,25 @@ export async function insertWorkflowVersion(trx: Conn, version: NewWorkflowVersi
 }
 
 /** Makes `id` the one active version of its workflow name. */
-export async function activateWorkflowVersion(trx: Conn, name: string, id: number, now: string): Promise<void> {
+export async function activateWorkflowVersion(trx: Db, name: string, id: number, now: string): Promise<void> {
   await trx.updateTable('workflows').set({ is_active: 0, updated_at: now })
     .where('name', '=', name).where('id', '!=', id).where('is_active', '=', 1).execute()
   await trx.updateTable('workflows').set({ is_active: 1, updated_at: now }).where('id', '=', id).execute()
 }
 
 /** Deactivates every workflow whose file is gone; their rows stay for the tasks that use them. */
-export async function deactivateWorkflowsExcept(trx: Conn, names: string[], now: string): Promise<void> {
+export async function deactivateWorkflowsExcept(trx: Db, names: string[], now: string): Promise<void> {
   let query = trx.updateTable('workflows').set({ is_active: 0, updated_at: now }).where('is_active', '=', 1)
   if (names.length > 0) query = query.where('name', 'not in', names)
   await query.execute()
 }
 
-export function listActiveWorkflows(db: Conn): Promise<WorkflowRow[]> {
+export function listActiveWorkflows(db: Db): Promise<WorkflowRow[]> {
   return db.selectFrom('workflows').selectAll().where('is_active', '=', 1).orderBy('name').execute()
 }
 
 /** One page of the active workflow names, by name, and how many are active in all. */
-export async function listActiveWorkflowNames(db: Conn, page: { limit: number; offset: number }):
+export async function listActiveWorkflowNames(db: Db, page: { limit: number; offset: number }):
   Promise<{ names: string[]; total: number }> {
   const active = db.selectFrom('workflows').where('is_active', '=', 1)
   const rows = await active.select('name').orderBy('name').limit(page.limit).offset(page.offset).execute()

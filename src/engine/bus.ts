@@ -33,10 +33,6 @@ export class EventBus {
     }
   }
 
-  get listenerCount(): number {
-    return this.#listeners.size
-  }
-
   #report(error: unknown, event: TaskEvent): void {
     try { this.#onError(error, event) } catch { /* a failing error reporter must not break publishing either */ }
   }

@@ -3,23 +3,22 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
+import { findTask, taskStatus } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
-import type { Transport } from '../remote/transport.js'
-import type { StepTable } from './step-table.js'
+import { localTransports, type HostTransports } from '../remote/transport-provider.js'
+import type { StepTable } from '../steps/registry.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
 import { EventStore } from './event-store.js'
-import type { TaskStatus } from '../domain.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
 import type { TaskControl, TaskEventSource } from './interfaces.js'
 import { applyResume, planResume } from './resume.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
-import { TaskRun } from './task-run.js'
-import { getTask, transitionTask } from './task-transitions.js'
-import { HEARTBEAT_MS } from './heartbeat.js'
-import { hostDownCheck, transportFactory, type TransportProvider } from './transports.js'
+import { StopHandle } from './stop-handle.js'
+import { transitionTask } from './task-state.js'
+import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
   'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'>
@@ -29,9 +28,8 @@ export interface EngineDeps {
   config: EngineConfig
   logger: Logger
   steps: StepTable
-  /** Transports of the hosts in HOSTS_FILE; `local` is built in. */
-  transports?: TransportProvider
-  localTransport?: Transport
+  /** The hosts' transports (remote/transport-provider.ts); default: `local` only. */
+  transports?: HostTransports
   /** How often a running step stamps heartbeat_at (default 15 s). */
   heartbeatMs?: number
 }
@@ -44,6 +42,11 @@ export interface Engine extends TaskControl {
   recover(): Promise<RecoveryReport>
   /** Stops claiming, lets running steps reach a safe point within the grace, then aborts them; flushes logs. */
   shutdown(graceMs?: number): Promise<void>
+  /**
+   * Steps recorded as running whose heartbeat is older than STALE_AFTER_BEATS beats at `now`: a runner that is
+   * stuck, or gone without closing its execution (for a health report).
+   */
+  staleRunners(now?: Date): Promise<StaleRunner[]>
   /** Ids of the tasks a runner is working on. */
   running(): number[]
   /** Resolves when no runner is working (tests). */
@@ -55,15 +58,18 @@ export function createEngine(deps: EngineDeps): Engine {
   const bus = new EventBus((error, event) =>
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
-  const transportFor = transportFactory(deps.transports, deps.localTransport)
-  const runs = new Map<number, TaskRun>()
+  const transports = deps.transports ?? localTransports()
+  const runs = new Map<number, StopHandle>()
+  let shuttingDown = false
   const runnerDeps = {
-    db, store, config, steps: deps.steps, transportFor, logger, hostDown: hostDownCheck(deps.transports),
+    db, store, config, steps: deps.steps, transports, logger,
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
   }
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
-    const run = new TaskRun(task.id)
+    const run = new StopHandle(task.id)
+    // A claim that was under way when shutdown began: its runner stops at the first step boundary too.
+    if (shuttingDown) run.request('shutdown')
     runs.set(task.id, run)
     try {
       await runTask(runnerDeps, task.id, run)
@@ -73,7 +79,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }, logger)
 
   async function requireTask(taskId: number): Promise<TaskRow> {
-    const task = await getTask(db, taskId)
+    const task = await findTask(db, taskId)
     if (!task) throw new AppError('not_found', `task ${taskId} not found`)
     return task
   }
@@ -113,12 +119,10 @@ export function createEngine(deps: EngineDeps): Engine {
     },
 
     async cancel(taskId) {
-      let previous: TaskStatus | null = null
-      const row = await store.commit(async (trx, emit) => {
-        const current = await getTask(trx, taskId)
-        if (!current) throw new AppError('not_found', `task ${taskId} not found`)
-        previous = current.status as TaskStatus
-        return transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' })
+      const { row, previous } = await store.commit(async (trx, emit) => {
+        const previous = await taskStatus(trx, taskId)
+        if (!previous) throw new AppError('not_found', `task ${taskId} not found`)
+        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' }), previous }
       })
       const run = runs.get(taskId)
       if (run && (previous === 'running' || previous === 'pausing')) {
@@ -126,16 +130,17 @@ export function createEngine(deps: EngineDeps): Engine {
         return row
       }
       // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
-      return finishCancel(store, row, transportFor, logger)
+      return finishCancel(store, row, transports, logger)
     },
 
     async recover() {
-      const report = await recoverTasks({ store, steps: deps.steps, transportFor, logger })
+      const report = await recoverTasks({ store, steps: deps.steps, transports, logger })
       await scheduler.kick()
       return report
     },
 
     async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
+      shuttingDown = true
       scheduler.stop()
       for (const run of runs.values()) run.request('shutdown')
       if (!await settlesWithin(scheduler.idle(), graceMs)) {
@@ -146,6 +151,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await store.flush()
     },
 
+    staleRunners: (now = new Date()) => staleRunners(db, now, runnerDeps.heartbeatMs, (taskId) => runs.has(taskId)),
     running: () => scheduler.running,
     idle: () => scheduler.idle(),
   }

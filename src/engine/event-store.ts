@@ -7,14 +7,30 @@ import type { LogLevel, TaskEvent } from '../domain.js'
 type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
 export type NewEvent = Unsequenced<TaskEvent>
 
+/** One log line of a task, as both the store's buffered `log` and a transaction's `emit.log` take it. */
+export interface LogLine {
+  taskId: number
+  /** The attempt it belongs to; absent (or null) for a line about the task as a whole. */
+  executionId?: number | null
+  level: LogLevel
+  message: string
+  /** What wrote it: stdout, stderr, engine, resume… */
+  source?: string | null
+}
+
 export interface Emitter {
   /** Numbers the event, writes it in the current transaction; it is published once the transaction commits. */
   event(taskId: number, event: Exclude<NewEvent, { type: 'log' }>): Promise<TaskEvent>
   /** A log line written in the current transaction (not batched), published after commit. */
-  log(taskId: number, line: { level: LogLevel; message: string; executionId?: number | null; source?: string | null }): Promise<void>
+  log(line: LogLine): Promise<void>
 }
 
 interface BufferedLine { taskId: number; executionId: number | null; level: LogLevel; message: string; source: string | null; at: string }
+
+const buffered = (line: LogLine): BufferedLine => ({
+  taskId: line.taskId, executionId: line.executionId ?? null, level: line.level, message: line.message,
+  source: line.source ?? null, at: new Date().toISOString(),
+})
 /** Lines to write, and the progress of executions taken at the same moment (by execution id). */
 interface Batch { lines: BufferedLine[]; progress: Map<number, unknown> }
 
@@ -66,12 +82,7 @@ export class EventStore {
             published.push(full)
             return full
           },
-          log: async (taskId, line) => {
-            published.push(...await writeLines(trx, [{
-              taskId, executionId: line.executionId ?? null, level: line.level, message: line.message,
-              source: line.source ?? null, at: new Date().toISOString(),
-            }]))
-          },
+          log: async (line) => { published.push(...await writeLines(trx, [buffered(line)])) },
         }
         return work(trx, emit)
       })
@@ -79,8 +90,8 @@ export class EventStore {
     return result
   }
 
-  log(taskId: number, executionId: number | null, level: LogLevel, message: string, source: string | null = null): void {
-    this.#buffer.push({ taskId, executionId, level, message, source, at: new Date().toISOString() })
+  log(line: LogLine): void {
+    this.#buffer.push(buffered(line))
     if (this.#buffer.length >= LOG_FLUSH_LINES) void this.flush()
     else this.#schedule()
   }

@@ -1,20 +1,23 @@
 import type { Logger } from 'pino'
-import { finishExecution, latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
+import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
-import type { StepTable } from './step-table.js'
-import { finishCancel, killRecordedProcess, stepsOf } from './cancellation.js'
-import type { Db } from '../db/connect.js'
-import type { Emitter, EventStore } from './event-store.js'
-import type { TaskStatus } from '../domain.js'
+import type { HostTransports } from '../remote/transport-provider.js'
+import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
+import type { StepTable } from '../steps/registry.js'
+import { finishCancel } from './cancellation.js'
+import { killRecordedProcess } from './orphans.js'
+import { closeExecution } from './close-execution.js'
+import type { EventStore } from './event-store.js'
+import { lastSeenText } from './heartbeat.js'
 import { canContinue, stateOf } from './resumable.js'
-import { PAUSE_REASON } from './step-decision.js'
-import { transitionTask } from './task-transitions.js'
-import type { TransportFor } from './transports.js'
+import { taskSteps } from './snapshot.js'
+import { recoveryDecision } from './recovery-decision.js'
+import { transitionTask } from './task-state.js'
 
 export interface RecoveryDeps {
   store: EventStore
   steps: StepTable
-  transportFor: TransportFor
+  transports: HostTransports
   logger: Logger
 }
 
@@ -22,9 +25,9 @@ export interface RecoveryReport {
   requeued: number[]
   paused: number[]
   cancelled: number[]
+  /** When each recovered task's runner last beat (heartbeat_at), by task id; null when it never did. */
+  lastSeen: Record<number, string | null>
 }
-
-export const restartReason = (stepId: string) => `interrupted by restart during step ${stepId}`
 
 /**
  * At boot, before the scheduler claims anything: no task may stay `running`, `pausing` or `cancelling` without
@@ -34,18 +37,21 @@ export const restartReason = (stepId: string) => `interrupted by restart during 
  * `queued` tasks simply stay queued.
  */
 export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [] }
-  const tasks = await deps.store.db.selectFrom('tasks').selectAll()
-    .where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
+  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [], lastSeen: {} }
+  const start = new Date()
+  const tasks = await unfinishedTasks(deps.store.db)
   for (const task of tasks) {
     try {
+      const beat = await lastHeartbeat(deps.store.db, task.id)
+      report.lastSeen[task.id] = beat
+      const seen = lastSeenText(beat, start)
       if (task.status === 'cancelling') {
-        await finishCancel(deps.store, task, deps.transportFor, deps.logger)
+        await finishCancel(deps.store, task, deps.transports, deps.logger)
         report.cancelled.push(task.id)
-        continue
+      } else {
+        report[await recoverTask(deps, task, seen) === 'queued' ? 'requeued' : 'paused'].push(task.id)
       }
-      const outcome = await recoverTask(deps, task)
-      report[outcome === 'queued' ? 'requeued' : 'paused'].push(task.id)
+      deps.logger.info({ task_id: task.id, status: task.status, runner_last_seen: beat }, `recovered task ${task.id}: ${seen}`)
     } catch (error) {
       // e.g. a request changed the task meanwhile; one task must not keep the others from recovering
       deps.logger.error({ err: error, task_id: task.id }, 'could not recover a task')
@@ -55,7 +61,7 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
   return report
 }
 
-async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' | 'paused'> {
+async function recoverTask(deps: RecoveryDeps, task: TaskRow, seen: string): Promise<'queued' | 'paused'> {
   const interrupted = await runningExecutions(deps.store.db, task.id)
   let last = interrupted.at(-1)
   // A shutdown closes the step it had to stop as `interrupted` and leaves the task running at that step.
@@ -63,7 +69,7 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
     const latest = await latestExecutionOf(deps.store.db, task.id, task.resume_from_step)
     if (latest?.status === 'interrupted') last = latest
   }
-  const steps = stepsOf(task)
+  const steps = taskSteps(task)
   const continues = (execution: ExecutionRow) => {
     const step = steps.find((s) => s.id === execution.step_name)
     return step !== undefined && canContinue(deps.steps[step.type], stateOf(execution))
@@ -72,45 +78,25 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow): Promise<'queued' 
   const resumable = last ? continues(last) : false
   // Nobody will read the output of an orphaned command any more: stop it rather than let it act unobserved.
   for (const execution of interrupted) {
-    if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transportFor, deps.logger)
+    if (!continues(execution)) await killRecordedProcess(deps.store, execution, task, deps.transports, deps.logger)
   }
-  let to: TaskStatus
-  let reason: string
-  if (task.status === 'pausing') {
-    to = 'paused'
-    reason = last && !resumable ? restartReason(last.step_name) : PAUSE_REASON
-  } else if (!last || resumable || step?.idempotent) {
-    to = 'queued'
-    reason = 'recovered after restart'
-  } else {
-    to = 'paused'
-    reason = restartReason(last.step_name)
-  }
+  const choice = recoveryDecision({
+    status: task.status === 'pausing' ? 'pausing' : 'running',
+    interrupted: last ? { stepId: last.step_name, resumable, idempotent: step?.idempotent === true } : null,
+  })
   await deps.store.commit(async (trx, emit) => {
-    await closeInterrupted(trx, emit, interrupted)
-    await transitionTask(trx, emit, task.id, to, {
-      from: [task.status as TaskStatus], reason,
+    const now = new Date()
+    for (const execution of interrupted) {
+      await closeExecution(trx, emit, execution,
+        { status: 'interrupted', summary: execution.output_summary, error: 'interrupted by restart' }, now)
+    }
+    await transitionTask(trx, emit, task.id, choice.to, {
+      from: [task.status], reason: choice.reason,
       set: last ? { resume_from_step: last.step_name } : {},
     })
-    if (last) {
-      await emit.log(task.id, { level: 'warning', executionId: last.id, source: 'engine', message: `${restartReason(last.step_name)}: ${
-        to === 'paused' ? 'paused for review' : resumable ? 'continuing from its saved progress' : 'running it again (idempotent)'}` })
+    if (last && choice.note) {
+      await emit.log({ taskId: task.id, level: 'warning', executionId: last.id, source: 'engine', message: `${choice.note}; ${seen}` })
     }
   })
-  return to === 'queued' ? 'queued' : 'paused'
-}
-
-async function closeInterrupted(trx: Db, emit: Emitter, executions: ExecutionRow[]): Promise<void> {
-  const now = new Date().toISOString()
-  for (const execution of executions) {
-    const started = execution.start_time ? Date.parse(execution.start_time) : Date.parse(now)
-    await finishExecution(trx, execution.id, {
-      status: 'interrupted', end_time: now, duration_seconds: (Date.parse(now) - started) / 1000,
-      output_summary: execution.output_summary, error_details: 'interrupted by restart',
-    })
-    await emit.event(execution.task_id, {
-      type: 'step.finished',
-      data: { execution_id: execution.id, step_id: execution.step_name, status: 'interrupted', error: 'interrupted by restart' },
-    })
-  }
+  return choice.to
 }

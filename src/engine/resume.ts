@@ -1,16 +1,15 @@
-import { sql } from 'kysely'
 import type { Db } from '../db/connect.js'
 import type { TaskRow } from '../db/tables.js'
-import { listTaskParameters } from '../db/task-repository.js'
+import { cancelInterruptedFrom } from '../db/execution-repository.js'
+import { listTaskParameters, upsertTaskParameter } from '../db/task-repository.js'
 import { AppError } from '../errors.js'
-import type { WorkflowDefinition } from '../workflows/definition.js'
 import {
   decodeParameter, describeParameterErrors, encodeParameter, resolveParameters, type ParameterValue,
 } from '../workflows/parameters.js'
-import { stepsOf } from './cancellation.js'
 import type { Emitter } from './event-store.js'
 import type { ResumeBody } from './interfaces.js'
-import { transitionTask } from './task-transitions.js'
+import { snapshotOf, taskSteps } from './snapshot.js'
+import { transitionTask } from './task-state.js'
 
 export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
 
@@ -19,8 +18,8 @@ export interface ParameterChange { name: string; type: string; old: ParameterVal
  * are laid over the current ones and validated as a whole; the step to retry from must exist.
  */
 export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promise<ParameterChange[]> {
-  const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
-  if (body.retry_from_step !== undefined && !stepsOf(task).some((s) => s.id === body.retry_from_step)) {
+  const definition = snapshotOf(task)
+  if (body.retry_from_step !== undefined && !definition.steps.some((s) => s.id === body.retry_from_step)) {
     throw new AppError('unknown_step',
       `step "${body.retry_from_step}" is not a step of workflow ${task.workflow_name}`,
       { errors: [{ field: 'retry_from_step', message: 'unknown step' }] })
@@ -54,29 +53,19 @@ export async function applyResume(
     },
   })
   for (const change of changes) {
-    const value = encodeParameter(change.new)
-    const updated = await trx.updateTable('task_parameters').set({ param_value: value })
-      .where('task_id', '=', task.id).where('param_name', '=', change.name).executeTakeFirst()
-    if (Number(updated.numUpdatedRows) === 0) {
-      await trx.insertInto('task_parameters')
-        .values({ task_id: task.id, param_name: change.name, param_value: value, param_type: change.type }).execute()
-    }
-    await emit.log(task.id, {
-      level: 'info', source: 'resume',
+    await upsertTaskParameter(trx, task.id, { param_name: change.name, param_value: encodeParameter(change.new), param_type: change.type })
+    await emit.log({
+      taskId: task.id, level: 'info', source: 'resume',
       message: `parameter ${change.name} changed: ${show(change.old)} → ${show(change.new)}`,
     })
   }
   if (body.retry_from_step !== undefined) {
-    await emit.log(task.id, { level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
+    await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
     // Retrying means starting afresh: interrupted attempts from there on are not continued (their detached runs
     // are stopped when their step starts again, see stopEarlierRun).
-    const steps = stepsOf(task).map((s) => s.id)
+    const steps = taskSteps(task).map((s) => s.id)
     const from = steps.indexOf(body.retry_from_step)
-    const note = 'not continued: resumed with retry_from_step'
-    await trx.updateTable('task_executions')
-      .set({ status: 'cancelled', error_details: sql<string>`coalesce(error_details || '; ', '') || ${note}` })
-      .where('task_id', '=', task.id).where('status', '=', 'interrupted').where('step_name', 'in', steps.slice(from))
-      .execute()
+    await cancelInterruptedFrom(trx, task.id, steps.slice(from), 'not continued: resumed with retry_from_step')
   }
   return row
 }

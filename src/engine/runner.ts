@@ -1,39 +1,27 @@
-import type { Logger } from 'pino'
 import type { Config } from '../config.js'
-import type { Db } from '../db/connect.js'
-import { listTaskParameters } from '../db/task-repository.js'
-import { finishExecution, runningExecutions } from '../db/execution-repository.js'
+import { findTask, listTaskParameters } from '../db/task-repository.js'
+import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
-import type { StepTable } from './step-table.js'
-import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
+import type { StepTable } from '../steps/registry.js'
+import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
-import type { EventStore } from './event-store.js'
+import { closeExecution } from './close-execution.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
-import { runAttempt } from './step-attempt.js'
+import { runAttempt, type AttemptDeps } from './step-attempt.js'
 import type { AttemptResult } from './step-decision.js'
 import { resumedProgress } from './resumable.js'
-import { stopEarlierRun } from './earlier-run.js'
+import { snapshotOf } from './snapshot.js'
+import { stopEarlierRun } from './orphans.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
-import type { TaskRun } from './task-run.js'
-import { tryTransition, getTask } from './task-transitions.js'
-import type { HostDownCheck, TransportFor } from './transports.js'
+import type { StopHandle } from './stop-handle.js'
+import { tryTransition } from './task-state.js'
 
-export interface RunnerDeps {
-  db: Db
-  store: EventStore
+export interface RunnerDeps extends AttemptDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
     'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
   steps: StepTable
-  transportFor: TransportFor
-  hostDown: HostDownCheck
-  /** DATA_DIR, resolved. */
-  dataDir: string
-  /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
-  remoteRunsDir: string
-  heartbeatMs: number
-  logger: Logger
 }
 
 /**
@@ -41,7 +29,7 @@ export interface RunnerDeps {
  * the next stop: pause, cancel, failure, a `pause_after` checkpoint or shutdown. The steps come from the
  * task's own workflow snapshot, never from the live file.
  */
-export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
+export async function runTask(deps: RunnerDeps, taskId: number, run: StopHandle): Promise<void> {
   try {
     await runSteps(deps, taskId, run)
   } catch (error) {
@@ -51,13 +39,13 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: TaskRun): P
   }
 }
 
-async function runSteps(deps: RunnerDeps, taskId: number, run: TaskRun): Promise<void> {
-  const task = await getTask(deps.db, taskId)
+async function runSteps(deps: RunnerDeps, taskId: number, run: StopHandle): Promise<void> {
+  const task = await findTask(deps.db, taskId)
   // A pause or cancel may commit between the claim and this read: the first step boundary (beginStep, or
   // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.
   if (!task || !['running', 'pausing', 'cancelling'].includes(task.status)) return
-  const definition = JSON.parse(task.workflow_snapshot) as WorkflowDefinition
-  const steps = definition.steps as unknown as StepDefinition[]
+  const definition = snapshotOf(task)
+  const { steps } = definition
   if (nothingLeft(task)) return completeTask(deps.store, { task, steps, index: steps.length - 1, run })
   const start = task.resume_from_step === null ? 0 : steps.findIndex((s) => s.id === task.resume_from_step)
   if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
@@ -97,13 +85,14 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
       })
     }
     const delaySeconds = retryDelaySeconds(policy, retries + 1)
-    const hostDown = result.status !== 'success' && result.retryable ? deps.hostDown(step.host) : null
+    const hostDown = result.status !== 'success' && result.retryable ? deps.transports.hostDown(step.host) : null
     const decision = await finishAttempt(deps.store, pos, execution, result,
       { left: retries < policy.maxRetries, delaySeconds }, hostDown)
     if (decision.kind !== 'retry') return decision.kind === 'next'
-    deps.store.log(pos.task.id, execution.id, 'warning',
-      `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,
-      'engine')
+    deps.store.log({
+      taskId: pos.task.id, executionId: execution.id, level: 'warning', source: 'engine',
+      message: `step ${step.id} attempt ${execution.attempt} ${result.status}: ${result.error ?? ''}; retrying in ${delaySeconds.toFixed(1)} s`,
+    })
     await pos.run.sleep(delaySeconds * 1000)
   }
 }
@@ -124,12 +113,11 @@ async function buildScope(deps: RunnerDeps, task: TaskRow, definition: WorkflowD
 async function failUnexpectedly(deps: RunnerDeps, taskId: number, error: unknown): Promise<void> {
   const message = `internal error: ${error instanceof Error ? error.message : String(error)}`
   await deps.store.commit(async (trx, emit) => {
-    const now = new Date().toISOString()
+    const end = new Date()
     for (const execution of await runningExecutions(trx, taskId)) {
-      await finishExecution(trx, execution.id, {
-        status: 'failed', end_time: now, duration_seconds: null, output_summary: null, error_details: message,
-      })
+      await closeExecution(trx, emit, execution, { status: 'failed', summary: null, error: message }, end)
     }
+    const now = end.toISOString()
     const cancelled = await tryTransition(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
     if (!cancelled) {
       await tryTransition(trx, emit, taskId, 'failed', {

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino'
 import type { TaskRow } from '../db/tables.js'
+import { oldestQueuedTask } from '../db/task-repository.js'
 import type { EventStore } from './event-store.js'
+import { tryTransition } from './task-state.js'
 
 /**
  * Keeps at most `maxParallel` tasks running. Waiting tasks stay `queued`, first in first out by queued_at;
- * whenever a slot frees (or a task is queued) the next one is claimed at once. A claim is one guarded UPDATE
- * (… WHERE id = (oldest queued) AND status = 'queued' RETURNING *), so a task can never be claimed twice.
+ * whenever a slot frees (or a task is queued) the next one is claimed at once. A claim is the guarded transition
+ * queued → running of the oldest queued task, in one transaction, so a task can never be claimed twice.
  */
 export class Scheduler {
   readonly #active = new Map<number, Promise<void>>()
@@ -36,9 +38,12 @@ export class Scheduler {
     return [...this.#active.keys()]
   }
 
-  /** Resolves when every task this scheduler launched has stopped. */
+  /** Resolves when every task this scheduler launched has stopped — a claim under way included. */
   async idle(): Promise<void> {
-    while (this.#active.size > 0) await Promise.allSettled([...this.#active.values()])
+    do {
+      await this.#claiming
+      await Promise.allSettled([...this.#active.values()])
+    } while (this.#active.size > 0)
   }
 
   async #fill(): Promise<void> {
@@ -57,19 +62,11 @@ export class Scheduler {
 
   #claim(): Promise<TaskRow | null> {
     return this.store.commit(async (trx, emit) => {
-      const now = new Date().toISOString()
-      const row = await trx.updateTable('tasks')
-        .set({ status: 'running', status_reason: null, updated_at: now, started_at: (eb) => eb.fn.coalesce('started_at', eb.val(now)) })
-        .where('status', '=', 'queued')
-        .where('id', '=', (eb) => eb.selectFrom('tasks').select('id').where('status', '=', 'queued')
-          .orderBy('queued_at').orderBy('id').limit(1))
-        .returningAll()
-        .executeTakeFirst()
-      if (!row) return null
-      await emit.event(row.id, {
-        type: 'task.status', data: { status: 'running', previous: 'queued', reason: null, user_id: row.user_id },
+      const next = await oldestQueuedTask(trx)
+      if (!next) return null
+      return tryTransition(trx, emit, next.id, 'running', {
+        from: ['queued'], set: { started_at: next.started_at ?? new Date().toISOString() },
       })
-      return row
     })
   }
 }

@@ -1,41 +1,25 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/connect.js'
-import { saveProgressState, saveRemoteHandle } from '../db/execution-repository.js'
-import type { AttemptState } from '../steps/step-type.js'
-import { insertArtifact, insertValueOutput } from '../db/output-repository.js'
 import { TransportError } from '../remote/transport.js'
 import { isAbortError } from '../remote/abort-error.js'
-import type { StepContext, StepImplementation, StepOutcome } from '../steps/step-type.js'
-import type { StepDefinition } from '../workflows/definition.js'
-import { renderList, renderTemplate, TemplateError, type TemplateScope } from '../workflows/template.js'
+import type { StepImplementation, StepOutcome } from '../steps/step-type.js'
+import { TemplateError } from '../workflows/template.js'
 import type { EventStore } from './event-store.js'
 import { startHeartbeat } from './heartbeat.js'
 import { canContinue } from './resumable.js'
+import { createStepContext, type StepContextDeps, type StepContextInput } from './step-context.js'
 import type { AttemptResult } from './step-decision.js'
-import type { TaskRun } from './task-run.js'
-import type { TransportFor } from './transports.js'
+import type { StopHandle } from './stop-handle.js'
 
-export interface AttemptInput {
-  task: { id: number; user_id: string }
-  execution: { id: number; attempt: number }
-  step: StepDefinition
+export interface AttemptInput extends StepContextInput {
   impl: StepImplementation
-  /** Shared with later steps: outputs recorded here are added to it. */
-  scope: TemplateScope
-  resumed: unknown
-  remoteHandle: Record<string, unknown> | null
   timeoutMs: number
-  run: TaskRun
+  run: StopHandle
 }
 
-export interface AttemptDeps {
-  db: Db
+export interface AttemptDeps extends StepContextDeps {
   store: EventStore
-  transportFor: TransportFor
-  /** DATA_DIR, resolved. */
-  dataDir: string
-  /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
-  remoteRunsDir: string
+  db: Db
   heartbeatMs: number
   logger: Logger
 }
@@ -50,11 +34,11 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   const timer = setTimeout(() => controller.abort('timeout'), input.timeoutMs)
   const stopHeartbeat = startHeartbeat(deps.db, input.task.id, input.execution.id, deps.heartbeatMs, (error) =>
     deps.logger.warn({ err: error, task_id: input.task.id, execution_id: input.execution.id }, 'could not write a heartbeat'))
-  // what the attempt has recorded so far: whether a pause or shutdown may stop it is asked of this
-  const live: AttemptState = { remoteHandle: null, progress: input.resumed }
-  input.run.attach(controller, () => canContinue(input.impl, live))
+  const { context, state } = createStepContext(deps, input, controller.signal, () => input.run.recheck())
+  // whether a pause or shutdown may stop the step is asked of what it has recorded so far
+  input.run.attach(controller, () => canContinue(input.impl, state))
   try {
-    const outcome = await input.impl.run(buildContext(deps, input, controller.signal, live))
+    const outcome = await input.impl.run(context)
     return withTimeoutText(fromOutcome(outcome, controller.signal), input.timeoutMs)
   } catch (error) {
     return withTimeoutText(fromError(error, controller.signal), input.timeoutMs)
@@ -62,54 +46,6 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     clearTimeout(timer)
     stopHeartbeat()
     input.run.detach()
-  }
-}
-
-function buildContext(deps: AttemptDeps, input: AttemptInput, signal: AbortSignal, live: AttemptState): StepContext {
-  const { task, execution, step, scope } = input
-  const outputs = (scope.steps[step.id] ??= { outputs: {} }).outputs
-  return {
-    task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir, remoteRunsDir: deps.remoteRunsDir,
-    render: (template, options) => renderTemplate(template, scope, options),
-    renderList: (template) => renderList(template, scope),
-    log: (level, message, source) => deps.store.log(task.id, execution.id, level, message, source ?? null),
-    transport: () => deps.transportFor(step.host),
-    setOutput: async (name, value) => {
-      await deps.store.commit(async (trx, emit) => {
-        await insertValueOutput(trx, { execution_id: execution.id, task_id: task.id, output_name: name, value })
-        await emit.event(task.id, {
-          type: 'step.output',
-          data: { execution_id: execution.id, step_id: step.id, name, output_type: 'value', value },
-        })
-      })
-      outputs[name] = value
-    },
-    addArtifact: async (file) => {
-      await deps.store.commit(async (trx, emit) => {
-        await insertArtifact(trx, { execution_id: execution.id, task_id: task.id, ...file })
-        await emit.event(task.id, {
-          type: 'step.output',
-          data: {
-            execution_id: execution.id, step_id: step.id, name: file.name, output_type: 'artifact',
-            value: { path: file.path, size: file.size, sha256: file.sha256, remote_path: file.remotePath },
-          },
-        })
-      })
-    },
-    progress: {
-      resumed: input.resumed,
-      save: async (state) => {
-        live.progress = state
-        await deps.store.commit((trx) => saveProgressState(trx, execution.id, state))
-      },
-      saveWithLog: (snapshot) => deps.store.trackProgress(execution.id, snapshot),
-    },
-    setRemoteHandle: async (handle) => {
-      await saveRemoteHandle(deps.db, execution.id, handle)
-      live.remoteHandle = handle
-      input.run.recheck()
-    },
-    remoteHandle: input.remoteHandle,
   }
 }
 
@@ -126,7 +62,7 @@ function fromError(error: unknown, signal: AbortSignal): AttemptResult {
   const message = error instanceof Error ? error.message : String(error)
   if (signal.aborted || isAbortError(error)) return aborted(signal, message, null)
   if (error instanceof TransportError) {
-    return { status: 'failed', error: `${error.kind} (${error.hostChain}): ${message}`, retryable: error.retryable, summary: null }
+    return { status: 'failed', error: error.describe(), retryable: error.retryable, summary: null }
   }
   // A template that cannot render will not render on a retry either.
   if (error instanceof TemplateError) return { status: 'failed', error: message, retryable: false, summary: null }

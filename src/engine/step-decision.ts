@@ -1,5 +1,5 @@
-import type { ExecutionStatus } from '../domain.js'
-import type { StopRequest } from './task-run.js'
+import type { ExecutionStatus, TaskStatus } from '../domain.js'
+import type { StopRequest } from './stop-handle.js'
 
 /** How one attempt of a step ended, as the runner saw it. */
 export interface AttemptResult {
@@ -38,6 +38,26 @@ export const PAUSE_REASON = 'paused on request'
 export const reviewReason = (stepId: string, error: string) => `stopped for review: ${stepId}: ${error}`
 
 /**
+ * The stop a task's status asks for, read in the transaction that acts on it; a shutdown of this process only
+ * counts when no request of the task's own came first.
+ */
+export function requestedStop(status: TaskStatus | undefined, shuttingDown: boolean): StopRequest | null {
+  return status === 'cancelling' ? 'cancel' : status === 'pausing' ? 'pause' : shuttingDown ? 'shutdown' : null
+}
+
+/**
+ * Where a requested stop leaves the task at a step boundary (`at`: the step just tried, or the next one): a cancel
+ * ends it, a pause pauses it, a shutdown leaves it `running` with its cursor for recovery at the next start.
+ */
+export function stopDecision(stop: StopRequest, at: 'same' | 'next'): Decision {
+  switch (stop) {
+    case 'cancel': return { kind: 'cancel' }
+    case 'pause': return { kind: 'pause', at, reason: PAUSE_REASON }
+    case 'shutdown': return { kind: 'halt', at }
+  }
+}
+
+/**
  * What the runner does after an attempt: one pure function of the attempt's result, the stop requested
  * meanwhile (read from the task's status in the same transaction) and the step's settings.
  */
@@ -47,12 +67,11 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
     const executionStatus = result.status === 'success' ? 'success' : 'cancelled'
     return { decision: { kind: 'cancel' }, executionStatus }
   }
-  const moveOn = (): Decision => {
-    if (input.isLast) return { kind: 'succeed' }
-    if (stop === 'pause') return { kind: 'pause', at: 'next', reason: PAUSE_REASON }
-    if (stop === 'shutdown') return { kind: 'halt', at: 'next' }
-    return { kind: 'next' }
-  }
+  // A pause or shutdown asked for meanwhile takes effect at the boundary the attempt reached.
+  const requested = (at: 'same' | 'next'): Decision | null => stop === null ? null : stopDecision(stop, at)
+  // A step that must wait for a person or for its host pauses the task, but a shutdown leaves that to recovery.
+  const hold = (reason: string): Decision => stop === 'shutdown' ? stopDecision(stop, 'same') : { kind: 'pause', at: 'same', reason }
+  const moveOn = (): Decision => input.isLast ? { kind: 'succeed' } : requested('next') ?? { kind: 'next' }
   if (result.status === 'success') {
     // After the last step too: the review is the point, and resuming then completes the task.
     if (input.pauseAfter) {
@@ -62,29 +81,18 @@ export function decide(input: DecisionInput): { decision: Decision; executionSta
   }
   if (result.review) {
     const executionStatus = result.status === 'interrupted' ? 'interrupted' : 'failed'
-    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
-    const reason = reviewReason(input.stepId, result.error ?? result.status)
-    return { decision: { kind: 'pause', at: 'same', reason }, executionStatus }
+    return { decision: hold(reviewReason(input.stepId, result.error ?? result.status)), executionStatus }
   }
-  if (result.status === 'interrupted' && stop !== null) {
-    // Stopped for a pause or a shutdown: the step runs again (or continues from its progress) later.
-    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus: 'interrupted' }
-    return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus: 'interrupted' }
-  }
+  // Stopped for a pause or a shutdown: the step runs again (or continues from its progress) later.
+  const stopped = result.status === 'interrupted' ? requested('same') : null
+  if (stopped) return { decision: stopped, executionStatus: 'interrupted' }
   // An attempt that stopped although nobody asked it to counts as a failure — unless it was cut off and can
   // continue (interrupted): then the next attempt, after a retry or a resume, takes it up from its progress.
   const executionStatus: ExecutionStatus = result.status === 'timeout' ? 'timeout'
     : result.status === 'interrupted' ? 'interrupted' : 'failed'
   // Retrying against a host that keeps failing only burns the retries: a person resumes once it is back.
-  if (result.retryable && input.hostDown) {
-    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
-    return { decision: { kind: 'pause', at: 'same', reason: input.hostDown }, executionStatus }
-  }
-  if (result.retryable && input.retriesLeft) {
-    if (stop === 'pause') return { decision: { kind: 'pause', at: 'same', reason: PAUSE_REASON }, executionStatus }
-    if (stop === 'shutdown') return { decision: { kind: 'halt', at: 'same' }, executionStatus }
-    return { decision: { kind: 'retry' }, executionStatus }
-  }
+  if (result.retryable && input.hostDown) return { decision: hold(input.hostDown), executionStatus }
+  if (result.retryable && input.retriesLeft) return { decision: requested('same') ?? { kind: 'retry' }, executionStatus }
   if (input.onFailure === 'continue') return { decision: moveOn(), executionStatus }
   const why = result.error ?? (result.status === 'timeout' ? 'timed out' : 'failed')
   // on_failure "pause": a person looks (abnormal data, a failed check) and resumes, e.g. with retry_from_step

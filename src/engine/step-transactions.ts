@@ -1,12 +1,13 @@
 import type { Db } from '../db/connect.js'
-import { countAttempts, finishExecution, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
+import { countAttempts, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import { setTaskCursor, setTaskProgress, taskStatus } from '../db/task-repository.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
-import type { ExecutionStatus, TaskStatus } from '../domain.js'
-import { decide, PAUSE_REASON, type AttemptResult, type Decision } from './step-decision.js'
-import { transitionTask } from './task-transitions.js'
-import type { TaskRun } from './task-run.js'
+import { closeExecution } from './close-execution.js'
+import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
+import { transitionTask } from './task-state.js'
+import type { StopHandle } from './stop-handle.js'
 
 /**
  * The runner's writes. Each attempt is bracketed by two transactions — begin (check the task may go on, open
@@ -17,7 +18,7 @@ export interface StepPosition {
   task: TaskRow
   steps: StepDefinition[]
   index: number
-  run: TaskRun
+  run: StopHandle
 }
 
 export type Begin =
@@ -30,37 +31,30 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
   const step = pos.steps[pos.index]!
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
-    const status = await statusOf(trx, taskId)
-    if (status === 'cancelling') {
-      await applyDecision(trx, emit, pos, { kind: 'cancel' })
-      return { kind: 'stopped' }
-    }
-    if (status === 'pausing') {
-      await applyDecision(trx, emit, pos, { kind: 'pause', at: 'same', reason: PAUSE_REASON })
-      return { kind: 'stopped' }
-    }
-    if (status !== 'running') return { kind: 'stopped' }
-    if (pos.run.shuttingDown) {
-      await applyDecision(trx, emit, pos, { kind: 'halt', at: 'same' })
+    const status = await taskStatus(trx, taskId)
+    // Ended or parked by another request meanwhile: nothing to do here.
+    if (status !== 'running' && status !== 'pausing' && status !== 'cancelling') return { kind: 'stopped' }
+    const stop = requestedStop(status, pos.run.shuttingDown)
+    if (stop) {
+      await applyDecision(trx, emit, pos, stopDecision(stop, 'same'))
       return { kind: 'stopped' }
     }
     const previous = await latestExecutionOf(trx, taskId, step.id)
-    const now = new Date().toISOString()
+    const now = new Date()
     const execution = await insertExecution(trx, {
       task_id: taskId, step_name: step.id, step_display_name: step.display_name, step_type: step.type,
-      step_order: pos.index, status: options.skip ? 'skipped' : 'running',
-      attempt: (await countAttempts(trx, taskId, step.id)) + 1, retry_count: options.retries,
-      start_time: now, end_time: options.skip ? now : null, duration_seconds: options.skip ? 0 : null,
-      output_summary: options.skip ? 'condition "when" is false' : null, heartbeat_at: now,
+      step_order: pos.index, status: 'running', attempt: (await countAttempts(trx, taskId, step.id)) + 1,
+      retry_count: options.retries, start_time: now.toISOString(), heartbeat_at: now.toISOString(),
     })
     if (options.skip) {
-      await emit.event(taskId, { type: 'step.finished', data: { execution_id: execution.id, step_id: step.id, status: 'skipped', error: null } })
+      // closed in the transaction that opened it: no one sees it running
+      await closeExecution(trx, emit, execution, { status: 'skipped', summary: 'condition "when" is false', error: null }, now)
       const isLast = pos.index === pos.steps.length - 1
       await applyDecision(trx, emit, pos, isLast ? { kind: 'succeed' } : { kind: 'next' })
       return { kind: 'skipped', carryOn: !isLast }
     }
     await emit.event(taskId, { type: 'step.started', data: { execution_id: execution.id, step_id: step.id, attempt: execution.attempt } })
-    await setProgress(trx, emit, pos, percent(pos.index, pos.steps.length), step.id, { resume_from_step: step.id })
+    await setProgress(trx, emit, pos, percent(pos.index, pos.steps.length), step.id, step.id)
     return { kind: 'started', execution, previous }
   })
 }
@@ -72,13 +66,13 @@ export async function finishAttempt(
   const step = pos.steps[pos.index]!
   const taskId = pos.task.id
   return store.commit(async (trx, emit) => {
-    const status = await statusOf(trx, taskId)
-    const stop = status === 'cancelling' ? 'cancel' : status === 'pausing' ? 'pause' : pos.run.shuttingDown ? 'shutdown' : null
+    const status = await taskStatus(trx, taskId)
+    const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
       retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown,
     })
-    await closeExecution(trx, emit, execution, executionStatus, result)
+    await closeExecution(trx, emit, execution, { status: executionStatus, summary: result.summary, error: result.error })
     if (decision.kind === 'retry') {
       await emit.event(taskId, {
         type: 'step.retry',
@@ -87,21 +81,6 @@ export async function finishAttempt(
     }
     await applyDecision(trx, emit, pos, decision)
     return decision
-  })
-}
-
-async function closeExecution(
-  trx: Db, emit: Emitter, execution: ExecutionRow, status: ExecutionStatus, result: AttemptResult,
-): Promise<void> {
-  const end = new Date()
-  const started = execution.start_time ? Date.parse(execution.start_time) : end.getTime()
-  await finishExecution(trx, execution.id, {
-    status, end_time: end.toISOString(), duration_seconds: (end.getTime() - started) / 1000,
-    output_summary: result.summary, error_details: result.error,
-  })
-  await emit.event(execution.task_id, {
-    type: 'step.finished',
-    data: { execution_id: execution.id, step_id: execution.step_name, status, error: result.error },
   })
 }
 
@@ -115,11 +94,10 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
     case 'retry':
       return
     case 'next':
-      await setProgress(trx, emit, pos, done, step.id, { resume_from_step: next?.id ?? null })
+      await setProgress(trx, emit, pos, done, step.id, next?.id ?? null)
       return
     case 'halt':
-      await trx.updateTable('tasks').set({ resume_from_step: decision.at === 'same' ? step.id : next?.id ?? null })
-        .where('id', '=', taskId).execute()
+      await setTaskCursor(trx, taskId, decision.at === 'same' ? step.id : next?.id ?? null)
       return
     case 'succeed':
       await transitionTask(trx, emit, taskId, 'success', {
@@ -148,13 +126,11 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
   }
 }
 
+/** Writes the task's progress (and, when given, its cursor) with its task.progress event. */
 async function setProgress(
-  trx: Db, emit: Emitter, pos: StepPosition, progress: number, currentStep: string | null,
-  extra: { resume_from_step?: string | null } = {},
+  trx: Db, emit: Emitter, pos: StepPosition, progress: number, currentStep: string | null, resumeFromStep?: string | null,
 ): Promise<void> {
-  const row = await trx.updateTable('tasks')
-    .set({ ...extra, progress_percentage: progress, current_step: currentStep, updated_at: new Date().toISOString() })
-    .where('id', '=', pos.task.id).returning(['user_id']).executeTakeFirstOrThrow()
+  const row = await setTaskProgress(trx, pos.task.id, { percentage: progress, currentStep, resumeFromStep })
   await emit.event(pos.task.id, {
     type: 'task.progress',
     data: { progress_percentage: progress, current_step: currentStep, user_id: row.user_id },
@@ -165,11 +141,6 @@ export function percent(done: number, total: number): number {
   return total === 0 ? 100 : Math.round((done / total) * 1000) / 10
 }
 
-async function statusOf(trx: Db, taskId: number): Promise<TaskStatus | undefined> {
-  const row = await trx.selectFrom('tasks').select('status').where('id', '=', taskId).executeTakeFirst()
-  return row?.status as TaskStatus | undefined
-}
-
 /** A task resumed after a review of its last step has nothing left to run. */
 export function nothingLeft(task: TaskRow): boolean {
   return task.resume_from_step === null && task.progress_percentage >= 100
@@ -178,7 +149,7 @@ export function nothingLeft(task: TaskRow): boolean {
 /** Nothing is left to run: the task succeeds — or ends cancelled when a cancel came first. */
 export async function completeTask(store: EventStore, pos: StepPosition): Promise<void> {
   await store.commit(async (trx, emit) => {
-    const cancelled = (await statusOf(trx, pos.task.id)) === 'cancelling'
+    const cancelled = (await taskStatus(trx, pos.task.id)) === 'cancelling'
     await applyDecision(trx, emit, { ...pos, index: pos.steps.length - 1 }, cancelled ? { kind: 'cancel' } : { kind: 'succeed' })
   })
 }

@@ -19,13 +19,33 @@ export interface HostStatus {
 }
 
 export interface TransportProvider {
-  get(host: string): Transport
-  /** Same as get; the engine's name for it. */
-  transportFor(host: string): Transport
+  /**
+   * The transport of a step's host: `local` — or no host, or a host whose transport is "local" — runs here; a
+   * host of HOSTS_FILE gets an SshTransport over the shared pool; any other name throws unknown_host.
+   */
+  transportFor(host: string | undefined): Transport
+  /** Why the host counts as down ("host beslogin unreachable: jump_host_down: …"), or null while it does not. */
+  hostDown(host: string | undefined): string | null
   hostStatus(host: string): HostStatus
-  isHostDown(host: string): boolean
   readonly hosts: ReadonlyMap<string, NamedHost>
   close(): void
+}
+
+/** What the engine asks of the hosts. */
+export type HostTransports = Pick<TransportProvider, 'transportFor' | 'hostDown'>
+
+/** Runs on this machine: `local`, or a host of HOSTS_FILE whose transport is "local". */
+const isLocal = (host: string, hosts?: ReadonlyMap<string, NamedHost>) => host === 'local' || hosts?.get(host)?.transport === 'local'
+
+/** Transports when no host of HOSTS_FILE is wanted (an engine of local steps only, tests): `local` alone. */
+export function localTransports(local: Transport = new LocalTransport()): HostTransports {
+  return {
+    transportFor: (host) => {
+      if (host === undefined || isLocal(host)) return local
+      throw new TransportError('unknown_host', `no transport is configured for host "${host}"`, host, false)
+    },
+    hostDown: () => null,
+  }
 }
 
 export interface ProviderDeps {
@@ -41,10 +61,7 @@ export interface ProviderDeps {
   local?: Transport
 }
 
-/**
- * Transports by host name: `local` (or a host with transport "local") runs here; every other host gets an
- * SshTransport over the shared connection pool.
- */
+/** The transports of the hosts in HOSTS_FILE (one SSH connection pool, one host-key policy), and `local`. */
 export function createTransportProvider(deps: ProviderDeps): TransportProvider {
   const hosts = loadHostsFile(deps.config.HOSTS_FILE)
   const policy = createHostKeyPolicy({ db: deps.db, policy: deps.config.KNOWN_HOSTS_POLICY, knownHostsFile: deps.config.KNOWN_HOSTS_FILE })
@@ -53,8 +70,8 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
   const transports = new Map<string, Transport>()
   const downAfter = deps.downAfter ?? 3
 
-  const get = (name: string): Transport => {
-    if (name === 'local' || hosts.get(name)?.transport === 'local') return local
+  const transportFor = (name: string | undefined): Transport => {
+    if (name === undefined || isLocal(name, hosts)) return local
     let transport = transports.get(name)
     if (!transport) {
       if (!hosts.has(name)) throw new TransportError('unknown_host', `host "${name}" is not in HOSTS_FILE (${deps.config.HOSTS_FILE})`, name, false)
@@ -72,9 +89,12 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
       lastError: last && { kind: last.kind, message: last.message }, connected: health?.connected ?? false,
     }
   }
-  return {
-    hosts, get, transportFor: get, hostStatus,
-    isHostDown: (name) => hostStatus(name).down,
-    close: () => pool.close(),
+  const hostDown = (name: string | undefined): string | null => {
+    if (name === undefined || isLocal(name, hosts)) return null
+    const status = hostStatus(name)
+    if (!status.down) return null
+    const last = status.lastError
+    return `host ${name} unreachable: ${last ? `${last.kind}: ${last.message}` : 'repeated connection failures'}`
   }
+  return { hosts, transportFor, hostDown, hostStatus, close: () => pool.close() }
 }

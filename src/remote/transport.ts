@@ -60,6 +60,11 @@ export class TransportError extends Error {
     super(message)
     this.name = 'TransportError'
   }
+
+  /** "jump_host_down (lxlogin -> beslogin): …": how a step's log and error name it. */
+  describe(): string {
+    return `${this.kind} (${this.hostChain}): ${this.message}`
+  }
 }
 
 export type TransportErrorKind =

@@ -94,7 +94,7 @@ export function detachedInterruption(ctx: StepContext<'exec'>, error: unknown): 
     return { status: 'interrupted', summary: `stopped following (${reason}); the detached command goes on` }
   }
   if (error instanceof TransportError && error.retryable) {
-    const text = `${error.kind} (${error.hostChain}): ${error.message}`
+    const text = error.describe()
     ctx.log('warning', `lost the detached command's output: ${text}; it goes on and is re-attached by the next attempt`)
     return { status: 'interrupted', error: text, summary: 'connection lost; the detached command goes on' }
   }

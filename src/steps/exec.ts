@@ -100,7 +100,7 @@ function stopped(ctx: StepContext<'exec'>, error: AbortError, group: GroupTarget
  * done, a person must look (the task pauses) instead of the step being retried.
  */
 async function afterLostConnection(ctx: StepContext<'exec'>, error: TransportError, group: GroupTarget): Promise<StepOutcome> {
-  const lost = `${error.kind} (${error.hostChain}): ${error.message}`
+  const lost = error.describe()
   try {
     const outcome = await stopProcessGroup(ctx.transport(), group)
     ctx.log('warning', `${lost}; process group ${group.pgid} ${outcome === 'gone' || outcome === 'reused' ? 'had already ended' : 'was killed'} before any retry`, 'engine')

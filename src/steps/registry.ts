@@ -11,6 +11,9 @@ export const stepRegistry: { readonly [K in StepType]?: StepImplementation<K> } 
   download: downloadStep,
 }
 
+/** Step implementations by type name, as the engine receives them (stepRegistry; a type may be missing). */
+export type StepTable = { readonly [type: string]: StepImplementation | undefined }
+
 export function implementedStepTypes(): StepType[] {
   return (Object.keys(stepRegistry) as StepType[]).filter((type) => stepRegistry[type] !== undefined)
 }

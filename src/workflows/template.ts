@@ -7,7 +7,6 @@ import { shellQuote } from '../shell-quote.js'
  * substitution is shell-quoted, so a parameter can never become shell syntax. A reference that does not resolve
  * is an error naming it: an empty string in a command line would be silently wrong.
  */
-export type { OutputValue }
 
 export interface TemplateScope {
   params: Record<string, unknown>

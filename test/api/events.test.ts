@@ -12,7 +12,7 @@ t.test('GET /api/tasks/:id/events pages through every event in seq order', async
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 1; i <= 25; i++) {
     if (i % 5 === 0) await emitProgress(store, taskId, 'alice', i * 4)
-    else store.log(taskId, null, i % 2 ? 'info' : 'error', `line ${i}`)
+    else store.log({ taskId, level: i % 2 ? 'info' : 'error', message: `line ${i}` })
   }
   await store.flush()
   const auth = { authorization: `Bearer ${server.token('alice')}` }

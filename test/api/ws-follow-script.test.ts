@@ -14,7 +14,7 @@ t.test('scripts/follow-task.ts prints the history, then live events, and exits w
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   await emitProgress(store, taskId, 'alice', 10)
-  store.log(taskId, null, 'info', 'before the script started')
+  store.log({ taskId, level: 'info', message: 'before the script started' })
   await store.flush()
 
   const child = spawn(process.execPath, ['--import=tsx', script, String(taskId)], {
@@ -31,7 +31,7 @@ t.test('scripts/follow-task.ts prints the history, then live events, and exits w
     stdout += chunk.toString()
     if (stdout.includes('before the script started')) resolve()
   }))
-  store.log(taskId, null, 'warning', 'while following')
+  store.log({ taskId, level: 'warning', message: 'while following' })
   await store.flush()
   await store.commit((trx, emit) => emit.event(taskId, {
     type: 'task.status', data: { status: 'success', previous: 'running', reason: null, user_id: 'alice' },

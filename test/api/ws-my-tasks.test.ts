@@ -24,7 +24,7 @@ t.test('"my tasks" carries status and progress changes of the tasks the caller m
 
   // Bob's change is published before Alice's on the same bus, so once Alice has her own, Bob's was filtered.
   await emitProgress(store, bobTask, 'bob', 10)
-  store.log(aliceTask, null, 'info', 'a log line is not a task change')
+  store.log({ taskId: aliceTask, level: 'info', message: 'a log line is not a task change' })
   await store.flush()
   await store.commit((trx, emit) => emit.event(aliceTask, {
     type: 'task.status', data: { status: 'queued', previous: 'pending', reason: null, user_id: 'alice' },

@@ -13,7 +13,7 @@ t.test('subscribe with after_seq replays the later events from the database, the
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
   for (let i = 1; i <= 7; i++) {
-    if (i % 2) store.log(taskId, null, 'info', `line ${i}`)
+    if (i % 2) store.log({ taskId, level: 'info', message: `line ${i}` })
     else await emitProgress(store, taskId, 'alice', i)
   }
   await store.flush()
@@ -28,7 +28,7 @@ t.test('subscribe with after_seq replays the later events from the database, the
   t.match(client.events(taskId)[1]!.data, { message: 'line 5', level: 'info' })
 
   await emitProgress(store, taskId, 'alice', 80)
-  store.log(taskId, null, 'warning', 'live line')
+  store.log({ taskId, level: 'warning', message: 'live line' })
   const live = await client.next((m) => m.event?.seq === 9)
   t.match(live.event, { type: 'log', data: { message: 'live line' } }, 'then live events')
   t.same(client.events(taskId).map((e) => e.seq), [4, 5, 6, 7, 8, 9])
@@ -45,7 +45,7 @@ t.test('events published while a long replay runs are neither lost nor doubled',
   const server = shared()
   const { store } = server
   const taskId = await seedTask(server.db, 'alice')
-  for (let i = 0; i < 3000; i++) store.log(taskId, null, 'info', `history ${i}`)
+  for (let i = 0; i < 3000; i++) store.log({ taskId, level: 'info', message: `history ${i}` })
   await store.flush()
 
   const client = await open(server, 'alice')
@@ -55,7 +55,7 @@ t.test('events published while a long replay runs are neither lost nor doubled',
   let written = 3000
   for (let i = 0; i < 200; i++) {
     if (i % 3 === 0) await emitProgress(store, taskId, 'alice', i % 100)
-    else store.log(taskId, null, 'info', `during ${i}`)
+    else store.log({ taskId, level: 'info', message: `during ${i}` })
     written++
     if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve))
   }
@@ -74,7 +74,7 @@ t.test('clients reconnecting in the middle of a busy stream see every event exac
   const producer = (async () => {
     for (let i = 1; i <= total; i++) {
       if (i % 10 === 0) await emitProgress(store, taskId, 'alice', i / 30)
-      else store.log(taskId, null, 'info', `line ${i}`)
+      else store.log({ taskId, level: 'info', message: `line ${i}` })
       if (i % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 1))
     }
     await store.flush()

@@ -28,7 +28,7 @@ t.test('a client that stops reading is told to resync and closed; the server and
   let written = 0
   // Bounded: 64 MB at most; the kernel's socket buffers fill first, then the server's own buffer passes BOUND.
   for (let i = 0; i < 4000 && serverSide.readyState === WebSocket.OPEN; i++) {
-    store.log(taskId, null, 'info', `${i} ${line}`)
+    store.log({ taskId, level: 'info', message: `${i} ${line}` })
     written++
     if (i % 16 === 0) {
       await store.flush()

@@ -35,7 +35,7 @@ t.test('seq strictly increases without gaps across logs and events, and events a
   })
   const { store } = f.engine
   for (let i = 0; i < 30; i++) {
-    store.log(task.id, null, 'info', `line ${i}`)
+    store.log({ taskId: task.id, level: 'info', message: `line ${i}` })
     if (i % 7 === 0) {
       await store.commit(async (_trx, emit) => {
         await emit.event(task.id, { type: 'task.progress', data: { progress_percentage: i, current_step: null, user_id: 'alice' } })
@@ -65,7 +65,7 @@ t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', asy
     if (current < 0) { current = 0; queueMicrotask(() => { batches.push(current); current = -1 }) }
     current++
   })
-  for (let i = 0; i < 2500; i++) store.log(task.id, null, 'info', `line ${i}`)
+  for (let i = 0; i < 2500; i++) store.log({ taskId: task.id, level: 'info', message: `line ${i}` })
   t.ok(store.pendingLines <= 2500 - LOG_FLUSH_LINES, 'a full batch is taken without waiting for the timer')
   const start = Date.now()
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'line 2499', 2000)
@@ -76,7 +76,7 @@ t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', asy
   const quiet: number[] = []
   const off = f.engine.bus.subscribe(() => { quiet.push(Date.now()) })
   const logged = Date.now()
-  store.log(task.id, null, 'info', 'one more')
+  store.log({ taskId: task.id, level: 'info', message: 'one more' })
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'one more', 2000)
   off()
   t.ok(quiet[0]! - logged >= 40 && quiet[0]! - logged < 500, `a lone line is written after the 50 ms batch window (${quiet[0]! - logged} ms)`)

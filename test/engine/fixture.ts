@@ -6,8 +6,8 @@ import { openDatabase, type Db } from '../../src/db/connect.js'
 import type { TaskRow } from '../../src/db/tables.js'
 import { createEngine, type Engine, type EngineConfig } from '../../src/engine/engine.js'
 import type { TaskEvent, TaskStatus } from '../../src/domain.js'
-import type { StepTable } from '../../src/engine/step-table.js'
-import type { TransportProvider } from '../../src/engine/transports.js'
+import type { StepTable } from '../../src/steps/registry.js'
+import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { stepRegistry } from '../../src/steps/registry.js'
 import { encodeParameter, resolveParameters } from '../../src/workflows/parameters.js'
 
@@ -42,7 +42,7 @@ export interface EngineFixture {
 /** A real engine on a real SQLite file in a temp folder, shut down and removed when the test ends. */
 export function engineFixture(
   t: Teardown, options: {
-    config?: Partial<EngineConfig>; steps?: StepTable; dir?: string; transports?: TransportProvider; heartbeatMs?: number
+    config?: Partial<EngineConfig>; steps?: StepTable; dir?: string; transports?: HostTransports; heartbeatMs?: number
   } = {},
 ): EngineFixture {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'topup-engine-'))

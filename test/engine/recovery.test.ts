@@ -1,24 +1,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import SQLite from 'better-sqlite3'
 import t from 'tap'
 import { startServerProcess } from '../helpers/server-process.js'
 import { writeProcessWorkflows } from '../helpers/workflow-files.js'
+import { until } from './until.js'
 
 const alive = (pid: number) => {
   try { return !/^\d+ \(.*\) [ZX]/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) } catch { return false }
-}
-
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = probe()
-    if (value) return value
-    await delay(50)
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 t.test('SIGKILL of the server mid-task, then restart: nothing lost, nothing stuck, no command run twice', async (t) => {

@@ -59,7 +59,7 @@ t.test('progress tracked with the log is written in the transaction of the lines
   }
   const logged = async () => (await f.db.selectFrom('task_logs').select('message').where('task_id', '=', task.id).execute()).length
   for (let i = 1; i <= 5; i++) {
-    store.log(task.id, execution.id, 'info', `line ${i}`)
+    store.log({ taskId: task.id, executionId: execution.id, level: 'info', message: `line ${i}` })
     state.lines = i
     store.trackProgress(execution.id, () => ({ ...state }))
   }
@@ -68,7 +68,7 @@ t.test('progress tracked with the log is written in the transaction of the lines
   await store.flush()
   t.equal(await logged(), 5)
   t.same(await progressOf(), { lines: 5 }, 'the progress of exactly the lines written')
-  store.log(task.id, execution.id, 'info', 'line 6')
+  store.log({ taskId: task.id, executionId: execution.id, level: 'info', message: 'line 6' })
   state.lines = 6
   store.trackProgress(execution.id, () => ({ ...state }))
   await store.commit(async () => undefined)

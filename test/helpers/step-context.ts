@@ -2,13 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
-import type { LogLevel } from '../../src/domain.js'
+import { parseJsonColumn } from '../../src/db/execution-repository.js'
+import { decodeOutputValue } from '../../src/db/output-repository.js'
+import type { LogLevel, OutputValue } from '../../src/domain.js'
+import { EventBus } from '../../src/engine/bus.js'
+import { EventStore } from '../../src/engine/event-store.js'
+import { stateOf } from '../../src/engine/resumable.js'
+import { createStepContext, type StepStore } from '../../src/engine/step-context.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import type { Transport } from '../../src/remote/transport.js'
 import type { StepContext } from '../../src/steps/step-type.js'
-import type { StepOf, StepType } from '../../src/workflows/definition.js'
-import { renderList, renderTemplate, type OutputValue, type TemplateScope } from '../../src/workflows/template.js'
-import { insertArtifact } from '../../src/db/output-repository.js'
+import type { StepDefinition, StepOf, StepType } from '../../src/workflows/definition.js'
+import type { TemplateScope } from '../../src/workflows/template.js'
 import { freshDatabase } from './db.js'
 
 interface Teardown { teardown(fn: () => unknown): void }
@@ -22,7 +27,7 @@ export interface StepHarness<K extends StepType> {
   executionId: number
   controller: AbortController
   logs: LogEntry[]
-  /** Outputs as recorded in step_outputs (values JSON-decoded). */
+  /** Outputs as recorded in step_outputs, decoded as the engine reads them. */
   outputs(): Promise<Record<string, OutputValue>>
   progressState(): Promise<unknown>
   remoteHandle(): Promise<unknown>
@@ -44,8 +49,9 @@ export interface HarnessOptions {
 }
 
 /**
- * A StepContext over real parts: the local transport, the real template renderer, and a SQLite database in
- * which outputs, durable progress and remote handles are stored in the columns the engine uses.
+ * The engine's own StepContext (createStepContext) over real parts: the local transport (or the one given), the
+ * real template renderer, and an event store on a SQLite database in which outputs, durable progress, remote
+ * handles and log lines are stored as the engine stores them. Log lines are also kept in `logs`, at once.
  */
 export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<K>, options: HarnessOptions = {}): Promise<StepHarness<K>> {
   const fresh = options.db ? null : freshDatabase(t)
@@ -62,57 +68,40 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
   const transport = options.transport ?? new LocalTransport({ killGraceMs: 500 })
   const controller = new AbortController()
   const logs: LogEntry[] = []
-  const saveProgress = async (state: unknown) => {
-    await db.updateTable('task_executions').set({ progress_state: JSON.stringify(state) })
-      .where('id', '=', executionId).execute()
+  const events = new EventStore(db, new EventBus())
+  const store: StepStore = {
+    db,
+    log: (line) => {
+      logs.push({ level: line.level, message: line.message, source: line.source ?? undefined })
+      events.log(line)
+    },
+    commit: (work) => events.commit(work),
+    trackProgress: (id, snapshot) => events.trackProgress(id, snapshot),
   }
-  const ctx: StepContext<K> = {
-    task: scope.task,
-    execution: { id: executionId, attempt: row.attempt },
-    step,
-    dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t),
-    remoteRunsDir: options.remoteRunsDir ?? '~/.topup/runs',
-    render: (template, o) => renderTemplate(template, scope, o),
-    renderList: (template) => renderList(template, scope),
-    signal: controller.signal,
-    log: (level, message, source) => { logs.push({ level, message, source }) },
-    transport: () => transport,
-    setOutput: async (name, value) => {
-      await db.insertInto('step_outputs').values({
-        execution_id: executionId, task_id: taskId, output_name: name, output_type: 'value',
-        output_value: JSON.stringify(value),
-      }).execute()
-    },
-    addArtifact: async (file) => {
-      await insertArtifact(db, { execution_id: executionId, task_id: taskId, ...file })
-    },
-    progress: {
-      resumed: row.progress_state === null ? null : JSON.parse(row.progress_state),
-      save: saveProgress,
-      // the engine writes it with the log lines; here the log is in memory, so at once
-      saveWithLog: (snapshot) => { void saveProgress(snapshot()) },
-    },
-    setRemoteHandle: async (handle) => {
-      await db.updateTable('task_executions').set({ remote_handle: JSON.stringify(handle) })
-        .where('id', '=', executionId).execute()
-    },
-    remoteHandle: row.remote_handle === null ? null : JSON.parse(row.remote_handle),
+  t.teardown(() => events.flush())
+  const state = stateOf(row)
+  const { context } = createStepContext({
+    store, transports: { transportFor: () => transport, hostDown: () => null },
+    dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t), remoteRunsDir: options.remoteRunsDir ?? '~/.topup/runs',
+  }, {
+    task: scope.task, execution: { id: executionId, attempt: row.attempt }, step: step as StepDefinition, scope,
+    resumed: state.progress, remoteHandle: state.remoteHandle,
+  }, controller.signal)
+  const column = async (name: 'progress_state' | 'remote_handle') => {
+    await events.flush()
+    const r = await db.selectFrom('task_executions').select(name).where('id', '=', executionId).executeTakeFirstOrThrow()
+    return parseJsonColumn(r[name])
   }
   return {
-    ctx, db, taskId, executionId, controller, logs,
+    ctx: context as StepContext<K>, db, taskId, executionId, controller, logs,
     outputs: async () => {
-      const rows = await db.selectFrom('step_outputs').select(['output_name', 'output_value'])
+      await events.flush()
+      const rows = await db.selectFrom('step_outputs').select(['output_name', 'output_value', 'metadata'])
         .where('execution_id', '=', executionId).orderBy('id').execute()
-      return Object.fromEntries(rows.map((r) => [r.output_name, JSON.parse(r.output_value ?? 'null')]))
+      return Object.fromEntries(rows.map((r) => [r.output_name, decodeOutputValue(r) as OutputValue]))
     },
-    progressState: async () => {
-      const r = await db.selectFrom('task_executions').select('progress_state').where('id', '=', executionId).executeTakeFirstOrThrow()
-      return r.progress_state === null ? null : JSON.parse(r.progress_state)
-    },
-    remoteHandle: async () => {
-      const r = await db.selectFrom('task_executions').select('remote_handle').where('id', '=', executionId).executeTakeFirstOrThrow()
-      return r.remote_handle === null ? null : JSON.parse(r.remote_handle)
-    },
+    progressState: () => column('progress_state'),
+    remoteHandle: () => column('remote_handle'),
   }
 }
 

@@ -17,7 +17,7 @@ t.test('a detached command survives a killed connection, runs once, and every li
   const lines: string[] = []
   let handle: DetachedHandle | null = null
   let dropped = false
-  const result = await runDetached(provider.get('target'), {
+  const result = await runDetached(provider.transportFor('target'), {
     dir, signal: AbortSignal.timeout(60_000),
     command: 'echo run >> ~/.topup/runs/' + `test-${runId}-a.count; for i in $(seq 1 20); do echo "行 $i"; sleep 0.05; done; echo err >&2; exit 4`,
     onHandle: (h) => { handle = h },
@@ -40,7 +40,7 @@ t.test('after a restart it re-attaches from the saved offset and does not run ag
   const ac = new AbortController()
   let saved: DetachedProgress | null = null
   const seen: string[] = []
-  const run = runDetached(first.get('target'), {
+  const run = runDetached(first.transportFor('target'), {
     dir, signal: ac.signal,
     command: `echo start >> ~/.topup/runs/test-${runId}-b.count; for i in $(seq 1 30); do echo "line $i"; sleep 0.05; done`,
     onProgress: (p) => { saved = p },
@@ -51,7 +51,7 @@ t.test('after a restart it re-attaches from the saved offset and does not run ag
   t.ok(saved, 'the offset was saved')
   const second = siteProvider(t, site).provider
   const rest: string[] = []
-  const result = await runDetached(second.get('target'), {
+  const result = await runDetached(second.transportFor('target'), {
     dir, signal: AbortSignal.timeout(60_000), resumeFrom: saved, command: 'echo must-not-run',
     onLine: (_s, line) => rest.push(line),
   })
@@ -62,7 +62,7 @@ t.test('after a restart it re-attaches from the saved offset and does not run ag
 
 t.test('cancel kills the detached process group', async (t) => {
   const ac = new AbortController()
-  const run = runDetached(provider.get('target'), {
+  const run = runDetached(provider.transportFor('target'), {
     dir: `~/.topup/runs/test-${runId}-c`, signal: ac.signal,
     command: `echo up; sleep ${uniq}1 & sleep ${uniq}2`,
     onLine: (_s, line) => { if (line === 'up') ac.abort('cancel') },
@@ -74,7 +74,7 @@ t.test('cancel kills the detached process group', async (t) => {
 t.test('pause only stops following; the command goes on', async (t) => {
   const ac = new AbortController()
   const dir = `~/.topup/runs/test-${runId}-d`
-  const run = runDetached(provider.get('target'), {
+  const run = runDetached(provider.transportFor('target'), {
     dir, signal: ac.signal, command: `echo up; sleep ${uniq}3; echo done`,
     onLine: (_s, line) => { if (line === 'up') ac.abort('pause') },
   })

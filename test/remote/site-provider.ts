@@ -36,7 +36,7 @@ export function siteProvider(t: Teardown, site: SshSite, options: {
 export async function runCollect(provider: TransportProvider, host: string, command: string, signal = AbortSignal.timeout(60_000)) {
   const stdout: string[] = []
   const stderr: string[] = []
-  const result = await provider.get(host).run({
+  const result = await provider.transportFor(host).run({
     command, signal, onLine: (stream, line) => (stream === 'stdout' ? stdout : stderr).push(line),
   })
   return { ...result, stdout, stderr }

@@ -122,15 +122,15 @@ t.test('jump down: jump_host_down, retryable; the host is reported down after N 
   t.equal(e.kind, 'jump_host_down')
   t.equal(e.retryable, true)
   t.equal(e.hostChain, 'jump -> target')
-  t.equal(provider.isHostDown('target'), false)
+  t.equal(provider.hostDown('target'), null)
   await failure(runCollect(provider, 'target', 'true'))
-  t.equal(provider.isHostDown('target'), true)
+  t.match(provider.hostDown('target'), /^host target unreachable: jump_host_down: /)
   t.equal(provider.hostStatus('target').lastError?.kind, 'jump_host_down')
   const direct = await failure(runCollect(provider, 'jump', 'true'))
   t.equal(direct.kind, 'connection_refused')
   await site.start('jump')
   t.equal((await runCollect(provider, 'target', 'true')).exitCode, 0, 'reconnects once the jump is back')
-  t.equal(provider.isHostDown('target'), false)
+  t.equal(provider.hostDown('target'), null)
 })
 
 t.test('target down: target_unreachable from the jump', async (t) => {
@@ -148,7 +148,7 @@ t.test('unknown host name and DNS failure', async (t) => {
     policy: 'accept-new', knownHosts: null,
     extraHosts: { nowhere: { hostname: 'no-such-host.invalid', port: 22, username: 'x', password_env: 'TOPUP_TEST_JUMP_PASSWORD' } },
   })
-  t.equal(await failure((async () => provider.get('missing'))()).then((e) => e.kind), 'unknown_host')
+  t.equal(await failure((async () => provider.transportFor('missing'))()).then((e) => e.kind), 'unknown_host')
   const e = await failure(runCollect(provider, 'nowhere', 'true'))
   t.equal(e.kind, 'dns_failure')
 })

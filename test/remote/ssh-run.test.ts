@@ -12,7 +12,7 @@ import { isAbortError } from '../../src/remote/abort-error.js'
 const uniq = String(100000 + Math.floor(Math.random() * 800000))
 const site = await startSshSite(t, { maxSessions: 4 })
 const { provider } = siteProvider(t, site, { ssh: { killGraceMs: 500 } })
-const target = provider.get('target')
+const target = provider.transportFor('target')
 
 t.test('exit code, signal, stdout and stderr lines, pgid reported first', async (t) => {
   let pgid = 0
@@ -60,7 +60,7 @@ t.test('more concurrent commands than channels: all complete, never more than th
   const { provider: small } = siteProvider(t, site, { extraHosts: { target: { ...site.hosts.target, max_sessions: 3 } } })
   let running = 0
   let most = 0
-  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => small.get('target').run({
+  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => small.transportFor('target').run({
     command: `sleep 0.2; echo ${i}`, signal: AbortSignal.timeout(60_000),
     onStart: () => { most = Math.max(most, ++running) },
     onLine: () => { running-- },
@@ -129,7 +129,7 @@ t.test('pooled exec through the jump reuses one connection (speed figures: npm r
   const times: number[] = []
   for (let i = 0; i < 30; i++) {
     const t0 = performance.now()
-    await p.get('target').run({ command: 'true', signal: AbortSignal.timeout(30_000) })
+    await p.transportFor('target').run({ command: 'true', signal: AbortSignal.timeout(30_000) })
     times.push(performance.now() - t0)
   }
   times.sort((a, b) => a - b)

@@ -20,7 +20,7 @@ t.test('a fixture workflow runs end to end on the target through the jump', asyn
     [['make_files', 'success'], ['wait_files', 'success'], ['long_job', 'success'], ['clean_up', 'success']])
   const handle = JSON.parse(execs[2]!.remote_handle ?? '{}') as { dir: string }
   t.match(handle, { detached: true, pgid: Number, dir: /^~\/\.topup\/runs\// })
-  await provider.get('target').run({ command: `rm -rf ~/.topup/runs/${handle.dir.split('/').pop()}`, signal: AbortSignal.timeout(30_000) })
+  await provider.transportFor('target').run({ command: `rm -rf ~/.topup/runs/${handle.dir.split('/').pop()}`, signal: AbortSignal.timeout(30_000) })
   const logs = (await f.events(task.id)).flatMap((e) => e.type === 'log' ? [e.data.message] : [])
   t.ok(logs.includes('日志 DONE'), 'remote stdout reached the task log')
   t.ok(logs.includes('2'), 'the detached step streamed its output')

@@ -13,7 +13,7 @@ import { downloadCases, sh, type Site } from './download-cases.js'
 /** The download step through the jump host to the target: listing by one command, copies over SFTP. */
 const sshSite = await startSshSite(t)
 const { provider } = siteProvider(t, sshSite, { ssh: { killGraceMs: 500 } })
-const transport = provider.get('target')
+const transport = provider.transportFor('target')
 const [home] = await sh({ transport, base: '' }, 'printf "%s\\n" "$HOME"')
 
 let site: Site

@@ -1,7 +1,7 @@
 import { findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { TaskControl } from '../../engine/interfaces.js'
-import { transitions } from '../../engine/states.js'
+import { transitions } from '../../engine/task-state.js'
 import { AppError } from '../../errors.js'
 import { toTask } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'

@@ -7,7 +7,7 @@ export type StopRequest = 'pause' | 'cancel' | 'shutdown'
  * running step (through its AbortController) and wake a retry delay. The database status stays the truth;
  * these requests only make the runner notice sooner.
  */
-export class TaskRun {
+export class StopHandle {
   #requested: StopRequest | null = null
   #controller: AbortController | null = null
   #canStop: () => boolean = () => false

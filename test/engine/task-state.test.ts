@@ -1,8 +1,7 @@
 import t from 'tap'
 import { AppError } from '../../src/errors.js'
 import type { TaskStatus } from '../../src/domain.js'
-import { canTransition, transitions } from '../../src/engine/states.js'
-import { transitionTask } from '../../src/engine/task-transitions.js'
+import { canTransition, transitionTask, transitions } from '../../src/engine/task-state.js'
 import { engineFixture, execStep, statusesOf } from './fixture.js'
 
 const all = Object.keys(transitions) as TaskStatus[]

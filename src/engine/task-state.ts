@@ -1,0 +1,75 @@
+import type { Db } from '../db/connect.js'
+import type { TaskRow, TaskUpdate } from '../db/tables.js'
+import { taskStatus, updateTaskStatusFrom } from '../db/task-repository.js'
+import type { TaskStatus } from '../domain.js'
+import { AppError } from '../errors.js'
+import type { Emitter } from './event-store.js'
+
+/**
+ * The task state table. Every status change — the scheduler's claim included — goes through `tryTransition`
+ * (or `transitionTask`, which throws when it fails), whose UPDATE is guarded by the states listed here, so two
+ * concurrent requests cannot both move the same task, and whose task.status event is the only one written.
+ */
+export const transitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  pending: ['queued', 'cancelling'],
+  queued: ['running', 'cancelling'],
+  // running → paused: a `pause_after` checkpoint or a restart that interrupted a step; running → queued: recovery
+  running: ['pausing', 'paused', 'queued', 'success', 'failed', 'cancelling'],
+  // the step that was running when the pause came may still end the task
+  pausing: ['paused', 'success', 'failed', 'cancelling'],
+  paused: ['queued', 'cancelling'],
+  cancelling: ['cancelled'],
+  cancelled: [],
+  success: [],
+  failed: [],
+}
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return transitions[from].includes(to)
+}
+
+/** Every status from which `to` may be reached, optionally narrowed to `only`. */
+export function sourcesOf(to: TaskStatus, only?: readonly TaskStatus[]): TaskStatus[] {
+  return (Object.keys(transitions) as TaskStatus[])
+    .filter((from) => transitions[from].includes(to) && (!only || only.includes(from)))
+}
+
+export interface TransitionOptions {
+  /** Narrows the states the task may leave (default: every state the table allows for `to`). */
+  from?: readonly TaskStatus[]
+  reason?: string | null
+  /** Other columns written by the same UPDATE. */
+  set?: TaskUpdate
+  /** For the error message: "cannot pause". */
+  action?: string
+}
+
+/**
+ * Moves a task to `to` with one guarded UPDATE (… WHERE status IN (allowed sources) RETURNING *) and writes
+ * the task.status event in the same transaction. When the guard fails — an impossible transition, or a
+ * concurrent request that won — it throws invalid_transition naming the status the task is in now.
+ */
+export async function transitionTask(
+  trx: Db, emit: Emitter, taskId: number, to: TaskStatus, options: TransitionOptions = {},
+): Promise<TaskRow> {
+  const row = await tryTransition(trx, emit, taskId, to, options)
+  if (row) return row
+  const current = await taskStatus(trx, taskId)
+  if (!current) throw new AppError('not_found', `task ${taskId} not found`)
+  throw new AppError('invalid_transition',
+    `task ${taskId} is ${current}: cannot ${options.action ?? `move it to ${to}`}`,
+    { extra: { current_status: current } })
+}
+
+/** Like transitionTask, but gives null instead of throwing when the guard fails. */
+export async function tryTransition(
+  trx: Db, emit: Emitter, taskId: number, to: TaskStatus, options: TransitionOptions = {},
+): Promise<TaskRow | null> {
+  const previous = await taskStatus(trx, taskId)
+  if (!previous) return null
+  const reason = options.reason ?? null
+  const row = await updateTaskStatusFrom(trx, taskId, sourcesOf(to, options.from), { ...options.set, status: to, status_reason: reason })
+  if (!row) return null
+  await emit.event(taskId, { type: 'task.status', data: { status: to, previous, reason, user_id: row.user_id } })
+  return row
+}
