@@ -72,3 +72,8 @@ export function problem(code: ErrorCode, detail: string, errors?: FieldError[], 
 export function toProblem(error: AppError): Problem {
   return problem(error.code, error.message, error.errors, error.extra)
 }
+
+/** The message of anything thrown: an Error's own message, else its text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -4,6 +4,7 @@ import { parseTtl, signToken, TokenError } from './auth/token.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { MigrationError } from './db/migrate.js'
 import { loadWorkflows, WorkflowLoadError } from './workflows/loader.js'
+import { messageOf } from './errors.js'
 
 // The server and the step implementations are imported by the command that needs them, when it runs: `token`
 // must not pay for loading fastify, swagger, ssh2 and better-sqlite3. The modules above are light.
@@ -61,8 +62,8 @@ async function main(argv: string[]): Promise<void> {
     if (error instanceof ConfigError || error instanceof TokenError) fail(error.message, 2)
     if (error instanceof WorkflowLoadError || error instanceof MigrationError) fail(error.message, 1)
     const code = (error as NodeJS.ErrnoException).code ?? ''
-    if (code.startsWith('ERR_PARSE_ARGS')) fail(`${(error as Error).message}\n${usage}`, 2)
-    if (code === 'EADDRINUSE') fail(`cannot listen: ${(error as Error).message}`, 1)
+    if (code.startsWith('ERR_PARSE_ARGS')) fail(`${messageOf(error)}\n${usage}`, 2)
+    if (code === 'EADDRINUSE') fail(`cannot listen: ${messageOf(error)}`, 1)
     throw error
   }
 }

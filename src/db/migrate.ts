@@ -1,6 +1,7 @@
 import type SQLite from 'better-sqlite3'
 import { migrations as allMigrations } from './migrations/index.js'
 import type { Migration } from './migrations/migration.js'
+import { messageOf } from '../errors.js'
 
 /** A migration failed (the database is left as it was) or the database is newer than this program. One line. */
 export class MigrationError extends Error {
@@ -70,5 +71,5 @@ function where(sqlite: SQLite.Database): string {
 }
 
 function oneLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim()
+  return messageOf(error).replace(/\s+/g, ' ').trim()
 }

@@ -6,6 +6,7 @@ import type { HostTransports } from '../remote/transport-provider.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore } from './event-store.js'
 import { taskSteps } from './snapshot.js'
+import { messageOf } from '../errors.js'
 
 /**
  * Processes that no runner follows any more — the recorded process group of a step that was cancelled while no
@@ -46,7 +47,7 @@ export async function killRecordedProcess(
     store.log({ ...line, level: 'info', message: `process group ${group.pgid} of step ${execution.step_name} killed` })
   } catch (error) {
     logger.warn({ err: error, task_id: task.id, pgid: group.pgid }, 'could not kill the process group of a stopped step')
-    store.log({ ...line, level: 'warning', message: `${(error as Error).message}; it may still run` })
+    store.log({ ...line, level: 'warning', message: `${messageOf(error)}; it may still run` })
   }
 }
 
@@ -74,6 +75,6 @@ export async function stopEarlierRun(
     }
     return null
   } catch (error) {
-    return `${(error as Error).message}: ${run} may still be going, so no new run is started`
+    return `${messageOf(error)}: ${run} may still be going, so no new run is started`
   }
 }

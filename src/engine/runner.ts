@@ -17,6 +17,7 @@ import { stopEarlierRun } from './orphans.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { StopHandle } from './stop-handle.js'
 import { tryTransition } from './task-state.js'
+import { messageOf } from '../errors.js'
 
 export interface RunnerDeps extends AttemptDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
@@ -64,7 +65,7 @@ async function runStep(deps: RunnerDeps, pos: StepPosition, scope: TemplateScope
     let skip = false
     let problem: string | null = impl ? null : `step type "${step.type}" is not available`
     if (step.when !== undefined && problem === null) {
-      try { skip = !isTruthy(renderTemplate(step.when, scope)) } catch (error) { problem = `when: ${(error as Error).message}` }
+      try { skip = !isTruthy(renderTemplate(step.when, scope)) } catch (error) { problem = `when: ${messageOf(error)}` }
     }
     const begun = await beginStep(deps.store, pos, { skip, retries })
     if (begun.kind === 'stopped') return false
@@ -111,7 +112,7 @@ async function buildScope(deps: RunnerDeps, task: TaskRow, definition: WorkflowD
 
 /** A bug or a database fault: the task must still end somewhere visible, never stay `running`. */
 async function failUnexpectedly(deps: RunnerDeps, taskId: number, error: unknown): Promise<void> {
-  const message = `internal error: ${error instanceof Error ? error.message : String(error)}`
+  const message = `internal error: ${messageOf(error)}`
   await deps.store.commit(async (trx, emit) => {
     const end = new Date()
     for (const execution of await runningExecutions(trx, taskId)) {

@@ -10,6 +10,7 @@ import { canContinue } from './resumable.js'
 import { createStepContext, type StepContextDeps, type StepContextInput } from './step-context.js'
 import type { AttemptResult } from './step-decision.js'
 import type { StopHandle } from './stop-handle.js'
+import { messageOf } from '../errors.js'
 
 export interface AttemptInput extends StepContextInput {
   impl: StepImplementation
@@ -59,7 +60,7 @@ function fromOutcome(outcome: StepOutcome, signal: AbortSignal): AttemptResult {
 }
 
 function fromError(error: unknown, signal: AbortSignal): AttemptResult {
-  const message = error instanceof Error ? error.message : String(error)
+  const message = messageOf(error)
   if (signal.aborted || isAbortError(error)) return aborted(signal, message, null)
   if (error instanceof TransportError) {
     return { status: 'failed', error: error.describe(), retryable: error.retryable, summary: null }

@@ -1,3 +1,5 @@
+import { messageOf } from '../errors.js'
+
 /**
  * How a transport or step reports that its AbortSignal fired: `reason` is the signal's reason
  * (an AbortReason such as 'cancel' or 'pause'), so callers can tell why the work stopped.
@@ -18,7 +20,7 @@ export interface KillReport { pgid: number; error: string | null }
 
 /** The AbortError of work whose process group was stopped; `failure` is the error of a kill that failed. */
 export function abortedAfterKill(reason: unknown, pgid: number, failure: unknown): AbortError {
-  const error = failure === null || failure === undefined ? null : failure instanceof Error ? failure.message : String(failure)
+  const error = failure === null || failure === undefined ? null : messageOf(failure)
   return new AbortError(reason, undefined, { pgid, error })
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
+import { messageOf } from '../errors.js'
 
 /** One host of HOSTS_FILE. Secrets never live here: only the names of the variables that hold them. */
 export const HostSchema = Type.Object({
@@ -35,7 +36,7 @@ export function loadHostsFile(file: string): Map<string, NamedHost> {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    throw new HostsFileError(`${file}: not valid JSON: ${(error as Error).message}`)
+    throw new HostsFileError(`${file}: not valid JSON: ${messageOf(error)}`)
   }
   return parseHosts(raw, file)
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import type { Transport } from './transport.js'
+import { messageOf } from '../errors.js'
 
 export const DEFAULT_KILL_GRACE_MS = 2000
 
@@ -26,7 +27,7 @@ export async function stopProcessGroup(
     if ((await transport.killProcessGroup(pgid, 'KILL', startTime)) !== 'running') return 'terminated'
     if (await endsWithin(transport, target, 5000, pollMs)) return 'killed'
   } catch (error) {
-    throw new Error(`could not kill process group ${pgid} on ${transport.host}: ${(error as Error).message}`)
+    throw new Error(`could not kill process group ${pgid} on ${transport.host}: ${messageOf(error)}`)
   }
   throw new Error(`could not kill process group ${pgid} on ${transport.host}: it still runs after SIGKILL`)
 }

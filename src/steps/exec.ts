@@ -5,6 +5,7 @@ import { isAbortError, type AbortError } from '../remote/abort-error.js'
 import { stopProcessGroup, type GroupTarget } from '../remote/stop-group.js'
 import { ExecOutput } from './exec-output.js'
 import { canResumeDetached, changedCommand, detachedInterruption, runDetachedExec } from './exec-detached.js'
+import { messageOf } from '../errors.js'
 
 /**
  * `exec`: runs one command line on the step's host, streams its lines into the task log as they come, and
@@ -105,7 +106,7 @@ async function afterLostConnection(ctx: StepContext<'exec'>, error: TransportErr
     const outcome = await stopProcessGroup(ctx.transport(), group)
     ctx.log('warning', `${lost}; process group ${group.pgid} ${outcome === 'gone' || outcome === 'reused' ? 'had already ended' : 'was killed'} before any retry`, 'engine')
   } catch (killError) {
-    const why = (killError as Error).message
+    const why = messageOf(killError)
     ctx.log('warning', `${lost}; ${why}`, 'engine')
     return {
       status: 'failed', retryable: false, review: true,

@@ -1,4 +1,5 @@
 import type { OutputDeclaration } from '../workflows/definition.js'
+import { messageOf } from '../errors.js'
 
 /** Bounds a list output: a command printing millions of matching lines must not grow memory without end. */
 export const MAX_LIST_ITEMS = 10_000
@@ -75,7 +76,7 @@ export function compile(pattern: string, what: string): RegExp {
   try {
     return new RegExp(pattern, 'u')
   } catch (error) {
-    throw new Error(`${what}: invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`)
+    throw new Error(`${what}: invalid regular expression ${JSON.stringify(pattern)}: ${messageOf(error)}`)
   }
 }
 

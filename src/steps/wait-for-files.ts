@@ -4,6 +4,7 @@ import { isAbortError } from '../remote/abort-error.js'
 import { TransportError } from '../remote/transport.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
 import { buildFileCheckCommand, newMarker, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
+import { messageOf } from '../errors.js'
 
 /**
  * `wait_for_files`: polls until every expected file exists, one command per poll for the whole list. With
@@ -74,7 +75,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       if (isAbortError(error) || ctx.signal.aborted) return stopped()
       // a wrong password or host key will not be right at the next poll
       if (++failures >= MAX_POLL_FAILURES || (error instanceof TransportError && !error.retryable)) throw error
-      ctx.log('warning', `file check failed (${failures}/${MAX_POLL_FAILURES}): ${(error as Error).message}`)
+      ctx.log('warning', `file check failed (${failures}/${MAX_POLL_FAILURES}): ${messageOf(error)}`)
       found = new Set()
       anomaly = null
     }

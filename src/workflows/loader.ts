@@ -9,6 +9,7 @@ import {
 import { checkParameterValue } from './parameters.js'
 import { templateReferences, type TemplateReference } from './template.js'
 import { quotedPlaceholders } from './quoted-placeholders.js'
+import { messageOf } from '../errors.js'
 
 export interface LoadedWorkflow {
   definition: WorkflowDefinition
@@ -124,7 +125,7 @@ function checkReferences(value: unknown, path: string, scope: {
     try {
       refs = templateReferences(text)
     } catch (error) {
-      issues.push(`${at}: ${(error as Error).message}`)
+      issues.push(`${at}: ${messageOf(error)}`)
       return
     }
     for (const ref of refs) {
@@ -182,7 +183,7 @@ export function loadWorkflows(dir: string): LoadedWorkflow[] {
     try {
       data = JSON.parse(readFileSync(file, 'utf8'))
     } catch (error) {
-      issues.push(`${file}: not valid JSON (${(error as Error).message})`)
+      issues.push(`${file}: not valid JSON (${messageOf(error)})`)
       continue
     }
     const faults = validateWorkflow(data)

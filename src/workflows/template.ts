@@ -1,5 +1,6 @@
 import type { OutputValue } from '../domain.js'
 import { shellQuote } from '../shell-quote.js'
+import { messageOf } from '../errors.js'
 
 /**
  * Template rendering for step inputs: `{{ params.x }}`, `{{ vars.x }}`, `{{ steps.<id>.outputs.<name> }}`,
@@ -98,7 +99,7 @@ export function resolveVars(
     try {
       vars[name] = renderTemplate(template, { ...scope, vars, steps: {} })
     } catch (error) {
-      throw new TemplateError(`variable "${name}": ${(error as Error).message}`, (error as TemplateError).reference ?? null)
+      throw new TemplateError(`variable "${name}": ${messageOf(error)}`, (error as TemplateError).reference ?? null)
     }
   }
   return vars

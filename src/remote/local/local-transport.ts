@@ -10,6 +10,7 @@ import { AbortError, abortedAfterKill } from '../abort-error.js'
 import { LineSplitter } from '../line-splitter.js'
 import { isSameLeader, liveGroupMembers, processStartTime, signalProcessGroup } from './process-group.js'
 import { stopProcessGroup } from '../stop-group.js'
+import { messageOf } from '../../errors.js'
 
 export interface LocalTransportOptions {
   /** After TERM, how long the process group gets before KILL. */
@@ -50,7 +51,7 @@ export class LocalTransport implements Transport {
     try {
       await spawned
     } catch (error) {
-      throw new TransportError('unknown_host', `cannot start bash: ${(error as Error).message}`, this.host, false)
+      throw new TransportError('unknown_host', `cannot start bash: ${messageOf(error)}`, this.host, false)
     }
     const pgid = child.pid!
     const drained = Promise.all([

@@ -7,6 +7,7 @@ import type { NamedHost } from '../hosts.js'
 import { HostKeyRejected, type HostKeyOutcome, type HostKeyPolicy } from './host-key-policy.js'
 import { hostKeyFromBlob } from './known-hosts.js'
 import { connectError } from './ssh-errors.js'
+import { messageOf } from '../../errors.js'
 
 export interface HopOptions {
   env: NodeJS.ProcessEnv
@@ -76,7 +77,7 @@ export function sshHandshake(host: NamedHost, sock: Duplex, chain: string, optio
       connectClient()
     } catch (error) {
       sock.destroy()
-      reject(new TransportError('auth_failed', `cannot use the credentials of ${where} [${chain}]: ${(error as Error).message}`, chain))
+      reject(new TransportError('auth_failed', `cannot use the credentials of ${where} [${chain}]: ${messageOf(error)}`, chain))
     }
   })
 
@@ -115,7 +116,7 @@ function authOptions(host: NamedHost, env: NodeJS.ProcessEnv, chain: string): Pa
     try {
       auth.privateKey = readFileSync(host.private_key_file)
     } catch (error) {
-      throw fail(`cannot read private key ${host.private_key_file} for ${hopLabel(host)}: ${(error as Error).message}`)
+      throw fail(`cannot read private key ${host.private_key_file} for ${hopLabel(host)}: ${messageOf(error)}`)
     }
     if (host.passphrase_env) {
       const passphrase = env[host.passphrase_env]

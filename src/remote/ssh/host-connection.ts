@@ -8,6 +8,7 @@ import { AbortError } from '../abort-error.js'
 import { ChannelBudget } from './channel-budget.js'
 import { hopLabel, openSocket, sshHandshake, type HopOptions } from './hop-connect.js'
 import { channelError, viaJumpError } from './ssh-errors.js'
+import { messageOf } from '../../errors.js'
 
 export interface ConnectionOptions extends HopOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'> | undefined
@@ -149,7 +150,7 @@ export class HostConnection {
       const lost = channelError(error, hopLabel(this.parent.host), this.label)
       if (lost.kind === 'connection_lost') throw viaJumpError(lost, this.label)
       throw new TransportError('target_unreachable',
-        `${hopLabel(this.host)} is unreachable from ${this.parent.host.name} [${this.label}]: ${(error as Error).message}`, this.label)
+        `${hopLabel(this.host)} is unreachable from ${this.parent.host.name} [${this.label}]: ${messageOf(error)}`, this.label)
     }
   }
 

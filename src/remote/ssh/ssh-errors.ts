@@ -1,5 +1,6 @@
 import { TransportError, type TransportErrorKind } from '../transport.js'
 import { HostKeyRejected } from './host-key-policy.js'
+import { messageOf } from '../../errors.js'
 
 /**
  * Turns what net, ssh2 and the host-key check throw while one hop connects into a named TransportError.
@@ -52,7 +53,7 @@ export function viaJumpError(error: TransportError, chain: string): TransportErr
 
 export function channelError(error: unknown, where: string, chain: string): TransportError {
   if (error instanceof TransportError) return error
-  const message = (error as Error).message ?? String(error)
+  const message = messageOf(error)
   if (/not connected|no response|closed|ECONNRESET|EPIPE/i.test(message)) {
     return new TransportError('connection_lost', `connection to ${where} lost [${chain}]: ${message}`, chain)
   }
