@@ -66,8 +66,3 @@ export async function readEvents(db: Db, taskId: number, afterSeq: number, limit
   merged.sort((a, b) => a.seq - b.seq)
   return merged.slice(0, limit)
 }
-
-export async function lastSeq(db: Db, taskId: number): Promise<number | null> {
-  const row = await db.selectFrom('tasks').select('last_seq').where('id', '=', taskId).executeTakeFirst()
-  return row ? row.last_seq : null
-}

@@ -21,7 +21,3 @@ export async function pinHostKey(
   if (!row) throw new Error(`host key for ${key.hostname}:${key.port} vanished after pinning`)
   return row
 }
-
-export async function forgetHostKey(db: Db, hostname: string, port: number): Promise<void> {
-  await db.deleteFrom('host_keys').where('hostname', '=', hostname).where('port', '=', port).execute()
-}

@@ -83,5 +83,4 @@ export type WorkflowRow = Selectable<Database['workflows']>
 export type ExecutionRow = Selectable<Database['task_executions']>
 export type StepOutputRow = Selectable<Database['step_outputs']>
 export type TaskLogRow = Selectable<Database['task_logs']>
-export type TaskEventRow = Selectable<Database['task_events']>
 export type TaskParameterRow = Selectable<Database['task_parameters']>

@@ -17,10 +17,6 @@ export function findWorkflowVersion(db: Db, name: string, hash: string): Promise
     .executeTakeFirst()
 }
 
-export function findWorkflowById(db: Db, id: number): Promise<WorkflowRow | undefined> {
-  return db.selectFrom('workflows').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
 export async function insertWorkflowVersion(trx: Db, version: NewWorkflowVersion): Promise<WorkflowRow> {
   const { steps, ...workflow } = version
   const row = await trx.insertInto('workflows').values({ ...workflow, is_active: 0 }).returningAll()
@@ -44,10 +40,6 @@ export async function deactivateWorkflowsExcept(trx: Db, names: string[], now: s
   let query = trx.updateTable('workflows').set({ is_active: 0, updated_at: now }).where('is_active', '=', 1)
   if (names.length > 0) query = query.where('name', 'not in', names)
   await query.execute()
-}
-
-export function listActiveWorkflows(db: Db): Promise<WorkflowRow[]> {
-  return db.selectFrom('workflows').selectAll().where('is_active', '=', 1).orderBy('name').execute()
 }
 
 /** One page of the active workflow names, by name, and how many are active in all. */

@@ -15,10 +15,6 @@ export class StopHandle {
 
   constructor(readonly taskId: number) {}
 
-  get requested(): StopRequest | null {
-    return this.#requested
-  }
-
   get shuttingDown(): boolean {
     return this.#requested === 'shutdown'
   }

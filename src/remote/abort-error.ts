@@ -28,10 +28,6 @@ export function isAbortError(error: unknown): error is AbortError {
   return error instanceof Error && error.name === 'AbortError'
 }
 
-export function abortErrorOf(signal: AbortSignal): AbortError {
-  return new AbortError(signal.reason)
-}
-
 function describe(reason: unknown): string {
   if (typeof reason === 'string') return reason
   if (reason instanceof Error) return reason.message

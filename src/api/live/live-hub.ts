@@ -36,10 +36,6 @@ export class LiveHub {
     this.heartbeat.unref()
   }
 
-  get size(): number {
-    return this.connections.size
-  }
-
   accept(socket: WebSocket, viewer: Principal): LiveConnection {
     const connection = new LiveConnection(socket, viewer, {
       fanout: this.fanout,

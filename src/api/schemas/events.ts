@@ -16,7 +16,6 @@ export const EventsQuerySchema = Type.Object({
     description: 'only events with a larger seq (pass the `next_after` of the previous page)' }),
   limit: Limit(100, 1000),
 })
-export type EventsQuery = Static<typeof EventsQuerySchema>
 
 export const EventsPageSchema = Type.Object({
   items: Type.Array(TaskEventSchema),

@@ -1,6 +1,6 @@
 import { TransportError } from '../transport.js'
 import { hostChain, type NamedHost } from '../hosts.js'
-import { HostConnection, type ConnectionOptions, type HostHealth } from './host-connection.js'
+import { HostConnection, type ConnectionOptions } from './host-connection.js'
 
 /**
  * One HostConnection per host name. A host's jump is the jump's own pooled connection, so every target behind
@@ -24,10 +24,6 @@ export class ConnectionPool {
     const connection = new HostConnection(host, chain, parent, this.options)
     this.connections.set(name, connection)
     return connection
-  }
-
-  health(name: string): HostHealth | null {
-    return this.connections.get(name)?.health() ?? null
   }
 
   close(): void {

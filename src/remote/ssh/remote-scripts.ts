@@ -23,7 +23,6 @@ function escapeBytes(script: string): string {
 }
 
 /** Marks the line that carries the process group id and start time; never part of the command's output. */
-export const PGID_MARKER = '\x1ePGID '
 export const PGID_LINE = /\x1ePGID (\d+) (\d+)/
 
 /** The user's command, preceded by the line that tells its process group and the group leader's start time. */
