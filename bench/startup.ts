@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/startup.ts`: wall time from `npm start` to the first 200 from /api/health, and of
+ * `npm run bench:startup`: wall time from `npm start` to the first 200 from /api/health, and of
  * `npm run token -- --user alice`, each BENCH_STARTUP_RUNS (5) times on a fresh DATA_DIR, LOG_FILE and port.
  * Prints median, min and max, and the load average before and after (other work on the machine shows up there).
  */
