@@ -9,6 +9,7 @@ import type { TaskEvent, TaskStatus } from '../../src/domain.js'
 import type { StepTable } from '../../src/steps/registry.js'
 import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { stepRegistry } from '../../src/steps/registry.js'
+import { validateWorkflow } from '../../src/workflows/loader.js'
 import { encodeParameter, resolveParameters } from '../../src/workflows/parameters.js'
 
 interface Teardown { teardown(fn: () => unknown): void }
@@ -96,6 +97,9 @@ function waitUntil<T>(
 export async function insertTask(db: Db, workflow: TestWorkflow, params: Record<string, unknown>, user: string):
   Promise<TaskRow> {
   const definition = { name: workflow.name ?? 'test_flow', display_name: 'Test', version: '1', ...workflow }
+  // The same check a workflow file gets at start-up: tests run only definitions the service would accept.
+  const problems = validateWorkflow(definition)
+  if (problems.length > 0) throw new Error(`test workflow ${definition.name} is invalid: ${problems.join('; ')}`)
   const text = JSON.stringify(definition)
   const wf = await db.insertInto('workflows').values({
     name: definition.name, display_name: 'Test', version: '1', definition: text,

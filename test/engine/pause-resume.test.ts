@@ -79,7 +79,7 @@ t.test('pause_after pauses for review; resume with new parameters records them a
     },
     steps: [
       execStep('review_me', 'echo checked', { pause_after: true }),
-      execStep('use', `echo "{{ params.date_param }} {{ params.max_wait_minutes }}" > ${out}`),
+      execStep('use', `echo {{ params.date_param }} {{ params.max_wait_minutes }} > ${out}`),
     ],
   }, { date_param: '250624' })
   await f.engine.start(task.id)

@@ -11,7 +11,7 @@ t.test('runs exec steps in order, records outputs and feeds them to later steps'
       execStep('first', 'echo "value=$(( 20 + 22 ))"; echo hello {{ params.who }}',
         { outputs: { answer: { pattern: 'value=(\\d+)' } } }),
       execStep('skipped', 'echo never', { when: 'false' }),
-      execStep('second', 'echo "got {{ steps.first.outputs.answer }}"'),
+      execStep('second', 'echo got {{ steps.first.outputs.answer }}'),
     ],
   })
   await f.engine.start(task.id)
