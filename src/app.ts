@@ -18,12 +18,10 @@ import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
 import { serviceVersion } from './version.js'
 
-
 export const BODY_LIMIT_BYTES = 1024 * 1024
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const publicDir = resolve(root, 'public')
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
-
 
 /** The whole HTTP app, not listening: tests inject requests, server.ts listens. */
 export async function buildApp(deps: AppDeps): Promise<Api> {

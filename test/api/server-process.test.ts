@@ -7,7 +7,6 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { freePort } from '../helpers/server-process.js'
 
-
 t.test('the real server process answers HTTP and stops cleanly on SIGTERM', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'topup-serve-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))

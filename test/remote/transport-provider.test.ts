@@ -7,7 +7,6 @@ import { freshDatabase } from '../helpers/db.js'
 
 // The one provider answers `local` itself; nothing here connects anywhere.
 
-
 t.test('local, no host and a host with transport "local" run here; an unknown name is unknown_host', async (t) => {
   const { db, dir } = freshDatabase(t)
   const hostsFile = join(dir, 'hosts.json')
