@@ -1,7 +1,7 @@
 import t from 'tap'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { engineFixture, execStep } from './fixture.js'
 
@@ -27,16 +27,20 @@ t.test('steps get DATA_DIR from the config: a download lands under <DATA_DIR>/ar
 
 t.test('a running step stamps heartbeat_at on its task and execution; the stamps stop with the step', async (t) => {
   const f = engineFixture(t, { heartbeatMs: 50 })
-  const task = await f.createTask({ steps: [execStep('slow', 'sleep 0.6')] })
+  // The step runs until the test has seen its beats, however slow the machine is.
+  const gate = join(mkdtempSync(join(tmpdir(), 'topup-gate-')), 'open')
+  t.teardown(() => rmSync(dirname(gate), { recursive: true, force: true }))
+  const task = await f.createTask({ steps: [execStep('slow', `until [ -e ${gate} ]; do sleep 0.02; done`)] })
   await f.engine.start(task.id)
   const stamps = new Set<string>()
-  for (let i = 0; i < 200 && stamps.size < 3; i++) {
+  for (let i = 0; i < 1500 && stamps.size < 3; i++) {
     const row = await f.db.selectFrom('task_executions').select('heartbeat_at').where('task_id', '=', task.id).executeTakeFirst()
     if (row?.heartbeat_at) stamps.add(row.heartbeat_at)
     await delay(20)
   }
   t.ok(stamps.size >= 3, 'the execution heartbeat moves while the step runs')
   t.ok((await f.task(task.id)).heartbeat_at, 'the task has one too')
+  writeFileSync(gate, '')
   await f.waitForStatus(task.id, 'success')
   const execution = await f.db.selectFrom('task_executions').selectAll().where('task_id', '=', task.id).executeTakeFirstOrThrow()
   t.ok(execution.heartbeat_at! <= execution.end_time!, 'no beat after the step ended')
