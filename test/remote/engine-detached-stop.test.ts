@@ -15,7 +15,7 @@ function workflow(name: string, sleep: string) {
     steps: [{
       id: 'job', display_name: 'job', type: 'exec', host: 'target',
       inputs: {
-        command: `echo "run {{ params.tag }}" >> ~/.topup/runs/${runs}-${name}.count; echo "line 1"; echo "line 2"; ` +
+        command: `echo run {{ params.tag }} >> ~/.topup/runs/${runs}-${name}.count; echo "line 1"; echo "line 2"; ` +
           `[ {{ params.tag }} = b ] || sleep ${sleep}; echo DONE`,
         detached: true, require_marker: '^DONE$',
       },
