@@ -109,7 +109,8 @@ async function startedGroup(transport: Transport, dir: string): Promise<{ pgid: 
 for i in $(seq 40); do [ -s pid ] && break; sleep 0.05; done
 [ -s pid ] && frame_put "$(cat pid)"
 exit 0`, AbortSignal.timeout(30_000))
-  return values.length === 0 ? null : groupOf(frame, values.join('\n'))
+  const [group] = values
+  return group === undefined ? null : groupOf(frame, group)
 }
 
 /** "<pgid> <start time>", as run.sh writes it to the pid file. */
@@ -165,13 +166,9 @@ for i in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.05; done
 [ -s "$d/pid" ] || exit 91
 frame_put "$(cat "$d/pid")"`
   const frame = new Frame(`starting the detached command in ${request.dir}`)
-  const reader = frame.reader()
-  const result = await transport.run({
-    command: frame.wrap(script), signal: request.signal,
-    onLine: (stream, line) => { if (stream === 'stdout') reader.take(line) },
-  })
-  if (result.exitCode !== 0) throw new Error(`could not start the detached command in ${request.dir} (exit code ${result.exitCode ?? result.signal})`)
-  return { dir: request.dir, ...groupOf(frame, reader.value()) }
+  const values = await framedValues(transport, frame, script, request.signal)
+  if (values.length !== 1) throw new FramingError(`${frame.what}: expected its process group, got ${values.length} values`)
+  return { dir: request.dir, ...groupOf(frame, values[0]!) }
 }
 
 /**
