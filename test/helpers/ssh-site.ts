@@ -202,8 +202,9 @@ function sh(cmd: string, args: string[], input?: string): string {
  */
 const NOISE_SWITCH = 'TOPUP_TEST_LOGIN_NOISE'
 export const LOGIN_NOISE = {
-  stdout: ['You have 2 new mail messages', '0', 'GONE', 'out_1.root', '@@TOPUP-0123456789abcdef V 7', 'Welcome to beslogin. '],
-  stderr: ['module: loaded 3 modules', '1 job(s) submitted to cluster 123.'],
+  stdout: ['You have 2 new mail messages', '0', 'GONE', 'out_1.root', '@@TOPUP-0123456789abcdef V 7',
+    '1 job(s) submitted to cluster 123.', 'Welcome to beslogin. '],
+  stderr: ['module: loaded 3 modules', 'DONE'],
 }
 const NOISE_LINES = new Set([...LOGIN_NOISE.stdout, ...LOGIN_NOISE.stderr])
 

@@ -4,6 +4,7 @@ import { siteProvider, runCollect } from './site-provider.js'
 import { runDetached, type DetachedProgress } from '../../src/remote/detached.js'
 import { listRemoteFiles } from '../../src/steps/remote-glob.js'
 import { waitForFilesStep } from '../../src/steps/wait-for-files.js'
+import { execStep } from '../../src/steps/exec.js'
 import { stepHarness } from '../helpers/step-context.js'
 
 // The test site's login shells print lines that look like values ("0", "GONE", "out_1.root", a framed line of
@@ -67,4 +68,19 @@ t.test('a listing and a file check take no file name from the noise', async (t) 
   const outcome = await waitForFilesStep.run(h.ctx)
   t.match(outcome, { status: 'failed', error: /gave up/ }, '"out_1.root" and "0" on stdout are not files in the folder')
   t.match(await h.outputs(), { complete: [], incomplete: ['out_1.root', '0'] })
+})
+
+t.test('an exec step logs the login noise but takes no output or marker from it', async (t) => {
+  const exec = async (inputs: { command: string; require_marker?: string }, outputs?: Record<string, { pattern: string; all?: boolean }>) => {
+    const h = await stepHarness(t, { id: 'submit', display_name: 'Submit', type: 'exec', inputs, ...(outputs ? { outputs } : {}) },
+      { transport: target })
+    return { h, outcome: await execStep.run(h.ctx) }
+  }
+  const captured = await exec({ command: 'echo 42; echo "1 job(s) submitted to cluster 456."' },
+    { number: { pattern: '^(\\d+)$' }, cluster_ids: { pattern: 'submitted to cluster (\\d+)', all: true } })
+  t.match(captured.outcome, { status: 'success', summary: /2 stdout line/ })
+  t.same(await captured.h.outputs(), { number: '42', cluster_ids: ['456'] }, 'not the "0" nor the cluster 123 of the noise')
+  t.ok(captured.h.logs.some((l) => l.message === 'You have 2 new mail messages'), 'the noise stays in the log')
+  const marker = await exec({ command: 'echo hi', require_marker: '^GONE$' })
+  t.match(marker.outcome, { status: 'failed', error: /required marker \/\^GONE\$\/ never appeared/ }, 'the "GONE" the login shell printed is no marker')
 })

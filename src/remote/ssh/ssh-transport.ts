@@ -104,9 +104,9 @@ export class SshTransport implements Transport {
     const stdout = new LineSplitter((line, bytes) => {
       const match = started === null ? frame.lineOf(line, 'PGID') : null
       const group = match ? /^(\d+) (\d+)$/.exec(match.rest) : null
-      if (!match || !group) return request.onLine?.('stdout', line, bytes)
+      if (!match || !group) return request.onLine?.('stdout', line, bytes, started === null)
       // a login banner without a final newline may precede the line (it is not the command's output)
-      if (match.before !== '') request.onLine?.('stdout', match.before, 0)
+      if (match.before !== '') request.onLine?.('stdout', match.before, 0, true)
       started = { pgid: Number(group[1]), startTime: group[2]! }
       request.onStart?.(started)
     }, this.lineOptions())
