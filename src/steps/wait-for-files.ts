@@ -125,7 +125,8 @@ async function poll(ctx: StepContext<'wait_for_files'>, request: FileCheckReques
     command: buildFileCheckCommand(frame, request),
     signal: ctx.signal,
     onLine: (stream, line) => {
-      if (stream === 'stdout' ? !reader.take(line) : true) ctx.log('debug', line, stream)
+      if (stream === 'stdout') reader.take(line)
+      else ctx.log('debug', line, 'stderr')
     },
   })
   if (result.exitCode !== 0) throw new Error(`file check exited with ${result.exitCode ?? result.signal}`)
