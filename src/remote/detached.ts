@@ -4,6 +4,7 @@ import { TransportError, type RunResult, type Transport } from './transport.js'
 import { AbortError, abortedAfterKill, isAbortError } from './abort-error.js'
 import { shellQuote } from '../shell-quote.js'
 import { stopProcessGroup } from './stop-group.js'
+import { Frame, FramedStream, FramingError } from './framing.js'
 
 /**
  * Long commands that must survive a dropped connection or a restart of the service. The command runs under
@@ -61,7 +62,16 @@ export async function runDetached(transport: Transport, request: DetachedRequest
   }
   try {
     await withReattach(request, async () => {
-      const result = await transport.run({ command: followScript(request.dir, offsets), signal, onLine: count })
+      // noise a login shell prints before the follower starts is not the command's output, nor counted in offsets
+      const frame = new Frame(`following the detached command in ${request.dir}`)
+      const streams = { stdout: new FramedStream(frame), stderr: new FramedStream(frame) }
+      const result = await transport.run({
+        command: followScript(request.dir, offsets, streams.stdout), signal,
+        onLine: (stream, line, bytes) => { if (streams[stream].isContent(line)) count(stream, line, bytes) },
+      })
+      if ((result.exitCode === 0 || result.exitCode === 3) && !(streams.stdout.opened && streams.stderr.opened)) {
+        throw new FramingError(`${frame.what}: the follower's output holds no begin line on ${streams.stdout.opened ? 'stderr' : 'stdout'}`)
+      }
       if (result.exitCode === 3) {
         throw new TransportError('connection_lost', `detached command in ${request.dir} ended without an exit code (killed from outside?)`, transport.host, false)
       }
@@ -94,18 +104,31 @@ async function killed(transport: Transport, group: { pgid: number; startTime: st
  * started, the pid file is written by the command's own first line: it gets a moment to appear.
  */
 async function startedGroup(transport: Transport, dir: string): Promise<{ pgid: number; startTime: string } | null> {
-  let found: { pgid: number; startTime: string } | null = null
-  await transport.run({
-    command: `cd ${quotedDir(dir)} 2>/dev/null && [ -d started ] || exit 0
+  const frame = new Frame(`looking for the started command in ${dir}`)
+  const values = await framedValues(transport, frame, `cd ${quotedDir(dir)} 2>/dev/null && [ -d started ] || exit 0
 for i in $(seq 40); do [ -s pid ] && break; sleep 0.05; done
-[ -s pid ] && echo "DETACHED $(cat pid)"`,
-    signal: AbortSignal.timeout(30_000),
-    onLine: (_stream, line) => {
-      const m = /^DETACHED (\d+) (\d+)$/.exec(line)
-      if (m) found = { pgid: Number(m[1]), startTime: m[2]! }
-    },
+[ -s pid ] && frame_put "$(cat pid)"
+exit 0`, AbortSignal.timeout(30_000))
+  const [group] = values
+  return group === undefined ? null : groupOf(frame, group)
+}
+
+/** "<pgid> <start time>", as run.sh writes it to the pid file. */
+function groupOf(frame: Frame, value: string): { pgid: number; startTime: string } {
+  const m = /^(\d+) (\d+)$/.exec(value)
+  if (!m) throw new FramingError(`${frame.what}: the pid file holds ${JSON.stringify(value)}, not "<pgid> <start time>"`)
+  return { pgid: Number(m[1]), startTime: m[2]! }
+}
+
+/** Runs a framed script; its values, whatever else stdout held. */
+async function framedValues(transport: Transport, frame: Frame, script: string, signal: AbortSignal): Promise<string[]> {
+  const reader = frame.reader()
+  const result = await transport.run({
+    command: frame.wrap(script), signal,
+    onLine: (stream, line) => { if (stream === 'stdout') reader.take(line) },
   })
-  return found
+  if (result.exitCode !== 0) throw new Error(`${frame.what} failed: exit code ${result.exitCode ?? result.signal}`)
+  return reader.values()
 }
 
 async function withReattach<T>(request: DetachedRequest, attempt: () => Promise<T>): Promise<T> {
@@ -141,22 +164,20 @@ if mkdir "$d/started" 2>/dev/null; then
 fi
 for i in $(seq 100); do [ -s "$d/pid" ] && break; sleep 0.05; done
 [ -s "$d/pid" ] || exit 91
-echo "DETACHED $(cat "$d/pid")"`
-  let found: DetachedHandle | null = null
-  const result = await transport.run({
-    command: script, signal: request.signal,
-    onLine: (_stream, line) => {
-      const m = /^DETACHED (\d+) (\d+)$/.exec(line)
-      if (m) found = { dir: request.dir, pgid: Number(m[1]), startTime: m[2]! }
-    },
-  })
-  if (!found) throw new Error(`could not start the detached command in ${request.dir} (exit code ${result.exitCode})`)
-  return found
+frame_put "$(cat "$d/pid")"`
+  const frame = new Frame(`starting the detached command in ${request.dir}`)
+  const values = await framedValues(transport, frame, script, request.signal)
+  if (values.length !== 1) throw new FramingError(`${frame.what}: expected its process group, got ${values.length} values`)
+  return { dir: request.dir, ...groupOf(frame, values[0]!) }
 }
 
-/** Streams stdout (to stdout) and stderr (to stderr) from the offsets; exit 0 once the exit file exists, 3 if the command vanished. */
-function followScript(dir: string, offsets: DetachedProgress): string {
+/**
+ * Streams stdout (to stdout) and stderr (to stderr) from the offsets, each after the frame's begin line; exit 0
+ * once the exit file exists, 3 if the command vanished.
+ */
+function followScript(dir: string, offsets: DetachedProgress, frame: FramedStream): string {
   return `cd ${quotedDir(dir)} || exit 2
+${frame.beginCommand}; ${frame.beginCommand} >&2
 read -r pg st < pid
 follow=(--pid="$pg" -f -s 0.2)
 if [ -f exit ]; then follow=()
@@ -168,12 +189,10 @@ wait
 exit 3`
 }
 
-async function readExitCode(transport: Transport, dir: string): Promise<number | null> {
-  let text = ''
-  await transport.run({
-    command: `cat ${quotedDir(dir)}/exit`, signal: AbortSignal.timeout(60_000),
-    onLine: (stream, line) => { if (stream === 'stdout') text += line },
-  })
-  const code = Number.parseInt(text.trim(), 10)
-  return Number.isNaN(code) ? null : code
+async function readExitCode(transport: Transport, dir: string): Promise<number> {
+  const frame = new Frame(`reading the exit code of the detached command in ${dir}`)
+  const [code] = await framedValues(transport, frame, `read -r code < ${quotedDir(dir)}/exit || exit 1
+frame_put "$code"`, AbortSignal.timeout(60_000))
+  if (code === undefined || !/^\d+$/.test(code)) throw new FramingError(`${frame.what}: the exit file holds ${JSON.stringify(code ?? '')}`)
+  return Number(code)
 }

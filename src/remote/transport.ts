@@ -9,9 +9,11 @@ export interface RunRequest {
   signal: AbortSignal
   /**
    * Each complete line, as it arrives (UTF-8 decoded across chunk boundaries, no trailing newline); `bytes` is
-   * how many raw bytes of the stream it consumed, its newline (and a dropped "\r") included.
+   * how many raw bytes of the stream it consumed, its newline (and a dropped "\r") included. `fromLogin` marks a
+   * stdout line the host's login shell printed before the command started (.bashrc, banners): part of the log,
+   * but not the command's output.
    */
-  onLine?: (stream: 'stdout' | 'stderr', line: string, bytes: number) => void
+  onLine?: (stream: 'stdout' | 'stderr', line: string, bytes: number, fromLogin?: boolean) => void
   /**
    * Called once the process group id is known, so that it can be recorded for a later kill; `startTime` is the
    * group leader's start time (/proc/<pid>/stat field 22), which tells a reused pid apart.

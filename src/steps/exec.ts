@@ -30,10 +30,11 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
 
   const shown = buildScript(ctx, { forLog: true })
   ctx.log('info', `$ ${shown.length > 2000 ? `${shown.slice(0, 2000)} …` : shown}`, 'command')
-  const onLine = (stream: 'stdout' | 'stderr', line: string) => {
+  const onLine = (stream: 'stdout' | 'stderr', line: string, _bytes?: number, fromLogin?: boolean) => {
     if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
     ctx.log('info', line, 'stdout')
-    output.onStdout(line)
+    // what the login shell printed is logged, but sets no output or marker (a .bashrc line could match them)
+    if (!fromLogin) output.onStdout(line)
   }
 
   if (inputs.detached) {

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto'
 import { shellJoin } from '../shell-quote.js'
+import { Frame, FramingError } from '../remote/framing.js'
 
 /**
  * One poll of `wait_for_files` is one command: a small bash script that checks every expected name or glob and
  * every anomaly pattern in a folder and prints one result line per pattern. The same script runs on the local
  * machine and on remote hosts. Patterns arrive as quoted arguments; globs are expanded by the host's bash with
- * an empty IFS and nullglob, so names with spaces stay whole. Result lines start with a per-poll random marker,
- * so banner or .bashrc noise on stdout is ignored.
+ * an empty IFS and nullglob, so names with spaces stay whole. The result lines are framed (framing.ts), so banner
+ * or .bashrc noise on stdout is never taken for a result.
  */
 const SCRIPT = `
-marker=$1; dir=$2; shift 2
-if ! cd -- "$dir" 2>/dev/null; then printf '%s NODIR\\n' "$marker"; exit 0; fi
+dir=$1; shift
+if ! cd -- "$dir" 2>/dev/null; then frame_put NODIR; exit 0; fi
 shopt -s nullglob
 IFS=
 i=0
@@ -26,13 +26,12 @@ for arg in "$@"; do
   fi
   if [ -n "$found" ]; then
     found=\${found//$'\\n'/?}
-    printf '%s %s %d 1 %s\\n' "$marker" "$kind" "$i" "$found"
+    frame_put "$kind $i 1 $found"
   else
-    printf '%s %s %d 0\\n' "$marker" "$kind" "$i"
+    frame_put "$kind $i 0"
   fi
   i=$((i + 1))
 done
-printf '%s END %d\\n' "$marker" "$i"
 `
 
 export interface FileCheckRequest {
@@ -49,38 +48,32 @@ export interface FileCheckResult {
   anomalies: Array<string | null>
 }
 
-export function newMarker(): string {
-  return `@@TOPUP-FILES-${randomBytes(6).toString('hex')}`
+export function fileCheckFrame(request: FileCheckRequest): Frame {
+  return new Frame(`file check in ${request.directory}`)
 }
 
-export function buildFileCheckCommand(marker: string, request: FileCheckRequest): string {
-  const args = [marker, request.directory, ...request.files.map((f) => `F:${f}`), ...request.anomalies.map((a) => `A:${a}`)]
-  return `set -- ${shellJoin(args)}${SCRIPT}`
+export function buildFileCheckCommand(frame: Frame, request: FileCheckRequest): string {
+  const args = [request.directory, ...request.files.map((f) => `F:${f}`), ...request.anomalies.map((a) => `A:${a}`)]
+  return `set -- ${shellJoin(args)}\n${frame.wrap(SCRIPT)}`
 }
 
-/** Reads the script's result lines among any other output; throws when the output is incomplete. */
-export function parseFileCheckOutput(marker: string, request: FileCheckRequest, lines: readonly string[]): FileCheckResult {
+/** The result from the frame's values; throws FramingError when one is missing or malformed. */
+export function parseFileCheckOutput(frame: Frame, request: FileCheckRequest, values: readonly string[]): FileCheckResult {
   const result: FileCheckResult = {
     directoryExists: true,
     files: request.files.map(() => null),
     anomalies: request.anomalies.map(() => null),
   }
+  if (values.length === 1 && values[0] === 'NODIR') return { ...result, directoryExists: false }
   const expected = request.files.length + request.anomalies.length
-  let ended = false
-  for (const line of lines) {
-    if (!line.startsWith(`${marker} `)) continue
-    const rest = line.slice(marker.length + 1)
-    if (rest === 'NODIR') return { ...result, directoryExists: false }
-    if (rest === `END ${expected}`) { ended = true; continue }
-    const m = /^([FA]) (\d+) ([01])(?: (.*))?$/s.exec(rest)
-    if (!m || m[3] === '0') continue
-    const index = Number(m[2])
-    const name = m[4] ?? ''
-    if (m[1] === 'F' && index < request.files.length) result.files[index] = name
-    if (m[1] === 'A' && index >= request.files.length && index < expected) {
-      result.anomalies[index - request.files.length] = name
-    }
-  }
-  if (!ended) throw new Error('file check gave no complete answer (its end line is missing)')
+  if (values.length !== expected) throw new FramingError(`${frame.what}: ${values.length} results for ${expected} patterns`)
+  values.forEach((value, index) => {
+    const m = /^([FA]) (\d+) ([01])(?: (.*))?$/s.exec(value)
+    const kind = index < request.files.length ? 'F' : 'A'
+    if (!m || m[1] !== kind || Number(m[2]) !== index) throw new FramingError(`${frame.what}: result ${index} is ${JSON.stringify(value)}`)
+    if (m[3] === '0') return
+    if (kind === 'F') result.files[index] = m[4] ?? ''
+    else result.anomalies[index - request.files.length] = m[4] ?? ''
+  })
   return result
 }

@@ -1,16 +1,16 @@
 import type { Transport } from '../remote/transport.js'
 import { shellJoin } from '../shell-quote.js'
-import { newMarker } from './file-check-script.js'
+import { Frame, FramingError } from '../remote/framing.js'
 
 /**
  * Lists the regular files matching one path or glob on a host, with their sizes, in one command. The pattern
  * arrives as a quoted argument and is expanded by the host's bash with an empty IFS and nullglob, so a name
  * with spaces or shell characters stays one name and is never run. A path that exists as written is taken
- * literally (a name containing `[` or `*`). `~/` means the login folder. Result lines start with a random
- * marker, so banner or .bashrc noise on stdout is ignored.
+ * literally (a name containing `[` or `*`). `~/` means the login folder. The result lines are framed
+ * (framing.ts), so banner or .bashrc noise on stdout is never taken for a file.
  */
 const SCRIPT = `
-marker=$1; pattern=$2
+pattern=$1
 case $pattern in
   '~') pattern=$HOME ;;
   '~/'*) pattern=$HOME/\${pattern#'~/'} ;;
@@ -18,15 +18,12 @@ esac
 shopt -s nullglob
 IFS=
 if [ -e "$pattern" ]; then set -- "$pattern"; else set -- $pattern; fi
-n=0
 for f in "$@"; do
   [ -f "$f" ] || continue
-  case $f in *$'\\n'*) printf '%s NEWLINE\\n' "$marker"; continue ;; esac
+  case $f in *$'\\n'*) frame_put NEWLINE; continue ;; esac
   size=$(stat -L -c %s -- "$f" 2>/dev/null) || size=$(wc -c < "$f")
-  printf '%s F %s %s\\n' "$marker" "\${size//[!0-9]/}" "$f"
-  n=$((n + 1))
+  frame_put "F \${size//[!0-9]/} $f"
 done
-printf '%s END %d\\n' "$marker" "$n"
 `
 
 export interface RemoteMatch {
@@ -40,40 +37,33 @@ export interface GlobListing {
   skipped: number
 }
 
-export function buildGlobCommand(marker: string, pattern: string): string {
-  return `set -- ${shellJoin([marker, pattern])}${SCRIPT}`
+export function buildGlobCommand(frame: Frame, pattern: string): string {
+  return `set -- ${shellJoin([pattern])}\n${frame.wrap(SCRIPT)}`
 }
 
-export function parseGlobOutput(marker: string, lines: readonly string[]): GlobListing {
+export function parseGlobOutput(frame: Frame, values: readonly string[]): GlobListing {
   const files: RemoteMatch[] = []
   let skipped = 0
-  let end: number | null = null
-  for (const line of lines) {
-    if (!line.startsWith(`${marker} `)) continue
-    const rest = line.slice(marker.length + 1)
-    const file = /^F (\d+) (.+)$/s.exec(rest)
+  for (const value of values) {
+    const file = /^F (\d+) (.+)$/s.exec(value)
     if (file) files.push({ size: Number(file[1]), path: file[2]! })
-    else if (rest === 'NEWLINE') skipped++
-    else if (/^END \d+$/.test(rest)) end = Number(rest.slice(4))
+    else if (value === 'NEWLINE') skipped++
+    else throw new FramingError(`${frame.what}: ${JSON.stringify(value)} is no listing line`)
   }
-  if (end === null || end !== files.length) throw new Error('the file listing gave no complete answer (its end line is missing)')
   return { files, skipped }
 }
 
 export async function listRemoteFiles(transport: Transport, pattern: string, signal: AbortSignal,
   onNoise?: (stream: 'stdout' | 'stderr', line: string) => void): Promise<GlobListing> {
-  const marker = newMarker()
-  const lines: string[] = []
+  const frame = new Frame(`the file listing of ${pattern} on ${transport.host}`)
+  const reader = frame.reader()
   const result = await transport.run({
-    command: buildGlobCommand(marker, pattern),
+    command: buildGlobCommand(frame, pattern),
     signal,
     onLine: (stream, line) => {
-      // a banner without a final newline may precede the first result on its line
-      const at = stream === 'stdout' ? line.indexOf(marker) : -1
-      if (at >= 0) lines.push(line.slice(at))
-      else onNoise?.(stream, line)
+      if (stream === 'stdout' ? !reader.take(line) : true) onNoise?.(stream, line)
     },
   })
   if (result.exitCode !== 0) throw new Error(`the file listing exited with ${result.exitCode ?? result.signal}`)
-  return parseGlobOutput(marker, lines)
+  return parseGlobOutput(frame, reader.values())
 }

@@ -3,7 +3,7 @@ import type { AbortReason, StepContext, StepImplementation, StepOutcome } from '
 import { isAbortError } from '../remote/abort-error.js'
 import { TransportError } from '../remote/transport.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
-import { buildFileCheckCommand, newMarker, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
+import { buildFileCheckCommand, fileCheckFrame, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
 import { messageOf } from '../errors.js'
 
 /**
@@ -119,18 +119,18 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
 }
 
 async function poll(ctx: StepContext<'wait_for_files'>, request: FileCheckRequest) {
-  const marker = newMarker()
-  const lines: string[] = []
+  const frame = fileCheckFrame(request)
+  const reader = frame.reader()
   const result = await ctx.transport().run({
-    command: buildFileCheckCommand(marker, request),
+    command: buildFileCheckCommand(frame, request),
     signal: ctx.signal,
     onLine: (stream, line) => {
-      if (stream === 'stdout' && line.startsWith(marker)) lines.push(line)
-      else if (stream === 'stderr') ctx.log('debug', line, 'stderr')
+      if (stream === 'stdout') reader.take(line)
+      else ctx.log('debug', line, 'stderr')
     },
   })
   if (result.exitCode !== 0) throw new Error(`file check exited with ${result.exitCode ?? result.signal}`)
-  return parseFileCheckOutput(marker, request, lines)
+  return parseFileCheckOutput(frame, request, reader.values())
 }
 
 function expandItems(ctx: StepContext<'wait_for_files'>): Item[] {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -84,7 +84,8 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
     }
     const text = readFileSync(join(FIXTURES, 'sshd_config.template'), 'utf8')
       .replace(/@([A-Z_]+)@/g, (_, k: string) => fill[k] ?? '')
-    writeFileSync(join(dir, `${role}.sshd_config`), text)
+    // sessions of this site's sshd get the login noise (LOGIN_NOISE); sites of other checkouts sharing the users do not
+    writeFileSync(join(dir, `${role}.sshd_config`), `${text}SetEnv ${NOISE_SWITCH}=1\n`)
   }
   const start = async (role: Role) => {
     if (procs[role] !== undefined) return
@@ -191,12 +192,64 @@ function sh(cmd: string, args: string[], input?: string): string {
   return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
+/**
+ * What the users' ~/.bashrc prints first, as login hosts do (IHEP's print from .bashrc): bash reads .bashrc for a
+ * command sent over ssh, so every exec channel starts with these lines on stdout and stderr. They look like
+ * values the service reads back (an exit code, a process group answer, a file name, a framed line of another
+ * call, a job id) and the last has no newline, so it runs into the first line the command prints. The SFTP
+ * subsystem is started through the same shell: a line on its stdout would break the protocol (as it does on real
+ * hosts), so it gets the stderr lines only.
+ */
+const NOISE_SWITCH = 'TOPUP_TEST_LOGIN_NOISE'
+export const LOGIN_NOISE = {
+  stdout: ['You have 2 new mail messages', '0', 'GONE', 'out_1.root', '@@TOPUP-0123456789abcdef V 7',
+    '1 job(s) submitted to cluster 123.', 'Welcome to beslogin. '],
+  stderr: ['module: loaded 3 modules', 'DONE'],
+}
+const NOISE_LINES = new Set([...LOGIN_NOISE.stdout, ...LOGIN_NOISE.stderr])
+
+/**
+ * A command's lines without the login noise, for tests that compare the command's own output (the noise stays in
+ * a task's log: it is what the host printed). The banner without a newline is cut from the front of a line.
+ */
+export function withoutNoise(lines: readonly string[]): string[] {
+  const banner = LOGIN_NOISE.stdout.at(-1)!
+  return lines.flatMap((line) => {
+    const rest = line.startsWith(banner) ? line.slice(banner.length) : line
+    return (rest === '' && line !== '') || NOISE_LINES.has(rest) ? [] : [rest]
+  })
+}
+
+const BASHRC_NOISE = `# Topup test site: login noise (test/helpers/ssh-site.ts)
+if [ -n "$${NOISE_SWITCH}" ]; then
+  case "$BASH_EXECUTION_STRING" in
+    *sftp-server*) ;;
+    *) printf '%s\\n' ${LOGIN_NOISE.stdout.slice(0, -1).map((l) => `'${l}'`).join(' ')}; printf '%s' '${LOGIN_NOISE.stdout.at(-1)}' ;;
+  esac
+  printf '%s\\n' ${LOGIN_NOISE.stderr.map((l) => `'${l}'`).join(' ')} >&2
+fi
+`
+
+/** Puts the noise at the top of the user's ~/.bashrc (before Debian's "not interactive: return"), atomically. */
+function writeNoisyBashrc(name: string): void {
+  const home = sh('getent', ['passwd', name]).split(':')[5]!
+  const file = join(home, '.bashrc')
+  const current = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  if (current.startsWith(BASHRC_NOISE)) return
+  const rest = current.startsWith('# Topup test site: login noise') ? current.slice(current.indexOf('\nfi\n') + 4) : current
+  const next = `${file}.${process.pid}`
+  writeFileSync(next, BASHRC_NOISE + rest, { mode: 0o644 })
+  sh('chown', [`${name}:${name}`, next])
+  renameSync(next, file)
+}
+
 function ensureUsers(): void {
   for (const { name, password } of Object.values(SITE_USERS)) {
     for (let attempt = 0; ; attempt++) {
       try {
         try { sh('id', ['-u', name]) } catch { sh('useradd', ['-m', '-s', '/bin/bash', name]) }
         sh('chpasswd', [], `${name}:${password}\n`)
+        writeNoisyBashrc(name)
         break
       } catch (error) {
         // another test file is creating the same user at this moment (/etc/passwd locked): try again

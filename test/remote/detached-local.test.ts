@@ -22,7 +22,7 @@ t.test('a cancel during the start kills the command the start script launched', 
     host: local.host,
     run: (req) => local.run({ ...req, onLine: (stream, line, bytes) => {
       req.onLine?.(stream, line, bytes)
-      if (line.startsWith('DETACHED ')) ac.abort('cancel')
+      if (/^@@TOPUP-\w+ V \d+ \d+$/.test(line)) ac.abort('cancel')
     } }),
     killProcessGroup: (pgid, signal, startTime) => local.killProcessGroup(pgid, signal, startTime),
     fetchFile: (a, b, s) => local.fetchFile(a, b, s),

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { freshDatabase } from '../helpers/db.js'
-import { startSshSite, type SshSite, type HostEntry } from '../helpers/ssh-site.js'
+import { startSshSite, withoutNoise, type SshSite, type HostEntry } from '../helpers/ssh-site.js'
 import { createTransportProvider, type ProviderDeps, type TransportProvider } from '../../src/remote/transport-provider.js'
 import type { Db } from '../../src/db/connect.js'
 import { TransportError } from '../../src/remote/transport.js'
@@ -32,14 +32,14 @@ export function siteProvider(t: Teardown, site: SshSite, options: {
   return { provider, db }
 }
 
-/** Runs a command and collects its lines. */
+/** Runs a command and collects its own lines (the login noise left out). */
 export async function runCollect(provider: TransportProvider, host: string, command: string, signal = AbortSignal.timeout(60_000)) {
   const stdout: string[] = []
   const stderr: string[] = []
   const result = await provider.transportFor(host).run({
     command, signal, onLine: (stream, line) => (stream === 'stdout' ? stdout : stderr).push(line),
   })
-  return { ...result, stdout, stderr }
+  return { ...result, stdout: withoutNoise(stdout), stderr: withoutNoise(stderr) }
 }
 
 export interface EngineSite {

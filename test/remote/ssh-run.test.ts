@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { startSshSite } from '../helpers/ssh-site.js'
+import { startSshSite, withoutNoise } from '../helpers/ssh-site.js'
 import { siteProvider, runCollect } from './site-provider.js'
 import { TransportError } from '../../src/remote/transport.js'
 import { isAbortError } from '../../src/remote/abort-error.js'
@@ -20,7 +20,8 @@ t.test('exit code, signal, stdout and stderr lines, pgid reported first', async 
   const r = await target.run({
     command: 'echo one; echo two >&2; printf "no newline"; exit 7', signal: AbortSignal.timeout(30_000),
     onStart: (info) => { pgid = info.pgid; lines.push('<start>') },
-    onLine: (stream, line) => lines.push(`${stream}:${line}`),
+    // the login noise comes first: the login shell prints it before the command starts
+    onLine: (stream, line) => { for (const own of withoutNoise([line])) lines.push(`${stream}:${own}`) },
   })
   t.same(r, { exitCode: 7, signal: null })
   t.ok(pgid > 1)
@@ -47,7 +48,7 @@ t.test('200 MB of output: no deadlock, bounded memory', async (t) => {
   const r = await target.run({
     command: `yes 'Topup line of calibration output 0123456789 abcdefghijklmnopqrstuvwxyz ------------------' | head -c 209715200`,
     signal: AbortSignal.timeout(110_000),
-    onLine: (_s, line) => { lines++; bytes += line.length + 1 },
+    onLine: (_s, line) => { for (const own of withoutNoise([line])) { lines++; bytes += own.length + 1 } },
   })
   clearInterval(timer)
   t.equal(r.exitCode, 0)
@@ -61,9 +62,9 @@ t.test('more concurrent commands than channels: all complete, never more than th
   let running = 0
   let most = 0
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => small.transportFor('target').run({
-    command: `sleep 0.2; echo ${i}`, signal: AbortSignal.timeout(60_000),
+    command: `sleep 0.2; echo done ${i}`, signal: AbortSignal.timeout(60_000),
     onStart: () => { most = Math.max(most, ++running) },
-    onLine: () => { running-- },
+    onLine: (_stream, line) => { if (line.startsWith('done ')) running-- },
   })))
   t.ok(results.every((r) => r.exitCode === 0), 'all 12 succeeded (sshd MaxSessions is 4)')
   t.equal(most, 3)

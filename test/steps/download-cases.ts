@@ -12,6 +12,7 @@ import { downloadStep } from '../../src/steps/download.js'
 import type { StepContext } from '../../src/steps/step-type.js'
 import type { StepOf } from '../../src/workflows/definition.js'
 import { stepHarness } from '../helpers/step-context.js'
+import { withoutNoise } from '../helpers/ssh-site.js'
 
 /** A host to download from: its transport and an empty absolute folder on it, filled through `transport.run`. */
 export interface Site {
@@ -23,7 +24,7 @@ export async function sh(site: Site, command: string): Promise<string[]> {
   const out: string[] = []
   const r = await site.transport.run({ command, signal: AbortSignal.timeout(60_000), onLine: (s, l) => { if (s === 'stdout') out.push(l) } })
   if (r.exitCode !== 0) throw new Error(`${command} exited with ${r.exitCode ?? r.signal}`)
-  return out
+  return withoutNoise(out)
 }
 
 export async function put(site: Site, rel: string, content: Buffer | string): Promise<string> {

@@ -6,6 +6,7 @@ import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { contentTypeOf } from '../../src/artifacts/content-type.js'
 import { safeFileName } from '../../src/artifacts/artifact-files.js'
 import { buildGlobCommand, parseGlobOutput } from '../../src/steps/remote-glob.js'
+import { Frame } from '../../src/remote/framing.js'
 import { downloadCases, type Site } from './download-cases.js'
 
 let site: Site
@@ -34,11 +35,11 @@ t.test('content types by extension', async (t) => {
   ])
 })
 
-t.test('the listing ignores noise and needs its end line', async (t) => {
-  const marker = '@@M'
-  t.match(buildGlobCommand(marker, "a'b *"), /^set -- @@M 'a'\\''b \*'\n/)
-  t.same(parseGlobOutput(marker, ['Welcome to beslogin', '@@M F 12 /x/a b.png', '@@M END 1']),
-    { files: [{ path: '/x/a b.png', size: 12 }], skipped: 0 })
-  t.throws(() => parseGlobOutput(marker, ['@@M F 12 /x/a.png']), /no complete answer/)
-  t.throws(() => parseGlobOutput(marker, ['@@M F 12 /x/a.png', '@@M END 2']), /no complete answer/)
+t.test('the listing reads the framed lines only and refuses a malformed one', async (t) => {
+  const frame = new Frame('listing')
+  t.match(buildGlobCommand(frame, "a'b *"), /^set -- 'a'\\''b \*'\n/)
+  const reader = frame.reader()
+  for (const line of ['Welcome to beslogin', 'F 3 /x/noise.png', `${frame.tag} BEGIN`, `${frame.tag} V F 12 /x/a b.png`, `${frame.tag} END 1`]) reader.take(line)
+  t.same(parseGlobOutput(frame, reader.values()), { files: [{ path: '/x/a b.png', size: 12 }], skipped: 0 })
+  t.throws(() => parseGlobOutput(frame, ['F x /x/a.png']), { name: 'FramingError' })
 })

@@ -127,7 +127,8 @@ t.test('names with spaces and quotes, and noise on stdout', async (t) => {
   const local = new LocalTransport()
   const noisy: Transport = {
     host: 'noisy',
-    run: (req) => local.run({ ...req, command: `echo 'Welcome to lxlogin'; echo 'F 0 1 fake'; echo '@@TOPUP-FILES-0 END 3'\n${req.command}` }),
+    run: (req) => local.run({ ...req, command: `echo 'Welcome to lxlogin'; echo 'F 0 1 fake'; echo '@@TOPUP-0123456789abcdef V F 3 1 fake'; ` +
+      `echo '@@TOPUP-0123456789abcdef END 4'\n${req.command}` }),
     killProcessGroup: (pgid, sig) => local.killProcessGroup(pgid, sig),
     fetchFile: (a, b, s) => local.fetchFile(a, b, s),
   }

@@ -1,4 +1,5 @@
 import { shellQuote } from '../../shell-quote.js'
+import type { Frame } from '../framing.js'
 
 /**
  * Command lines for the remote login shell. The login shell may be bash, sh or tcsh (common at IHEP), so a
@@ -22,36 +23,36 @@ function escapeBytes(script: string): string {
   return out
 }
 
-/** Marks the line that carries the process group id and start time; never part of the command's output. */
-export const PGID_LINE = /\x1ePGID (\d+) (\d+)/
-
-/** The user's command, preceded by the line that tells its process group and the group leader's start time. */
-export function commandWithPgid(command: string): string {
-  return bashCommand(`read -r -a topup_stat < /proc/$$/stat; printf '\\036PGID %s %s\\n' "$$" "\${topup_stat[21]}"; unset topup_stat\n${command}`)
+/**
+ * The user's command, preceded by the line that tells its process group and the group leader's start time: the
+ * frame's `PGID` line, tagged per call so that no line a login shell prints can be taken for it.
+ */
+export function commandWithPgid(command: string, frame: Frame): string {
+  return bashCommand(`read -r -a topup_stat < /proc/$$/stat; ${frame.printLine('PGID', '$$', '${topup_stat[21]}')}; unset topup_stat\n${command}`)
 }
 
 /**
  * Signals a process group (TERM or KILL; CHECK only looks), refusing when its leader is a different process than
  * the one recorded (a reused pid has another start time). When the leader is gone but members run, the id cannot
- * have been reused: Linux does not hand out a pid that is still some group's id. Prints GONE (no live member),
- * REUSED, RUNNING (CHECK) or SIGNALLED; a signal that cannot be delivered prints FAILED and exits 1.
+ * have been reused: Linux does not hand out a pid that is still some group's id. Answers (framed) GONE (no live
+ * member), REUSED, RUNNING (CHECK) or SIGNALLED; a signal that cannot be delivered answers FAILED and exits 1.
  * TERM, grace and KILL are sequenced by stopProcessGroup, the same for every host.
  */
 const KILL_SCRIPT = `pg=$1 start=$2 mode=$3
-case "$pg" in ''|*[!0-9]*|0|1) echo "FAILED bad pgid"; exit 2;; esac
+case "$pg" in ''|*[!0-9]*|0|1) frame_put "FAILED bad pgid"; exit 2;; esac
 alive() { ps -e -o pgid=,stat= | awk -v g="$pg" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'; }
 if [ -r /proc/$pg/stat ] && [ "$start" != - ]; then
   now=$(cut -d' ' -f22 /proc/$pg/stat 2>/dev/null)
-  if [ -n "$now" ] && [ "$now" != "$start" ]; then echo REUSED; exit 0; fi
+  if [ -n "$now" ] && [ "$now" != "$start" ]; then frame_put REUSED; exit 0; fi
 fi
-alive || { echo GONE; exit 0; }
-[ "$mode" = CHECK ] && { echo RUNNING; exit 0; }
-if err=$(kill -"$mode" -- -$pg 2>&1); then echo SIGNALLED; exit 0; fi
-alive || { echo GONE; exit 0; }
-echo "FAILED $err"; exit 1`
+alive || { frame_put GONE; exit 0; }
+[ "$mode" = CHECK ] && { frame_put RUNNING; exit 0; }
+if err=$(kill -"$mode" -- -$pg 2>&1); then frame_put SIGNALLED; exit 0; fi
+alive || { frame_put GONE; exit 0; }
+frame_put "FAILED \${err//$'\\n'/ }"; exit 1`
 
 export type KillMode = 'TERM' | 'KILL' | 'CHECK'
 
-export function killGroupCommand(pgid: number, startTime: string | null, mode: KillMode): string {
-  return bashCommand(KILL_SCRIPT, [pgid, startTime ?? '-', mode])
+export function killGroupCommand(pgid: number, startTime: string | null, mode: KillMode, frame: Frame): string {
+  return bashCommand(frame.wrap(KILL_SCRIPT), [pgid, startTime ?? '-', mode])
 }

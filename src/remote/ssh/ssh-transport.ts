@@ -10,7 +10,8 @@ import type { HostConnection } from './host-connection.js'
 import { hopLabel } from './hop-connect.js'
 import { execCollect, openExec } from './exec-channel.js'
 import { fetchOverSftp } from './sftp-fetch.js'
-import { commandWithPgid, killGroupCommand, PGID_LINE } from './remote-scripts.js'
+import { commandWithPgid, killGroupCommand } from './remote-scripts.js'
+import { Frame } from '../framing.js'
 
 export interface SshTransportOptions {
   /** After cancel: how long the command gets to end on the channel's TERM, and then on the group's TERM. */
@@ -25,9 +26,10 @@ export interface SshTransportOptions {
 export interface StartInfo { pgid: number; startTime: string }
 
 /**
- * Commands on a host over its pooled connection. Each run is one exec channel whose first line tells the
- * process group id (consumed here, handed to onStart). Output is read as it arrives: ssh2 widens the
- * channel window only as data is consumed, so a fast producer is throttled by the network, not buffered.
+ * Commands on a host over its pooled connection. Each run is one exec channel whose first line of its own tells
+ * the process group id (a framed line, consumed here, handed to onStart; what the login shell printed before it
+ * stays output). Output is read as it arrives: ssh2 widens the channel window only as data is consumed, so a
+ * fast producer is throttled by the network, not buffered.
  */
 export class SshTransport implements Transport {
   readonly host: string
@@ -44,30 +46,32 @@ export class SshTransport implements Transport {
     if (request.signal.aborted) throw new AbortError(request.signal.reason)
     return this.connection.withChannel(request.signal, async (client) => {
       let exit: RunResult | null = null
-      const channel = await this.openWithRetry(() => openExec(client, commandWithPgid(request.command), this.where,
+      const frame = new Frame(`the process group line of a command on ${this.where}`)
+      const channel = await this.openWithRetry(() => openExec(client, commandWithPgid(request.command, frame), this.where,
         this.connection.label, (ch) => ch.on('exit', (code: number | null, signalName?: string) => {
           exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
           // processes left in the background may keep stdout open: give them drainMs, then stop listening
           delay(this.drainMs, undefined, { ref: false }).then(() => ch.close())
         })), request.signal)
-      return this.follow(channel, request, () => exit)
+      return this.follow(channel, request, frame, () => exit)
     })
   }
 
   /** One round trip on the pooled connection (reconnecting if it was lost), ahead of the channel queue. */
   async killProcessGroup(pgid: number, signal: GroupSignal, startTime: string | null = null): Promise<GroupState> {
-    const command = killGroupCommand(pgid, startTime, signal)
+    const frame = new Frame(`${signal} of process group ${pgid} on ${this.where}`)
+    const command = killGroupCommand(pgid, startTime, signal, frame)
     const timeoutMs = this.options.killTimeoutMs ?? 20_000
     const bound = AbortSignal.timeout(timeoutMs)
     const result = await this.connection.withChannel(bound,
       (client) => execCollect(client, command, this.where, this.connection.label), true).catch((error: unknown) => {
       throw bound.aborted ? new Error(`${this.where} did not answer within ${timeoutMs / 1000} s`) : error
     })
-    const answer = result.stdout.trim()
+    const answer = frame.valuesIn(result.stdout).join('; ')
     if (answer === 'GONE') return 'gone'
     if (answer === 'REUSED') return 'reused'
     if (answer === 'RUNNING' || answer === 'SIGNALLED') return 'running'
-    throw new Error(`${signal} of process group ${pgid} on ${this.where}: ${answer || result.stderr.trim() || 'no answer'}`)
+    throw new Error(`${frame.what}: ${answer || result.stderr.trim() || 'no answer'}`)
   }
 
   fetchFile(remotePath: string, localPath: string, signal: AbortSignal): Promise<FileStat> {
@@ -94,15 +98,16 @@ export class SshTransport implements Transport {
     }
   }
 
-  private follow(channel: ClientChannel, request: RunRequest, exitOf: () => RunResult | null): Promise<RunResult> {
+  private follow(channel: ClientChannel, request: RunRequest, frame: Frame, exitOf: () => RunResult | null): Promise<RunResult> {
     const { signal } = request
     let started: StartInfo | null = null
     const stdout = new LineSplitter((line, bytes) => {
-      const match = started === null ? PGID_LINE.exec(line) : null
-      if (!match) return request.onLine?.('stdout', line, bytes)
-      // a login banner without a final newline may precede the marker on its line (it is not the command's output)
-      if (match.index > 0) request.onLine?.('stdout', line.slice(0, match.index), 0)
-      started = { pgid: Number(match[1]), startTime: match[2]! }
+      const match = started === null ? frame.lineOf(line, 'PGID') : null
+      const group = match ? /^(\d+) (\d+)$/.exec(match.rest) : null
+      if (!match || !group) return request.onLine?.('stdout', line, bytes, started === null)
+      // a login banner without a final newline may precede the line (it is not the command's output)
+      if (match.before !== '') request.onLine?.('stdout', match.before, 0, true)
+      started = { pgid: Number(group[1]), startTime: group[2]! }
       request.onStart?.(started)
     }, this.lineOptions())
     const stderr = new LineSplitter((line, bytes) => request.onLine?.('stderr', line, bytes), this.lineOptions())
