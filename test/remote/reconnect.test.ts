@@ -7,7 +7,7 @@ import type { TransportProvider } from '../../src/remote/transport-provider.js'
 
 // A host whose sshd dies and comes back while the service runs: the dead connection leaves the pool at once,
 // a command running on it fails as connection_lost, and the next command connects afresh, without a restart.
-const { site, runs, uniq } = await engineSite(t, 'test-reconnect')
+const { site, runs, uniq, cleaner } = await engineSite(t, 'test-reconnect')
 
 async function until(check: () => boolean, ms = 20_000): Promise<boolean> {
   for (const end = Date.now() + ms; Date.now() < end; await delay(25)) if (check()) return true
@@ -110,3 +110,30 @@ t.test('engine: an exec step running when the target died ends, the task pauses,
   const again = await f.waitForStatus(task.id, ['success', 'failed', 'paused'], 60_000)
   t.equal(again.status, 'success', again.error_message ?? again.status_reason ?? '')
 })
+
+for (const role of ['target', 'jump'] as const) {
+  t.test(`engine: the ${role} sshd dies during a wait and comes back; the wait goes on and ends`, async (t) => {
+    const { provider } = siteProvider(t, site)
+    const f = engineFixture(t, { transports: provider })
+    const dir = `.topup/runs/${runs}-wait-${role}` // the file check takes it from the login folder
+    await runCollect(cleaner, 'target', `mkdir -p ${dir}`)
+    t.teardown(() => site.start(role))
+    const task = await f.createTask({
+      steps: [{ id: 'wait', display_name: 'wait', type: 'wait_for_files', host: 'target', retry: { count: 2, delay_seconds: 0 },
+        inputs: { directory: dir, files: ['ready.txt'], poll_seconds: 0.5, max_wait_minutes: 1 } }],
+    })
+    let restarted: Promise<unknown> | null = null
+    t.teardown(f.engine.bus.subscribe((e) => {
+      if (e.task_id !== task.id || e.type !== 'log' || !/^0\/1 complete/.test(e.data.message) || restarted) return
+      site.kill(role)
+      restarted = site.start(role).then(() => runCollect(cleaner, 'target', `touch ${dir}/ready.txt`))
+    }))
+    await f.engine.start(task.id)
+    const done = await f.waitForStatus(task.id, ['success', 'failed', 'paused'], 60_000)
+    t.ok(restarted, 'the sshd died during the wait')
+    await restarted
+    t.equal(done.status, 'success', done.error_message ?? done.status_reason ?? '')
+    const rows = await f.db.selectFrom('task_executions').select('status').where('task_id', '=', task.id).execute()
+    t.notOk(rows.some((r) => r.status === 'running'), 'no step is left running')
+  })
+}
