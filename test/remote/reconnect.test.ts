@@ -74,25 +74,18 @@ t.test('a keepalive failure on the target closes the jump connection too', async
   t.same((await runCollect(provider, 'target', 'echo back')).stdout, ['back'], 'both hops connect afresh')
 })
 
-/** An exec step that prints "up" then sleeps; a second attempt ends at once. */
-function workflow(name: string, sleep: string) {
-  const count = `~/.topup/runs/${runs}-${name}.count`
-  return {
-    name: `reconnect_${name}`,
-    steps: [{
-      id: 'job', display_name: 'job', type: 'exec', host: 'target', retry: { count: 1, delay_seconds: 0 },
-      inputs: { command: `mkdir -p ~/.topup/runs; echo run >> ${count}; echo up; [ "$(wc -l < ${count})" -ge 2 ] || sleep ${sleep}` },
-    }],
-  }
-}
-
 t.test('engine: an exec step running when the target died ends, the task pauses, and resumes once the target is back', async (t) => {
   const { provider } = siteProvider(t, site, { ssh: { killTimeoutMs: 3000 } })
   const f = engineFixture(t, { transports: provider })
   const sleep = `5${uniq}5`
   t.teardown(() => { for (const pid of site.targetProcesses(`^sleep ${sleep}`)) process.kill(pid, 'SIGKILL') })
   t.teardown(() => site.start('target'))
-  const task = await f.createTask(workflow('down', sleep))
+  // the first run prints "up" and sleeps; the run after the resume finds its mark and ends at once
+  const once = `~/.topup/runs/${runs}-exec.once`
+  const task = await f.createTask({
+    steps: [{ id: 'job', display_name: 'job', type: 'exec', host: 'target', retry: { count: 1, delay_seconds: 0 },
+      inputs: { command: `[ -e ${once} ] && exit 0; mkdir -p ~/.topup/runs && touch ${once}; echo up; sleep ${sleep}` } }],
+  })
   let killed = false
   t.teardown(f.engine.bus.subscribe((e) => {
     if (e.task_id === task.id && e.type === 'log' && e.data.message === 'up' && !killed) { killed = true; site.kill('target') }
