@@ -57,22 +57,24 @@ t.test('a command on the jump itself fails when its sshd dies; the next one reco
   t.same((await runCollect(provider, 'jump', 'echo back')).stdout, ['back'])
 })
 
-t.test('a keepalive failure on the target closes the jump connection too', async (t) => {
-  const { provider } = siteProvider(t, site, { extraHosts: { target: { ...site.hosts.target, keepalive_seconds: 1 } } })
-  const stopped: number[] = []
-  const resume = () => { for (const pid of stopped.splice(0)) try { process.kill(pid, 'SIGCONT') } catch { /* gone */ } }
-  t.teardown(resume)
-  const { lost, ms } = await faultDuringExec(t, provider, 'target', '3', () => {
-    // the target's sshd stops answering (a hung host), the jump goes on answering its own keepalives
-    for (const pid of sshdSessions(site, 'target')) { process.kill(pid, 'SIGSTOP'); stopped.push(pid) }
+for (const [role, other, tag] of [['target', 'jump', '3'], ['jump', 'target', '6']] as const) {
+  t.test(`a keepalive failure on the ${role} closes the ${other} connection too`, async (t) => {
+    const { provider } = siteProvider(t, site, { extraHosts: { [role]: { ...site.hosts[role], keepalive_seconds: 1 } } })
+    const stopped: number[] = []
+    const resume = () => { for (const pid of stopped.splice(0)) try { process.kill(pid, 'SIGCONT') } catch { /* gone */ } }
+    t.teardown(resume)
+    const { lost, ms } = await faultDuringExec(t, provider, 'target', tag, () => {
+      // that sshd stops answering (a hung host) without closing anything
+      for (const pid of sshdSessions(site, role)) { process.kill(pid, 'SIGSTOP'); stopped.push(pid) }
+    })
+    t.equal(lost.kind, 'connection_lost', lost.message)
+    t.ok(ms < 20_000, `after the missed keepalives (${ms} ms)`)
+    t.ok(await until(() => !provider.hostStatus(other).connected), `the ${other} connection closed as well`)
+    t.equal(provider.hostStatus(role).connected, false)
+    resume()
+    t.same((await runCollect(provider, 'target', 'echo back')).stdout, ['back'], 'both hops connect afresh')
   })
-  t.equal(lost.kind, 'connection_lost', lost.message)
-  t.ok(ms < 20_000, `after the missed keepalives (${ms} ms)`)
-  t.ok(await until(() => !provider.hostStatus('jump').connected), 'the jump connection closed as well')
-  t.equal(provider.hostStatus('target').connected, false)
-  resume()
-  t.same((await runCollect(provider, 'target', 'echo back')).stdout, ['back'], 'both hops connect afresh')
-})
+}
 
 t.test('engine: an exec step running when the target died ends, the task pauses, and resumes once the target is back', async (t) => {
   const { provider } = siteProvider(t, site, { ssh: { killTimeoutMs: 3000 } })
