@@ -22,6 +22,12 @@ export interface WaitProgress {
   started_at: string
   /** Time waited before the current stretch (earlier stretches, before pauses or restarts). */
   waited_seconds_before: number
+  /**
+   * When the current stretch began; null once it stopped cleanly (pause, shutdown). Still set when the next
+   * attempt reads it, the stretch was cut short by a crash, after which nothing was saved: all the time since it
+   * began counts as waited, so a crash never stretches max_wait_minutes (waited_seconds is only the last poll's).
+   */
+  stretch_started_at: string | null
   waited_seconds: number
   polls: number
   complete: string[]
@@ -38,11 +44,12 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
   const items = expandItems(ctx)
   const request = buildRequest(ctx, items)
   const resumed = readProgress(ctx.progress.resumed)
-  const waitedBefore = resumed?.waited_seconds ?? 0
   const stretchStart = Date.now()
+  const waitedBefore = resumed ? carriedOver(resumed, stretchStart) : 0
   const progress: WaitProgress = {
-    started_at: resumed?.started_at ?? new Date().toISOString(),
+    started_at: resumed?.started_at ?? new Date(stretchStart).toISOString(),
     waited_seconds_before: waitedBefore,
+    stretch_started_at: new Date(stretchStart).toISOString(),
     waited_seconds: waitedBefore,
     polls: resumed?.polls ?? 0,
     complete: resumed?.complete ?? [],
@@ -50,6 +57,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
   const waited = () => round(waitedBefore + (Date.now() - stretchStart) / 1000)
   const save = () => ctx.progress.save({ ...progress, waited_seconds: waited() })
   const stopped = async (): Promise<StepOutcome> => {
+    progress.stretch_started_at = null
     await save()
     return stopOutcome(ctx.signal.reason as AbortReason, items, progress.complete, waited())
   }
@@ -176,8 +184,16 @@ function readProgress(value: unknown): WaitProgress | null {
   if (typeof value !== 'object' || value === null) return null
   const p = value as Partial<WaitProgress>
   if (typeof p.waited_seconds !== 'number' || typeof p.started_at !== 'string') return null
-  return { started_at: p.started_at, waited_seconds_before: p.waited_seconds_before ?? 0, waited_seconds: p.waited_seconds,
+  return { started_at: p.started_at, waited_seconds_before: p.waited_seconds_before ?? 0,
+    stretch_started_at: typeof p.stretch_started_at === 'string' ? p.stretch_started_at : null, waited_seconds: p.waited_seconds,
     polls: p.polls ?? 0, complete: Array.isArray(p.complete) ? p.complete : [] }
+}
+
+/** The time waited before this stretch: what the last stretch saved, or, if a crash cut it short, all since it began. */
+function carriedOver(previous: WaitProgress, now: number): number {
+  const began = previous.stretch_started_at === null ? NaN : Date.parse(previous.stretch_started_at)
+  if (Number.isNaN(began)) return previous.waited_seconds
+  return Math.max(previous.waited_seconds, round(previous.waited_seconds_before + (now - began) / 1000))
 }
 
 function preview(keys: string[]): string {

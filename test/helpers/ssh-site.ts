@@ -334,3 +334,9 @@ function sweepLeftovers(): void {
     removeSite(dir, `topup-ssh-${id}`)
   }
 }
+
+/** Pids of the sshd processes serving the open connections of one hop of `site` (its listener not included). */
+export function sshdSessions(site: Pick<SshSite, 'dir'>, role: Role): number[] {
+  const pid = Number(readFileSync(join(site.dir, `${role}.pid`), 'utf8').trim())
+  return descendants(pid)
+}

@@ -106,15 +106,12 @@ export class HostConnection {
     if (this.lifetime.signal.aborted) throw new TransportError('connection_lost', `connection pool closed [${this.label}]`, this.label)
     this.attempts.push(Date.now())
     try {
-      const client = await this.open()
+      const { client, tunnel, release } = await this.open()
       this.failures = 0
       this.lastError = null
       this.client = client
       this.primed = false
-      client.once('close', () => {
-        if (this.client === client) this.client = null
-        this.options.logger?.info({ host: this.host.name, chain: this.label }, 'ssh connection closed')
-      })
+      this.watch(client, tunnel, release)
       this.options.logger?.info({ host: this.host.name, chain: this.label }, 'ssh connection ready')
       if (this.users === 0) this.scheduleIdleClose()
       return client
@@ -129,8 +126,11 @@ export class HostConnection {
     }
   }
 
-  private async open(): Promise<Client> {
-    if (!this.parent) return sshHandshake(this.host, await openSocket(this.host, this.label), this.label, this.options)
+  private async open(): Promise<Opened> {
+    if (!this.parent) {
+      const client = await sshHandshake(this.host, await openSocket(this.host, this.label), this.label, this.options)
+      return { client, tunnel: null, release: () => {} }
+    }
     let lease: { client: Client; release: () => void }
     try {
       lease = await this.parent.lease(this.lifetime.signal)
@@ -138,12 +138,11 @@ export class HostConnection {
       throw error instanceof TransportError ? viaJumpError(error, this.label) : error
     }
     try {
-      const sock = await new Promise<Duplex>((resolve, reject) => {
+      const tunnel = await new Promise<Duplex>((resolve, reject) => {
         lease.client.forwardOut('127.0.0.1', 0, this.host.hostname, this.host.port, (err, stream) => err ? reject(err) : resolve(stream))
       })
-      const client = await sshHandshake(this.host, sock, this.label, this.options)
-      client.once('close', () => lease.release())
-      return client
+      const client = await sshHandshake(this.host, tunnel, this.label, this.options)
+      return { client, tunnel, release: lease.release }
     } catch (error) {
       lease.release()
       if (error instanceof TransportError) throw error
@@ -152,6 +151,40 @@ export class HostConnection {
       throw new TransportError('target_unreachable',
         `${hopLabel(this.host)} is unreachable from ${this.parent.host.name} [${this.label}]: ${messageOf(error)}`, this.label)
     }
+  }
+
+  /**
+   * The first sign that a connection is over — its socket or tunnel ending, the client ending, closing or
+   * failing — takes it out of the pool, so the next command connects afresh. A tunnel whose target went away
+   * only ends (the jump waits for our half of the close), and ssh2 then neither closes the client nor its
+   * channels: closing the tunnel here makes the jump confirm, which closes the client and fails every channel
+   * still open on it (commands in flight end as connection_lost). A keepalive failure may be the path through
+   * the jump that stalled, so it closes the jump's connection too.
+   */
+  private watch(client: Client, tunnel: Duplex | null, release: () => void): void {
+    let over = false
+    const end = (how: string, error?: Error & { level?: string }) => {
+      if (over) return
+      over = true
+      if (this.client === client) this.client = null
+      release()
+      if (tunnel) tunnel.destroy()
+      else client.destroy()
+      if (error?.level === 'client-timeout') this.parent?.drop('keepalive failed behind it')
+      this.options.logger?.info({ host: this.host.name, chain: this.label, how, err: error?.message }, 'ssh connection closed')
+    }
+    client.on('end', () => end('ended')).on('close', () => end('closed')).on('error', (error) => end('failed', error))
+    tunnel?.on('end', () => end('tunnel ended')).on('close', () => end('tunnel closed'))
+      .on('error', (error: Error) => end('tunnel failed', error))
+  }
+
+  /** Closes the current connection at once (its channels fail); the next use connects again. */
+  private drop(why: string): void {
+    const client = this.client
+    if (!client) return
+    this.client = null
+    this.options.logger?.warn({ host: this.host.name, chain: this.label }, `ssh connection dropped: ${why}`)
+    client.destroy()
   }
 
   private async waitForTurn(): Promise<void> {
@@ -188,6 +221,14 @@ export class HostConnection {
     }, this.host.idle_close_seconds * 1000)
     this.idleTimer.unref()
   }
+}
+
+interface Opened {
+  client: Client
+  /** The forwarded channel through the jump the client runs over (null for a direct TCP connection). */
+  tunnel: Duplex | null
+  /** Lets the jump's connection go idle again. */
+  release: () => void
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
