@@ -16,6 +16,11 @@ export const executionStatuses = [
 export const ExecutionStatus = Type.Enum(executionStatuses, { description: 'status of one attempt of a step' })
 export type ExecutionStatus = Static<typeof ExecutionStatus>
 
+/** A cluster job's state, whatever the batch system (src/batch/ maps each system's native states onto these). */
+export const jobStates = ['queued', 'running', 'held', 'suspended', 'completed', 'failed', 'removed', 'lost'] as const
+export const JobState = Type.Enum(jobStates, { description: 'state of a cluster job' })
+export type JobState = Static<typeof JobState>
+
 /** Ordered from least to most severe: a `level` filter means that level and more severe. */
 export const logLevels = ['debug', 'info', 'warning', 'error'] as const
 export const LogLevel = Type.Enum(logLevels, { description: 'log level' })
