@@ -1,0 +1,57 @@
+import { checkTools, type BatchAdapter, type BatchTools } from './adapter.js'
+import { condorIdPattern, condorQueueStatus, historyAttributes, parseCondorControl, parseCondorHistory,
+  parseCondorSubmission } from './condor-output.js'
+import { checkIds, defaultLimit, splitIds } from './job-ids.js'
+import { failureOf, toolCommand, type BatchCommand } from './tool-output.js'
+import { BatchError, type ControlAction, type JobStatus } from './types.js'
+
+const queueAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'HoldReason']
+
+/** HTCondor's history for ids (shared with hepjob, whose jobs are HTCondor jobs). */
+export function condorHistoryCommands(tool: string, ids: readonly string[], limit = defaultLimit): BatchCommand[] {
+  return splitIds(checkIds('htcondor', condorIdPattern, ids), limit)
+    .map((group) => toolCommand(`condor_history of ${group.length} jobs`, tool, [...group, '-af', ...historyAttributes], group))
+}
+
+/** The condor_rm/hold/release style commands of both HTCondor adapters: every id one argument. */
+export function condorControlCommands(tools: BatchTools, action: ControlAction, ids: string[], limit = defaultLimit): BatchCommand[] {
+  const tool = { cancel: tools.cancel, hold: tools.hold, release: tools.release }[action]
+  return splitIds(ids, limit).map((group) => toolCommand(`${action} of ${group.length} jobs`, tool, group, group, action))
+}
+
+/**
+ * HTCondor: `condor_q <ids> -af ClusterId ProcId JobStatus HoldReason` (the ids go before -af, which takes every
+ * later argument as an attribute), `condor_history` for jobs that left the queue, `condor_rm`, `condor_hold`,
+ * `condor_release`.
+ */
+export function htcondorAdapter(tools: BatchTools): BatchAdapter {
+  checkTools(tools)
+  const check = (ids: readonly string[]) => checkIds('htcondor', condorIdPattern, ids)
+  return {
+    system: 'htcondor',
+    checkIds: check,
+    parseSubmission: parseCondorSubmission,
+    queueCommands: (ids, limit = defaultLimit) => splitIds(check(ids), limit)
+      .map((group) => toolCommand(`condor_q of ${group.length} jobs`, tools.queue, [...group, '-af', ...queueAttributes], group)),
+    parseQueue(command, output) {
+      if (output.exitCode !== 0) throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
+      const wanted = new Set(command.ids)
+      const found = new Map<string, JobStatus>()
+      for (const line of output.stdout) {
+        if (line.trim() === '') continue
+        const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s*(.*)$/.exec(line)
+        if (!m) throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no queue line`)
+        const id = `${m[1]}.${m[2]}`
+        const reason = m[4]!.trim()
+        const state = condorQueueStatus(m[3]!, reason === '' || reason === 'undefined' ? null : reason)
+        if (wanted.has(id) && state) found.set(id, state)
+      }
+      return found
+    },
+    historyCommands: (ids, limit) => condorHistoryCommands(tools.history, ids, limit),
+    parseHistory: parseCondorHistory,
+    controlCommands: (action, ids, limit) => condorControlCommands(tools, action, check(ids), limit),
+    parseControl: (command, output) => parseCondorControl(command, output),
+  }
+}
+

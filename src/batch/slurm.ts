@@ -1,0 +1,107 @@
+import { checkTools, type BatchAdapter, type BatchTools } from './adapter.js'
+import { checkIds, defaultLimit, splitIds } from './job-ids.js'
+import { slurmAccountingStatus, slurmActiveStatus } from './slurm-states.js'
+import { actionOf, failureOf, toolCommand, type BatchCommand, type ToolOutput } from './tool-output.js'
+import { BatchError, type ControlResult, type JobStatus } from './types.js'
+
+/** A job id, or an array job's task (`123_4`). */
+export const slurmIdPattern = /^[0-9]{1,12}(_[0-9]{1,9})?$/
+
+/** `sbatch --parsable` prints `123` or `123;cluster`. */
+export function parseSbatch(lines: readonly string[]): string[] {
+  return lines.flatMap((line) => {
+    const m = /^\s*(\d+)(?:;\S+)?\s*$/.exec(line)
+    return m ? [m[1]!] : []
+  })
+}
+
+/** squeue exits 1 with this when it knows none of the ids: for a poll, that is an empty queue. */
+const unknownIds = /Invalid job id specified/
+
+/** `squeue -h -r -o '%i|%T|%r' -j 1,2` → `1|PENDING|JobHeldUser`. */
+function parseSqueue(command: BatchCommand, output: ToolOutput): Map<string, JobStatus> {
+  if (output.exitCode !== 0 && !(output.stdout.length === 0 && output.stderr.some((l) => unknownIds.test(l)))) {
+    throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
+  }
+  const wanted = new Set(command.ids)
+  const found = new Map<string, JobStatus>()
+  for (const line of output.stdout) {
+    if (line.trim() === '') continue
+    const [id, state, reason] = line.trim().split('|')
+    if (id === undefined || state === undefined || reason === undefined) {
+      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no squeue line`)
+    }
+    const status = slurmActiveStatus(state, reason === '' || reason === 'None' ? null : reason)
+    if (wanted.has(id) && status) found.set(id, status)
+  }
+  return found
+}
+
+/** `sacct -n -P -X -o JobID,State,ExitCode -j 1,2` → `1|COMPLETED|0:0`; a requeued job's last line counts. */
+function parseSacct(command: BatchCommand, output: ToolOutput): Map<string, JobStatus> {
+  if (output.exitCode !== 0) throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
+  const wanted = new Set(command.ids)
+  const found = new Map<string, JobStatus>()
+  for (const line of output.stdout) {
+    if (line.trim() === '') continue
+    const [id, state, exitCode] = line.trim().split('|')
+    if (id === undefined || state === undefined || exitCode === undefined) {
+      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no sacct line`)
+    }
+    if (wanted.has(id)) found.set(id, slurmAccountingStatus(state, exitCode))
+  }
+  return found
+}
+
+/**
+ * scancel and scontrol print nothing when they succeed and may exit 0 when they refuse ("Access/permission
+ * denied" on stderr). An id named on an output line was refused with that line; any other complaint (a
+ * non-zero exit, an error line naming no id) refuses every id not named, since which ones it concerns is unknown.
+ */
+function parseSlurmControl(command: BatchCommand, output: ToolOutput): ControlResult {
+  const lines = [...output.stderr, ...output.stdout].map((l) => l.trim()).filter((l) => l !== '')
+  const mentions = (line: string, id: string) => new RegExp(`(^|[^0-9_])${id}($|[^0-9_])`).test(line)
+  const general = lines.find((l) => !command.ids.some((id) => mentions(l, id)))
+  const failedAll = output.exitCode !== 0 || general !== undefined
+  const result: ControlResult = { accepted: [], refused: [] }
+  for (const id of command.ids) {
+    const named = lines.find((l) => mentions(l, id))
+    if (named) result.refused.push({ id, reason: named })
+    else if (failedAll) result.refused.push({ id, reason: general ?? failureOf(output) })
+    else result.accepted.push(id)
+  }
+  return result
+}
+
+/**
+ * Slurm: `squeue -h -r -o '%i|%T|%r' -j <ids,>`, `sacct -n -P -X -o JobID,State,ExitCode -j <ids,>`, `scancel
+ * <ids>`, `scontrol hold|release <ids,>`. A held job is PENDING with reason JobHeldUser or JobHeldAdmin.
+ */
+export function slurmAdapter(tools: BatchTools): BatchAdapter {
+  checkTools(tools)
+  const check = (ids: readonly string[]) => checkIds('slurm', slurmIdPattern, ids)
+  const listed = (what: string, tool: string, args: string[]) => (ids: readonly string[], limit = defaultLimit) =>
+    splitIds(check(ids), limit, ',').map((group) => toolCommand(`${what} of ${group.length} jobs`, tool,
+      [...args, group.join(',')], group))
+  return {
+    system: 'slurm',
+    checkIds: check,
+    parseSubmission: parseSbatch,
+    queueCommands: listed('squeue', tools.queue, ['-h', '-r', '-o', '%i|%T|%r', '-j']),
+    parseQueue: parseSqueue,
+    historyCommands: listed('sacct', tools.history, ['-n', '-P', '-X', '-o', 'JobID,State,ExitCode', '-j']),
+    parseHistory: parseSacct,
+    controlCommands: (action, ids, limit = defaultLimit) => {
+      if (action === 'cancel') {
+        return splitIds(check(ids), limit).map((group) => toolCommand(`cancel of ${group.length} jobs`, tools.cancel,
+          group, group, action))
+      }
+      return splitIds(check(ids), limit, ',').map((group) => toolCommand(`${action} of ${group.length} jobs`,
+        tools[action], [action, group.join(',')], group, action))
+    },
+    parseControl: (command, output) => {
+      actionOf(command)
+      return parseSlurmControl(command, output)
+    },
+  }
+}
