@@ -59,7 +59,9 @@ export function parseCondorHistory(command: BatchCommand, output: ToolOutput): M
     if (line.trim() === '') continue
     const [cluster, proc, status, exitCode, exitSignal] = line.trim().split(/\s+/)
     const id = `${cluster}.${proc}`
-    if (!condorIdPattern.test(id) || status === undefined) throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no history line`)
+    if (!condorIdPattern.test(id) || status === undefined) {
+      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no history line`)
+    }
     if (!wanted.has(id) || found.has(id)) continue
     const state = status === '4' ? exitedStatus(integer(exitCode), integer(exitSignal)) : condorQueueStatus(status, null)
     if (state) found.set(id, state)

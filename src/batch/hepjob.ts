@@ -60,9 +60,9 @@ export function hepjobAdapter(tools: BatchTools, user: string): BatchAdapter {
       return wanted.length === 0 ? [] : [toolCommand(`hep_q of ${user}`, tools.queue, ['-u', user], wanted)]
     },
     parseQueue: parseHepQueue,
-    historyCommands: (ids, limit) => condorHistoryCommands(tools.history, check(ids), limit),
+    historyCommands: (ids, limit) => condorHistoryCommands('hepjob', tools.history, ids, limit),
     parseHistory: parseCondorHistory,
-    controlCommands: (action, ids, limit) => condorControlCommands(tools, action, check(ids), limit),
+    controlCommands: (action, ids, limit) => condorControlCommands('hepjob', tools, action, ids, limit),
     parseControl: parseCondorControl,
   }
 }

@@ -3,20 +3,22 @@ import { condorIdPattern, condorQueueStatus, historyAttributes, parseCondorContr
   parseCondorSubmission } from './condor-output.js'
 import { checkIds, defaultLimit, splitIds } from './job-ids.js'
 import { failureOf, toolCommand, type BatchCommand } from './tool-output.js'
-import { BatchError, type ControlAction, type JobStatus } from './types.js'
+import { BatchError, type BatchSystem, type ControlAction, type JobStatus } from './types.js'
 
 const queueAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'HoldReason']
 
 /** HTCondor's history for ids (shared with hepjob, whose jobs are HTCondor jobs). */
-export function condorHistoryCommands(tool: string, ids: readonly string[], limit = defaultLimit): BatchCommand[] {
-  return splitIds(checkIds('htcondor', condorIdPattern, ids), limit)
-    .map((group) => toolCommand(`condor_history of ${group.length} jobs`, tool, [...group, '-af', ...historyAttributes], group))
+export function condorHistoryCommands(system: BatchSystem, tool: string, ids: readonly string[],
+  limit = defaultLimit): BatchCommand[] {
+  return splitIds(checkIds(system, condorIdPattern, ids), limit).map((group) =>
+    toolCommand(`condor_history of ${group.length} jobs`, tool, [...group, '-af', ...historyAttributes], group))
 }
 
 /** The condor_rm/hold/release style commands of both HTCondor adapters: every id one argument. */
-export function condorControlCommands(tools: BatchTools, action: ControlAction, ids: string[], limit = defaultLimit): BatchCommand[] {
-  const tool = { cancel: tools.cancel, hold: tools.hold, release: tools.release }[action]
-  return splitIds(ids, limit).map((group) => toolCommand(`${action} of ${group.length} jobs`, tool, group, group, action))
+export function condorControlCommands(system: BatchSystem, tools: BatchTools, action: ControlAction,
+  ids: readonly string[], limit = defaultLimit): BatchCommand[] {
+  return splitIds(checkIds(system, condorIdPattern, ids), limit).map((group) =>
+    toolCommand(`${action} of ${group.length} jobs`, tools[action], group, group, action))
 }
 
 /**
@@ -32,7 +34,8 @@ export function htcondorAdapter(tools: BatchTools): BatchAdapter {
     checkIds: check,
     parseSubmission: parseCondorSubmission,
     queueCommands: (ids, limit = defaultLimit) => splitIds(check(ids), limit)
-      .map((group) => toolCommand(`condor_q of ${group.length} jobs`, tools.queue, [...group, '-af', ...queueAttributes], group)),
+      .map((group) => toolCommand(`condor_q of ${group.length} jobs`, tools.queue, [...group, '-af', ...queueAttributes],
+        group)),
     parseQueue(command, output) {
       if (output.exitCode !== 0) throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
       const wanted = new Set(command.ids)
@@ -48,9 +51,9 @@ export function htcondorAdapter(tools: BatchTools): BatchAdapter {
       }
       return found
     },
-    historyCommands: (ids, limit) => condorHistoryCommands(tools.history, ids, limit),
+    historyCommands: (ids, limit) => condorHistoryCommands('htcondor', tools.history, ids, limit),
     parseHistory: parseCondorHistory,
-    controlCommands: (action, ids, limit) => condorControlCommands(tools, action, check(ids), limit),
+    controlCommands: (action, ids, limit) => condorControlCommands('htcondor', tools, action, ids, limit),
     parseControl: (command, output) => parseCondorControl(command, output),
   }
 }

@@ -24,7 +24,9 @@ export function batchAdapter(system: BatchSystem, site: BatchSite): BatchAdapter
 
 const toolNames: Record<BatchSystem, BatchTools> = {
   hepjob: { queue: 'hep_q', history: 'condor_history', cancel: 'hep_rm', hold: 'condor_hold', release: 'condor_release' },
-  htcondor: { queue: 'condor_q', history: 'condor_history', cancel: 'condor_rm', hold: 'condor_hold', release: 'condor_release' },
+  htcondor: {
+    queue: 'condor_q', history: 'condor_history', cancel: 'condor_rm', hold: 'condor_hold', release: 'condor_release',
+  },
   slurm: { queue: 'squeue', history: 'sacct', cancel: 'scancel', hold: 'scontrol', release: 'scontrol' },
 }
 

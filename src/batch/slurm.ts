@@ -18,21 +18,27 @@ export function parseSbatch(lines: readonly string[]): string[] {
 /** squeue exits 1 with this when it knows none of the ids: for a poll, that is an empty queue. */
 const unknownIds = /Invalid job id specified/
 
+/** The `|`-separated rows about the command's ids, each checked to have `fields` fields. */
+function rowsOf(command: BatchCommand, output: ToolOutput, fields: number): string[][] {
+  const wanted = new Set(command.ids)
+  return output.stdout.filter((line) => line.trim() !== '').map((line) => {
+    const row = line.trim().split('|')
+    if (row.length !== fields) {
+      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no row of ${fields} fields`)
+    }
+    return row
+  }).filter((row) => wanted.has(row[0]!))
+}
+
 /** `squeue -h -r -o '%i|%T|%r' -j 1,2` → `1|PENDING|JobHeldUser`. */
 function parseSqueue(command: BatchCommand, output: ToolOutput): Map<string, JobStatus> {
   if (output.exitCode !== 0 && !(output.stdout.length === 0 && output.stderr.some((l) => unknownIds.test(l)))) {
     throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
   }
-  const wanted = new Set(command.ids)
   const found = new Map<string, JobStatus>()
-  for (const line of output.stdout) {
-    if (line.trim() === '') continue
-    const [id, state, reason] = line.trim().split('|')
-    if (id === undefined || state === undefined || reason === undefined) {
-      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no squeue line`)
-    }
-    const status = slurmActiveStatus(state, reason === '' || reason === 'None' ? null : reason)
-    if (wanted.has(id) && status) found.set(id, status)
+  for (const [id, state, reason] of rowsOf(command, output, 3)) {
+    const status = slurmActiveStatus(state!, reason === '' || reason === 'None' ? null : reason!)
+    if (status) found.set(id!, status)
   }
   return found
 }
@@ -40,17 +46,7 @@ function parseSqueue(command: BatchCommand, output: ToolOutput): Map<string, Job
 /** `sacct -n -P -X -o JobID,State,ExitCode -j 1,2` → `1|COMPLETED|0:0`; a requeued job's last line counts. */
 function parseSacct(command: BatchCommand, output: ToolOutput): Map<string, JobStatus> {
   if (output.exitCode !== 0) throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
-  const wanted = new Set(command.ids)
-  const found = new Map<string, JobStatus>()
-  for (const line of output.stdout) {
-    if (line.trim() === '') continue
-    const [id, state, exitCode] = line.trim().split('|')
-    if (id === undefined || state === undefined || exitCode === undefined) {
-      throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no sacct line`)
-    }
-    if (wanted.has(id)) found.set(id, slurmAccountingStatus(state, exitCode))
-  }
-  return found
+  return new Map(rowsOf(command, output, 3).map(([id, state, exitCode]) => [id!, slurmAccountingStatus(state!, exitCode!)]))
 }
 
 /**
