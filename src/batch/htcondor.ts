@@ -7,11 +7,15 @@ import { BatchError, type BatchSystem, type ControlAction, type JobStatus } from
 
 const queueAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'HoldReason']
 
-/** HTCondor's history for ids (shared with hepjob, whose jobs are HTCondor jobs). */
+/**
+ * HTCondor's history for ids (shared with hepjob, whose jobs are HTCondor jobs). A job has one history record,
+ * so `-limit` lets condor_history stop reading the history file once it has found them all.
+ */
 export function condorHistoryCommands(system: BatchSystem, tool: string, ids: readonly string[],
   limit = defaultLimit): BatchCommand[] {
   return splitIds(checkIds(system, condorIdPattern, ids), limit).map((group) =>
-    toolCommand(`condor_history of ${group.length} jobs`, tool, [...group, '-af', ...historyAttributes], group))
+    toolCommand(`condor_history of ${group.length} jobs`, tool,
+      ['-limit', String(group.length), ...group, '-af', ...historyAttributes], group))
 }
 
 /** The condor_rm/hold/release style commands of both HTCondor adapters: every id one argument. */

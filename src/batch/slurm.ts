@@ -15,7 +15,7 @@ export function parseSbatch(lines: readonly string[]): string[] {
   })
 }
 
-/** squeue exits 1 with this when it knows none of the ids: for a poll, that is an empty queue. */
+/** squeue exits 1 with this when it does not know an id: for a poll, that id is not in the queue. */
 const unknownIds = /Invalid job id specified/
 
 /** The `|`-separated rows about the command's ids, each checked to have `fields` fields. */
@@ -32,7 +32,7 @@ function rowsOf(command: BatchCommand, output: ToolOutput, fields: number): stri
 
 /** `squeue -h -r -o '%i|%T|%r' -j 1,2` → `1|PENDING|JobHeldUser`. */
 function parseSqueue(command: BatchCommand, output: ToolOutput): Map<string, JobStatus> {
-  if (output.exitCode !== 0 && !(output.stdout.length === 0 && output.stderr.some((l) => unknownIds.test(l)))) {
+  if (output.exitCode !== 0 && !output.stderr.some((l) => unknownIds.test(l))) {
     throw new BatchError(`${command.frame.what} failed (${failureOf(output)})`)
   }
   const found = new Map<string, JobStatus>()

@@ -39,7 +39,7 @@ t.test('hep_q failures and unreadable rows are errors', async (t) => {
 t.test('hep_sub and boss.condor print condor_submit lines; history and hep_rm read like HTCondor\'s', async (t) => {
   t.same(hep.parseSubmission(['1 job(s) submitted to cluster 52032427.', 'Total = 1 files', 'DONE']), ['52032427.0'])
   const [history] = hep.historyCommands(['52032427.0'])
-  t.match(history!.command, /condor_history 52032427\.0 -af ClusterId ProcId JobStatus ExitCode ExitSignal\n/)
+  t.match(history!.command, /condor_history -limit 1 52032427\.0 -af ClusterId ProcId JobStatus ExitCode ExitSignal\n/)
   t.same(hep.parseHistory(history!, recorded(history!, { stdout: ['52032427 0 4 1 undefined'] })),
     new Map([['52032427.0', jobStatus('failed', { exitCode: 1 })]]))
   const [cancel] = hep.controlCommands('cancel', ['52032427.0'])

@@ -58,6 +58,7 @@ t.test('HTCondor: condor_q, condor_history and condor_rm through bash', async (t
   const [history] = adapter.historyCommands(['124.0'])
   t.same(adapter.parseHistory(history!, await runBatchCommand(noisy, history!, signal)),
     new Map([['124.0', jobStatus('failed', { exitCode: 1 })]]))
+  t.same(await argsOf('condor_history'), ['-limit', '1', '124.0', '-af', 'ClusterId', 'ProcId', 'JobStatus', 'ExitCode', 'ExitSignal'])
   const [cancel] = adapter.controlCommands('cancel', ['123.0', '123.1'])
   t.same(adapter.parseControl(cancel!, await runBatchCommand(noisy, cancel!, signal)),
     { accepted: ['123.0'], refused: [{ id: '123.1', reason: 'Job 123.1 not found' }] })

@@ -26,6 +26,9 @@ t.test('squeue: states of the asked ids, a held job, an empty queue, ids it no l
   t.same(slurm.parseQueue(command!, recorded(command!, {})), new Map(), 'empty with exit 0 once finished')
   t.same(slurm.parseQueue(command!, recorded(command!, { stderr: ['slurm_load_jobs error: Invalid job id specified'], exitCode: 1 })),
     new Map(), 'exit 1 "Invalid job id specified": none of them is in the queue')
+  t.same(slurm.parseQueue(command!, recorded(command!, {
+    stdout: ['2|RUNNING|None'], stderr: ['slurm_load_jobs error: Invalid job id specified'], exitCode: 1,
+  })), new Map([['2', jobStatus('running')]]), 'the ids it knows are still read')
   t.throws(() => slurm.parseQueue(command!, recorded(command!, {
     stderr: ['squeue: error: Unable to contact slurm controller (connect failure)'], exitCode: 1,
   })), { name: 'BatchError', message: /Unable to contact slurm controller/ })
