@@ -26,7 +26,7 @@ export function parseCondorSubmission(lines: readonly string[]): string[] {
 
 /**
  * HTCondor's JobStatus: 1 Idle, 2 Running, 3 Removing, 4 Completed, 5 Held, 6 Transferring output, 7 Suspended.
- * Completed is null here: its exit code is in the history.
+ * Completed is null here: its end is condorExitStatus's to read.
  */
 export function condorQueueStatus(code: string, holdReason: string | null): JobStatus | null {
   switch (code) {
@@ -48,6 +48,11 @@ const integer = (value: string | undefined) => {
   return v === null ? null : Number(v)
 }
 
+/** A completed job's end from its ExitCode and ExitSignal attributes (one of them is `undefined`). */
+export function condorExitStatus(exitCode: string | undefined, exitSignal: string | undefined): JobStatus {
+  return exitedStatus(integer(exitCode), integer(exitSignal))
+}
+
 export const historyAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'ExitCode', 'ExitSignal']
 
 /** `condor_history <ids> -af ClusterId ProcId JobStatus ExitCode ExitSignal` → `123 0 4 0 undefined`. */
@@ -62,8 +67,9 @@ export function parseCondorHistory(command: BatchCommand, output: ToolOutput): M
     if (!condorIdPattern.test(id) || status === undefined) {
       throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no history line`)
     }
+    // the newest record comes first
     if (!wanted.has(id) || found.has(id)) continue
-    const state = status === '4' ? exitedStatus(integer(exitCode), integer(exitSignal)) : condorQueueStatus(status, null)
+    const state = status === '4' ? condorExitStatus(exitCode, exitSignal) : condorQueueStatus(status, null)
     if (state) found.set(id, state)
   }
   return found

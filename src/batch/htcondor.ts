@@ -1,11 +1,12 @@
 import { checkTools, type BatchAdapter, type BatchTools } from './adapter.js'
-import { condorIdPattern, condorQueueStatus, historyAttributes, parseCondorControl, parseCondorHistory,
+import { condorExitStatus, condorIdPattern, condorQueueStatus, historyAttributes, parseCondorControl, parseCondorHistory,
   parseCondorSubmission } from './condor-output.js'
 import { checkIds, defaultLimit, splitIds } from './job-ids.js'
 import { failureOf, toolCommand, type BatchCommand } from './tool-output.js'
 import { BatchError, type BatchSystem, type ControlAction, type JobStatus } from './types.js'
 
-const queueAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'HoldReason']
+/** HoldReason last: it is the one holding spaces. */
+const queueAttributes = ['ClusterId', 'ProcId', 'JobStatus', 'ExitCode', 'ExitSignal', 'HoldReason']
 
 /**
  * HTCondor's history for ids (shared with hepjob, whose jobs are HTCondor jobs). A job has one history record,
@@ -26,9 +27,9 @@ export function condorControlCommands(system: BatchSystem, tools: BatchTools, ac
 }
 
 /**
- * HTCondor: `condor_q <ids> -af ClusterId ProcId JobStatus HoldReason` (the ids go before -af, which takes every
- * later argument as an attribute), `condor_history` for jobs that left the queue, `condor_rm`, `condor_hold`,
- * `condor_release`.
+ * HTCondor: `condor_q <ids> -af ClusterId ProcId JobStatus ExitCode ExitSignal HoldReason` (the ids go before
+ * -af, which takes every later argument as an attribute; a completed job left in the queue has its exit code
+ * there), `condor_history` for jobs that left the queue, `condor_rm`, `condor_hold`, `condor_release`.
  */
 export function htcondorAdapter(tools: BatchTools): BatchAdapter {
   checkTools(tools)
@@ -46,11 +47,12 @@ export function htcondorAdapter(tools: BatchTools): BatchAdapter {
       const found = new Map<string, JobStatus>()
       for (const line of output.stdout) {
         if (line.trim() === '') continue
-        const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s*(.*)$/.exec(line)
+        const m = /^\s*(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(line)
         if (!m) throw new BatchError(`${command.frame.what}: ${JSON.stringify(line)} is no queue line`)
         const id = `${m[1]}.${m[2]}`
-        const reason = m[4]!.trim()
-        const state = condorQueueStatus(m[3]!, reason === '' || reason === 'undefined' ? null : reason)
+        const reason = m[6]!.trim()
+        const state = m[3] === '4' ? condorExitStatus(m[4], m[5])
+          : condorQueueStatus(m[3]!, reason === '' || reason === 'undefined' ? null : reason)
         if (wanted.has(id) && state) found.set(id, state)
       }
       return found

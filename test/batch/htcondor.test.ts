@@ -18,16 +18,19 @@ t.test('submission lines name every proc of the cluster; framed noise is not a s
 })
 
 t.test('condor_q -af: states of the asked ids, multi-proc clusters, hold reasons', async (t) => {
-  const [command] = condor.queueCommands(['123.0', '123.1', '123.2', '124.0', '125.0', '126.0'])
+  const [command] = condor.queueCommands(['123.0', '123.1', '123.2', '124.0', '125.0', '125.1', '126.0'])
+  const u = 'undefined'
   const output = recorded(command!, { stdout: [
-    '123 0 2 undefined', '123 1 1 undefined', '123 2 5 via condor_hold (by user topup)',
-    '124 0 7 undefined', '125 0 4 undefined', '126 0 6 undefined', '200 0 2 undefined',
+    `123 0 2 ${u} ${u} ${u}`, `123 1 1 ${u} ${u} ${u}`, `123 2 5 ${u} ${u} via condor_hold (by user topup)`,
+    `124 0 7 ${u} ${u} ${u}`, `125 0 4 0 ${u} ${u}`, `125 1 4 ${u} 11 ${u}`, `126 0 6 ${u} ${u} ${u}`,
+    `200 0 2 ${u} ${u} ${u}`,
   ] })
   t.same(condor.parseQueue(command!, output), new Map([
     ['123.0', jobStatus('running')], ['123.1', jobStatus('queued')],
     ['123.2', jobStatus('held', { reason: 'via condor_hold (by user topup)' })],
-    ['124.0', jobStatus('suspended')], ['126.0', jobStatus('running')],
-  ]), 'a completed job is left for the history; a job not asked about is ignored')
+    ['124.0', jobStatus('suspended')], ['125.0', jobStatus('completed', { exitCode: 0 })],
+    ['125.1', jobStatus('failed', { signal: 11 })], ['126.0', jobStatus('running')],
+  ]), 'a completed job left in the queue has its exit; a job not asked about is ignored')
   t.same(condor.parseQueue(command!, recorded(command!, {})), new Map(), 'an empty queue')
 })
 
@@ -36,7 +39,8 @@ t.test('a condor_q that fails, or prints what is no queue line, is an error, not
   t.throws(() => condor.parseQueue(command!, recorded(command!, { stderr: ['Failed to connect to schedd'], exitCode: 1 })),
     { name: 'BatchError', message: /Failed to connect to schedd/ })
   t.throws(() => condor.parseQueue(command!, recorded(command!, { stdout: ['-- Schedd: sched01'] })), { name: 'BatchError' })
-  t.throws(() => condor.parseQueue(command!, recorded(command!, { stdout: ['123 0 9 undefined'] })), { name: 'BatchError' })
+  t.throws(() => condor.parseQueue(command!, recorded(command!, { stdout: ['123 0 2'] })), { name: 'BatchError' })
+  t.throws(() => condor.parseQueue(command!, recorded(command!, { stdout: ['123 0 9 undefined undefined undefined'] })), { name: 'BatchError' })
 })
 
 t.test('condor_history: exit codes, signals, removals', async (t) => {

@@ -46,7 +46,7 @@ async function site(system: BatchSystem, tools: Record<string, string>) {
 
 t.test('HTCondor: condor_q, condor_history and condor_rm through bash', async (t) => {
   const { adapter, argsOf } = await site('htcondor', {
-    condor_q: `echo '123 0 2 undefined'; echo '123 1 5 via condor_hold (by user topup)'`,
+    condor_q: `echo '123 0 2 undefined undefined undefined'; echo '123 1 5 undefined undefined via condor_hold (by user topup)'`,
     condor_history: `echo '124 0 4 1 undefined'`,
     condor_rm: `echo 'Job 123.0 marked for removal'; echo 'Job 123.1 not found' >&2; exit 1`,
   })
@@ -54,7 +54,7 @@ t.test('HTCondor: condor_q, condor_history and condor_rm through bash', async (t
   t.same(adapter.parseQueue(queue!, await runBatchCommand(noisy, queue!, signal)), new Map([
     ['123.0', jobStatus('running')], ['123.1', jobStatus('held', { reason: 'via condor_hold (by user topup)' })],
   ]))
-  t.same(await argsOf('condor_q'), ['123.0', '123.1', '124.0', '-af', 'ClusterId', 'ProcId', 'JobStatus', 'HoldReason'])
+  t.same(await argsOf('condor_q'), ['123.0', '123.1', '124.0', '-af', 'ClusterId', 'ProcId', 'JobStatus', 'ExitCode', 'ExitSignal', 'HoldReason'])
   const [history] = adapter.historyCommands(['124.0'])
   t.same(adapter.parseHistory(history!, await runBatchCommand(noisy, history!, signal)),
     new Map([['124.0', jobStatus('failed', { exitCode: 1 })]]))
