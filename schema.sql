@@ -129,11 +129,39 @@ CREATE TABLE task_events (
   task_id    INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
   seq        INTEGER NOT NULL,
   type       TEXT    NOT NULL
-    CHECK (type IN ('task.status', 'task.progress', 'step.started', 'step.finished', 'step.retry', 'step.output')),
+    CHECK (type IN ('task.status', 'task.progress', 'step.started', 'step.finished', 'step.retry', 'step.output',
+      'job.state')),
   payload    TEXT    NOT NULL,
   created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   PRIMARY KEY (task_id, seq)
 );
+
+-- Cluster jobs a task's steps submitted, one row per job id, recorded in the transaction of the log line that
+-- revealed the id. finished_at is set once the state is final (completed, failed, removed, lost).
+CREATE TABLE remote_jobs (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  task_id        INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+  execution_id   INTEGER NOT NULL REFERENCES task_executions (id) ON DELETE CASCADE,
+  step_name      TEXT    NOT NULL,
+  host           TEXT    NOT NULL,
+  system         TEXT    NOT NULL CHECK (system IN ('hepjob', 'htcondor', 'slurm')),
+  tools          TEXT    NOT NULL,
+  job_id         TEXT    NOT NULL,
+  state          TEXT    NOT NULL DEFAULT 'queued'
+    CHECK (state IN ('queued', 'running', 'held', 'suspended', 'completed', 'failed', 'removed', 'lost')),
+  reason         TEXT,
+  exit_code      INTEGER,
+  signal         INTEGER,
+  hold_on_pause  INTEGER NOT NULL DEFAULT 1,
+  hold_requested INTEGER NOT NULL DEFAULT 0,
+  submitted_at   TEXT    NOT NULL,
+  state_since    TEXT    NOT NULL,
+  last_seen_at   TEXT,
+  finished_at    TEXT,
+  UNIQUE (task_id, host, system, job_id)
+);
+CREATE INDEX idx_remote_jobs_unfinished ON remote_jobs (host, system, tools) WHERE finished_at IS NULL;
+CREATE INDEX idx_remote_jobs_execution ON remote_jobs (execution_id);
 
 CREATE TABLE task_parameters (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -5,6 +5,8 @@ import { Value } from 'typebox/value'
 
 const Int = (min: number, max: number, def: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: def, description })
+const Num = (min: number, max: number, def: number, description: string) =>
+  Type.Number({ minimum: min, maximum: max, default: def, description })
 const Str = (def: string, description: string) => Type.String({ minLength: 1, default: def, description })
 const OptStr = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
 
@@ -31,6 +33,12 @@ export const EnvSchema = Type.Object({
   RETRY_DELAY_SECONDS: Int(0, 24 * 3600, 60, 'first retry delay when a step sets none; doubles per attempt'),
   RETRY_MAX_DELAY_SECONDS: Int(0, 24 * 3600, 900, 'cap on the growing retry delay'),
   SHUTDOWN_GRACE_SECONDS: Int(0, 3600, 30, 'on SIGTERM, how long running steps get to reach a safe point'),
+  JOB_POLL_MIN_SECONDS: Num(0.1, 3600, 15,
+    'cluster jobs: first status poll after a submission; a host may set a longer job_poll_min_seconds'),
+  JOB_POLL_MAX_SECONDS: Num(0.1, 3600, 60, 'cluster jobs: the steady status poll interval the first one doubles up to'),
+  JOB_LAG_SECONDS: Num(0, 86400, 120,
+    'cluster jobs: how long after its submission a job unknown to queue and history is not yet lost'),
+  JOB_POLL_FAILURES: Int(1, 1000, 3, 'cluster jobs: failed status polls in a row that pause the tasks waiting on that host'),
   WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),

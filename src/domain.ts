@@ -20,6 +20,13 @@ export type ExecutionStatus = Static<typeof ExecutionStatus>
 export const jobStates = ['queued', 'running', 'held', 'suspended', 'completed', 'failed', 'removed', 'lost'] as const
 export const JobState = Type.Enum(jobStates, { description: 'state of a cluster job' })
 export type JobState = Static<typeof JobState>
+/** A job in one of these states is over: nothing will change it again. */
+export const finishedJobStates = ['completed', 'failed', 'removed', 'lost'] as const satisfies readonly JobState[]
+
+/** The batch systems the service drives (src/batch/ has one adapter each). */
+export const batchSystems = ['hepjob', 'htcondor', 'slurm'] as const
+export const BatchSystem = Type.Enum(batchSystems, { description: 'batch system' })
+export type BatchSystem = Static<typeof BatchSystem>
 
 /** Ordered from least to most severe: a `level` filter means that level and more severe. */
 export const logLevels = ['debug', 'info', 'warning', 'error'] as const
@@ -27,7 +34,7 @@ export const LogLevel = Type.Enum(logLevels, { description: 'log level' })
 export type LogLevel = Static<typeof LogLevel>
 
 export const taskEventTypes = ['task.status', 'task.progress', 'step.started', 'step.finished', 'step.retry',
-  'step.output', 'log'] as const
+  'step.output', 'job.state', 'log'] as const
 export const TaskEventType = Type.Enum(taskEventTypes, { description: 'event type' })
 export type TaskEventType = Static<typeof TaskEventType>
 
@@ -53,6 +60,10 @@ export type TaskEvent =
   | EventBase<'step.finished', { execution_id: number; step_id: string; status: ExecutionStatus; error: string | null }>
   | EventBase<'step.retry', { execution_id: number; step_id: string; attempt: number; delay_seconds: number }>
   | EventBase<'step.output', { execution_id: number; step_id: string; name: string; output_type: string; value: unknown }>
+  | EventBase<'job.state', {
+    job_id: string; host: string; system: BatchSystem; step_id: string; execution_id: number; state: JobState;
+    previous: JobState | null; reason: string | null; exit_code: number | null
+  }>
   | EventBase<'log', { execution_id: number | null; level: LogLevel; message: string; source: string | null }>
 
 // Every listed type has an event shape and every event shape is listed.

@@ -3,6 +3,8 @@ import { hepjobAdapter } from './hepjob.js'
 import { htcondorAdapter } from './htcondor.js'
 import { slurmAdapter } from './slurm.js'
 import type { BatchSystem } from './types.js'
+import { condorIdPattern, parseCondorSubmission } from './condor-output.js'
+import { parseSbatch, slurmIdPattern } from './slurm.js'
 
 export interface BatchSite {
   /** Absolute paths; see toolsIn for the usual names in one folder. */
@@ -35,4 +37,19 @@ export function toolsIn(system: BatchSystem, folder: string): BatchTools {
   const base = folder.replace(/\/+$/, '')
   const names = Object.entries(toolNames[system]).map(([role, name]) => [role, `${base}/${name}`])
   return Object.fromEntries(names) as unknown as BatchTools
+}
+
+const submissions: Record<BatchSystem, { parse: (lines: readonly string[]) => string[]; id: RegExp }> = {
+  hepjob: { parse: parseCondorSubmission, id: condorIdPattern },
+  htcondor: { parse: parseCondorSubmission, id: condorIdPattern },
+  slurm: { parse: parseSbatch, id: slurmIdPattern },
+}
+
+/** The job ids one line of a submission's output names (`2 job(s) submitted to cluster 7.` → 7.0, 7.1). */
+export function submittedIds(system: BatchSystem, line: string): string[] {
+  return submissions[system].parse([line])
+}
+
+export function isJobId(system: BatchSystem, id: string): boolean {
+  return submissions[system].id.test(id)
 }

@@ -1,7 +1,6 @@
-import type { JobState } from '../domain.js'
+import type { BatchSystem, JobState } from '../domain.js'
 
-export const batchSystems = ['hepjob', 'htcondor', 'slurm'] as const
-export type BatchSystem = (typeof batchSystems)[number]
+export { batchSystems, type BatchSystem } from '../domain.js'
 
 /**
  * What a batch system says about one job, in the one vocabulary of src/domain.ts. `reason` is set for `held`

@@ -1,5 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
-import { executionStatuses, logLevels, taskEventTypes, taskStatuses, type TaskEventType } from '../domain.js'
+import { batchSystems, executionStatuses, jobStates, logLevels, taskEventTypes, taskStatuses, type TaskEventType } from '../domain.js'
 
 /** What task_events holds: every event type but `log`, whose lines live in task_logs. */
 export type StoredEventType = Exclude<TaskEventType, 'log'>
@@ -14,6 +14,8 @@ export const enums = {
   executionStatus: executionStatuses,
   logLevel: logLevels,
   storedEventType: storedEventTypes,
+  jobState: jobStates,
+  batchSystem: batchSystems,
 } as const
 export type EnumKind = keyof typeof enums
 
@@ -57,6 +59,12 @@ export const tables = {
     source: 'text?', timestamp: 'text=',
   },
   task_events: { task_id: 'int', seq: 'int', type: 'storedEventType', payload: 'text', created_at: 'text=' },
+  remote_jobs: {
+    id: 'id', task_id: 'int', execution_id: 'int', step_name: 'text', host: 'text', system: 'batchSystem',
+    tools: 'text', job_id: 'text', state: 'jobState=', reason: 'text?', exit_code: 'int?', signal: 'int?',
+    hold_on_pause: 'int=', hold_requested: 'int=', submitted_at: 'text', state_since: 'text',
+    last_seen_at: 'text?', finished_at: 'text?',
+  },
   task_parameters: { id: 'id', task_id: 'int', param_name: 'text', param_value: 'text', param_type: 'text' },
   host_keys: {
     hostname: 'text', port: 'int', key_type: 'text', key_base64: 'text', fingerprint: 'text',
@@ -83,4 +91,6 @@ export type WorkflowRow = Selectable<Database['workflows']>
 export type ExecutionRow = Selectable<Database['task_executions']>
 export type StepOutputRow = Selectable<Database['step_outputs']>
 export type TaskLogRow = Selectable<Database['task_logs']>
+export type JobRow = Selectable<Database['remote_jobs']>
+export type NewJob = Insertable<Database['remote_jobs']>
 export type TaskParameterRow = Selectable<Database['task_parameters']>

@@ -5,25 +5,37 @@ import type { HostTransports } from '../remote/transport-provider.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import { killRecordedProcess, recordedGroup } from './orphans.js'
+import type { TaskJobs } from './task-jobs.js'
 import { transitionTask } from './task-state.js'
 
+export interface CancelDeps {
+  store: EventStore
+  transports: HostTransports
+  logger: Logger
+  jobs: TaskJobs
+}
+
 /**
- * Ends a `cancelling` task that no runner is working on: kills what it recorded, closes its rows. Besides the
- * executions left running, that is the detached command of an attempt that was interrupted (a pause only stops
- * following it; a cancel ends it).
+ * The one way a `cancelling` task ends: once no step of it runs any more (its runner stopped, or none holds
+ * it), kills what it recorded, removes its cluster jobs and confirms that none is left queued or running, then
+ * closes its rows. Until then the task stays `cancelling`. Besides the executions left running, what it kills
+ * is the detached command of an attempt that was interrupted (a pause only stops following it; a cancel ends
+ * it). Jobs that could not be removed are named in the log and in the task's reason: never silently left.
  */
-export async function finishCancel(
-  store: EventStore, task: TaskRow, transports: HostTransports, logger: Logger,
-): Promise<TaskRow> {
+export async function finishCancel(deps: CancelDeps, task: TaskRow): Promise<TaskRow> {
+  const { store } = deps
   const targets = await runningExecutions(store.db, task.id)
   const interrupted = await latestInterruptedExecution(store.db, task.id)
   if (interrupted && recordedGroup(interrupted)?.detached) targets.push(interrupted)
-  for (const execution of targets) await killRecordedProcess(store, execution, task, transports, logger)
+  for (const execution of targets) await killRecordedProcess(store, execution, task, deps.transports, deps.logger)
+  const warning = await deps.jobs.cancel(task.id)
   return store.commit(async (trx, emit) => {
     const now = new Date()
     for (const execution of await runningExecutions(trx, task.id)) {
       await closeExecution(trx, emit, execution, { status: 'cancelled', summary: null, error: 'cancelled' }, now)
     }
-    return transitionTask(trx, emit, task.id, 'cancelled', { set: { completed_at: now.toISOString() }, action: 'finish cancelling' })
+    return transitionTask(trx, emit, task.id, 'cancelled', {
+      set: { completed_at: now.toISOString() }, action: 'finish cancelling', reason: warning,
+    })
   })
 }

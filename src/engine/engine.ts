@@ -13,7 +13,10 @@ import { finishCancel } from './cancellation.js'
 import { EventStore } from './event-store.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
 import type { TaskControl, TaskEventSource } from './interfaces.js'
-import { applyResume, planResume } from './resume.js'
+import { applyResume, planResume, rerunSteps } from './resume.js'
+import { JobTracker } from './job-tracker.js'
+import { pollTiming, type JobPollConfig } from './job-timing.js'
+import { TaskJobs } from './task-jobs.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { StopHandle } from './stop-handle.js'
@@ -21,7 +24,8 @@ import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
-  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'>
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'> &
+  JobPollConfig
 
 export interface EngineDeps {
   db: Db
@@ -32,6 +36,8 @@ export interface EngineDeps {
   transports?: HostTransports
   /** How often a running step stamps heartbeat_at (default 15 s). */
   heartbeatMs?: number
+  /** A job_poll_min_seconds of the host's own (HOSTS_FILE), when it has one. */
+  hostPollMinSeconds?: (host: string) => number | undefined
 }
 
 /** The task engine: the API sees it only through TaskControl and its `events` (interfaces.ts). */
@@ -39,6 +45,8 @@ export interface Engine extends TaskControl {
   readonly bus: EventBus
   readonly store: EventStore
   readonly events: TaskEventSource
+  /** The cluster jobs of every task and their pollers. */
+  readonly jobs: JobTracker
   recover(): Promise<RecoveryReport>
   /** Stops claiming, lets running steps reach a safe point within the grace, then aborts them; flushes logs. */
   shutdown(graceMs?: number): Promise<void>
@@ -59,10 +67,14 @@ export function createEngine(deps: EngineDeps): Engine {
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
   const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
   const transports = deps.transports ?? localTransports()
+  const tracker = new JobTracker({
+    store, transports, logger, timing: (host) => pollTiming(config, deps.hostPollMinSeconds?.(host)),
+  })
+  const jobs = new TaskJobs({ store, tracker, transports })
   const runs = new Map<number, StopHandle>()
   let shuttingDown = false
   const runnerDeps = {
-    db, store, config, steps: deps.steps, transports, logger,
+    db, store, config, steps: deps.steps, transports, logger, jobs, tracker, jobPollFailures: config.JOB_POLL_FAILURES,
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
   }
 
@@ -85,7 +97,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   return {
-    bus, store,
+    bus, store, jobs: tracker,
     events: {
       subscribe: (listener) => bus.subscribe(listener),
       read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
@@ -103,6 +115,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const row = await store.commit((trx, emit) =>
         transitionTask(trx, emit, taskId, 'pausing', { from: ['running'], action: 'pause' }))
       runs.get(taskId)?.request('pause')
+      jobs.pause(taskId)
       return row
     },
 
@@ -113,6 +126,7 @@ export function createEngine(deps: EngineDeps): Engine {
           { extra: { current_status: task.status } })
       }
       const changes = await planResume(db, task, body)
+      await jobs.resume(taskId, rerunSteps(task, body.retry_from_step))
       await store.commit((trx, emit) => applyResume(trx, emit, task, body, changes))
       await scheduler.kick()
       return requireTask(taskId)
@@ -130,11 +144,12 @@ export function createEngine(deps: EngineDeps): Engine {
         return row
       }
       // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
-      return finishCancel(store, row, transports, logger)
+      return finishCancel(runnerDeps, row)
     },
 
     async recover() {
-      const report = await recoverTasks({ store, steps: deps.steps, transports, logger })
+      await tracker.start()
+      const report = await recoverTasks({ store, steps: deps.steps, transports, logger, jobs })
       await scheduler.kick()
       return report
     },
@@ -142,6 +157,7 @@ export function createEngine(deps: EngineDeps): Engine {
     async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       shuttingDown = true
       scheduler.stop()
+      tracker.stop()
       for (const run of runs.values()) run.request('shutdown')
       if (!await settlesWithin(scheduler.idle(), graceMs)) {
         logger.warn({ tasks: [...runs.keys()] }, 'shutdown grace is over: stopping the running steps')

@@ -23,13 +23,21 @@ export interface Emitter {
   event(taskId: number, event: Exclude<NewEvent, { type: 'log' }>): Promise<TaskEvent>
   /** A log line written in the current transaction (not batched), published after commit. */
   log(line: LogLine): Promise<void>
+  /** Runs once the transaction committed and its events are published (never when it rolled back). */
+  afterCommit(fn: () => void): void
 }
 
-interface BufferedLine { taskId: number; executionId: number | null; level: LogLevel; message: string; source: string | null; at: string }
+/** A write that belongs with one buffered log line: it runs in the transaction that writes the line. */
+export type LineWrite = (trx: Db, emit: Emitter) => Promise<void>
 
-const buffered = (line: LogLine): BufferedLine => ({
+interface BufferedLine {
+  taskId: number; executionId: number | null; level: LogLevel; message: string; source: string | null; at: string
+  write?: LineWrite
+}
+
+const buffered = (line: LogLine, write?: LineWrite): BufferedLine => ({
   taskId: line.taskId, executionId: line.executionId ?? null, level: line.level, message: line.message,
-  source: line.source ?? null, at: new Date().toISOString(),
+  source: line.source ?? null, at: new Date().toISOString(), ...(write ? { write } : {}),
 })
 /** Lines to write, and the progress of executions taken at the same moment (by execution id). */
 interface Batch { lines: BufferedLine[]; progress: Map<number, unknown> }
@@ -69,8 +77,10 @@ export class EventStore {
 
   async #write<T>(batch: Batch, work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
     const published: TaskEvent[] = []
+    const after: Array<() => void> = []
     const result = await this.db.transaction().execute(async (trx) => {
         published.length = 0
+        after.length = 0
         published.push(...await writeLines(trx, batch.lines))
         for (const [executionId, state] of batch.progress) await saveProgressState(trx, executionId, state)
         const emit: Emitter = {
@@ -83,15 +93,21 @@ export class EventStore {
             return full
           },
           log: async (line) => { published.push(...await writeLines(trx, [buffered(line)])) },
+          afterCommit: (fn) => { after.push(fn) },
         }
+        for (const line of batch.lines) if (line.write) await line.write(trx, emit)
         return work(trx, emit)
       })
     for (const event of published) this.bus.publish(event)
+    for (const fn of after) {
+      try { fn() } catch (error) { this.onError(error) }
+    }
     return result
   }
 
-  log(line: LogLine): void {
-    this.#buffer.push(buffered(line))
+  /** Buffers a line; `write`, when given, runs in the transaction that writes it (e.g. the job ids it revealed). */
+  log(line: LogLine, write?: LineWrite): void {
+    this.#buffer.push(buffered(line, write))
     if (this.#buffer.length >= LOG_FLUSH_LINES) void this.flush()
     else this.#schedule()
   }

@@ -4,7 +4,7 @@ import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
 import type { StepTable } from '../steps/registry.js'
-import { finishCancel } from './cancellation.js'
+import { finishCancel, type CancelDeps } from './cancellation.js'
 import { killRecordedProcess } from './orphans.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
@@ -14,7 +14,7 @@ import { taskSteps } from './snapshot.js'
 import { recoveryDecision } from './recovery-decision.js'
 import { transitionTask } from './task-state.js'
 
-export interface RecoveryDeps {
+export interface RecoveryDeps extends CancelDeps {
   store: EventStore
   steps: StepTable
   transports: HostTransports
@@ -46,7 +46,7 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
       report.lastSeen[task.id] = beat
       const seen = lastSeenText(beat, start)
       if (task.status === 'cancelling') {
-        await finishCancel(deps.store, task, deps.transports, deps.logger)
+        await finishCancel(deps, task)
         report.cancelled.push(task.id)
       } else {
         report[await recoverTask(deps, task, seen) === 'queued' ? 'requeued' : 'paused'].push(task.id)

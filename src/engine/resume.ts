@@ -63,11 +63,16 @@ export async function applyResume(
     await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resuming from step ${body.retry_from_step}` })
     // Retrying means starting afresh: interrupted attempts from there on are not continued (their detached runs
     // are stopped when their step starts again, see stopEarlierRun).
-    const steps = taskSteps(task).map((s) => s.id)
-    const from = steps.indexOf(body.retry_from_step)
-    await cancelInterruptedFrom(trx, task.id, steps.slice(from), 'not continued: resumed with retry_from_step')
+    await cancelInterruptedFrom(trx, task.id, rerunSteps(task, body.retry_from_step), 'not continued: resumed with retry_from_step')
   }
   return row
+}
+
+/** The steps that run again when the task resumes from `retryFrom` (none without it). */
+export function rerunSteps(task: TaskRow, retryFrom: string | undefined): string[] {
+  if (retryFrom === undefined) return []
+  const steps = taskSteps(task).map((s) => s.id)
+  return steps.slice(Math.max(0, steps.indexOf(retryFrom)))
 }
 
 function show(value: ParameterValue | null): string {

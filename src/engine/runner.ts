@@ -1,5 +1,5 @@
 import type { Config } from '../config.js'
-import { findTask, listTaskParameters } from '../db/task-repository.js'
+import { findTask, listTaskParameters, taskStatus } from '../db/task-repository.js'
 import { runningExecutions } from '../db/execution-repository.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
@@ -7,6 +7,7 @@ import type { StepTable } from '../steps/registry.js'
 import type { WorkflowDefinition } from '../workflows/definition.js'
 import { decodeParameter } from '../workflows/parameters.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../workflows/template.js'
+import { finishCancel, type CancelDeps } from './cancellation.js'
 import { closeExecution } from './close-execution.js'
 import { retryDelaySeconds, retryPolicyOf } from './retry-policy.js'
 import { runAttempt, type AttemptDeps } from './step-attempt.js'
@@ -19,7 +20,7 @@ import type { StopHandle } from './stop-handle.js'
 import { tryTransition } from './task-state.js'
 import { messageOf } from '../errors.js'
 
-export interface RunnerDeps extends AttemptDeps {
+export interface RunnerDeps extends AttemptDeps, CancelDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
     'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
   steps: StepTable
@@ -33,6 +34,11 @@ export interface RunnerDeps extends AttemptDeps {
 export async function runTask(deps: RunnerDeps, taskId: number, run: StopHandle): Promise<void> {
   try {
     await runSteps(deps, taskId, run)
+    // A cancel reached a step boundary: the steps are stopped, and the task ends once its jobs are removed.
+    if (await taskStatus(deps.db, taskId) === 'cancelling') {
+      const task = await findTask(deps.db, taskId)
+      if (task) await finishCancel(deps, task)
+    }
   } catch (error) {
     deps.logger.error({ err: error, task_id: taskId }, 'task runner failed')
     await failUnexpectedly(deps, taskId, error).catch((e: unknown) =>

@@ -35,7 +35,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   const timer = setTimeout(() => controller.abort('timeout'), input.timeoutMs)
   const stopHeartbeat = startHeartbeat(deps.db, input.task.id, input.execution.id, deps.heartbeatMs, (error) =>
     deps.logger.warn({ err: error, task_id: input.task.id, execution_id: input.execution.id }, 'could not write a heartbeat'))
-  const { context, state } = createStepContext(deps, input, controller.signal, () => input.run.recheck())
+  const { context, state, dispose } = createStepContext(deps, input, controller.signal, () => input.run.recheck())
   // whether a pause or shutdown may stop the step is asked of what it has recorded so far
   input.run.attach(controller, () => canContinue(input.impl, state))
   try {
@@ -46,6 +46,7 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
   } finally {
     clearTimeout(timer)
     stopHeartbeat()
+    dispose()
     input.run.detach()
   }
 }

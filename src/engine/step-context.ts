@@ -5,6 +5,8 @@ import type { AttemptState, StepContext } from '../steps/step-type.js'
 import type { StepDefinition } from '../workflows/definition.js'
 import { renderList, renderTemplate, type TemplateScope } from '../workflows/template.js'
 import type { EventStore } from './event-store.js'
+import { jobsOfStep } from '../db/job-repository.js'
+import type { JobTracker } from './job-tracker.js'
 
 /** What a step's context writes through: the event store's log, transactions and tracked progress. */
 export type StepStore = Pick<EventStore, 'db' | 'log' | 'commit' | 'trackProgress'>
@@ -16,6 +18,9 @@ export interface StepContextDeps {
   dataDir: string
   /** REMOTE_RUNS_DIR: where detached commands keep their files on a host. */
   remoteRunsDir: string
+  tracker: JobTracker
+  /** JOB_POLL_FAILURES: failed polls in a row after which a wait on the host's jobs pauses its task. */
+  jobPollFailures: number
 }
 
 export interface StepContextInput {
@@ -35,11 +40,20 @@ export interface StepContextInput {
  */
 export function createStepContext(
   deps: StepContextDeps, input: StepContextInput, signal: AbortSignal, onHandle: () => void = () => {},
-): { context: StepContext; state: AttemptState } {
+): { context: StepContext; state: AttemptState; dispose: () => void } {
   const { task, execution, step, scope } = input
-  const { store } = deps
+  const { store, tracker } = deps
   const state: AttemptState = { remoteHandle: null, progress: input.resumed }
   const outputs = (scope.steps[step.id] ??= { outputs: {} }).outputs
+  const host = step.host ?? 'local'
+  // A wait re-reads its jobs after every change: the subscription starts before the first read, so that a
+  // change between a read and the next wait is never missed.
+  let changed = false
+  let wake: (() => void) | null = null
+  let unsubscribe: (() => void) | null = null
+  const subscribe = () => {
+    unsubscribe ??= tracker.onTaskChange(task.id, () => { changed = true; wake?.() })
+  }
   const context: StepContext = {
     task, execution, step: step as StepContext['step'], signal, dataDir: deps.dataDir, remoteRunsDir: deps.remoteRunsDir,
     render: (template, options) => renderTemplate(template, scope, options),
@@ -82,6 +96,33 @@ export function createStepContext(
       onHandle()
     },
     remoteHandle: input.remoteHandle,
+    jobs: {
+      logRevealed: (message, source, spec, ids) => {
+        const now = new Date().toISOString()
+        store.log({ taskId: task.id, executionId: execution.id, level: 'info', message, source }, async (trx, emit) => {
+          await tracker.record(trx, emit, ids.map((id) => ({
+            task_id: task.id, execution_id: execution.id, step_name: step.id, host, system: spec.system,
+            tools: spec.tools, job_id: id, hold_on_pause: spec.holdOnPause ? 1 : 0, submitted_at: now, state_since: now,
+          })))
+        })
+      },
+      ofStep: async (stepId) => {
+        subscribe()
+        changed = false
+        return jobsOfStep(store.db, task.id, stepId)
+      },
+      changed: (ms) => {
+        subscribe()
+        if (changed || signal.aborted) return Promise.resolve()
+        return new Promise<void>((resolve) => {
+          const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); wake = null; resolve() }
+          const timer = setTimeout(done, ms)
+          signal.addEventListener('abort', done)
+          wake = done
+        })
+      },
+      health: (key) => ({ ...tracker.health(key), limit: deps.jobPollFailures }),
+    },
   }
-  return { context, state }
+  return { context, state, dispose: () => unsubscribe?.() }
 }

@@ -113,7 +113,7 @@ export async function applyDecision(trx: Db, emit: Emitter, pos: StepPosition, d
       })
       return
     case 'cancel':
-      await transitionTask(trx, emit, taskId, 'cancelled', { set: { completed_at: now } })
+      // the task stays cancelling: its runner ends it through finishCancel, once its jobs are removed
       return
     case 'pause': {
       // Paused after the last step: no cursor, progress 100 — resuming completes the task.
@@ -146,7 +146,7 @@ export function nothingLeft(task: TaskRow): boolean {
   return task.resume_from_step === null && task.progress_percentage >= 100
 }
 
-/** Nothing is left to run: the task succeeds — or ends cancelled when a cancel came first. */
+/** Nothing is left to run: the task succeeds — or, when a cancel came first, stays cancelling for finishCancel. */
 export async function completeTask(store: EventStore, pos: StepPosition): Promise<void> {
   await store.commit(async (trx, emit) => {
     const cancelled = (await taskStatus(trx, pos.task.id)) === 'cancelling'

@@ -18,6 +18,8 @@ export const HostSchema = Type.Object({
   idle_close_seconds: Type.Integer({ minimum: 0, maximum: 86400, default: 300 }),
   connect_timeout_seconds: Type.Number({ exclusiveMinimum: 0, maximum: 600, default: 15 }),
   max_connects_per_minute: Type.Integer({ minimum: 1, maximum: 1000, default: 6 }),
+  job_poll_min_seconds: Type.Optional(Type.Number({ minimum: 0.1, maximum: 3600,
+    description: 'cluster jobs on this host are polled at most this often (at least JOB_POLL_MIN_SECONDS)' })),
 }, { additionalProperties: false })
 
 export const HostsFileSchema = Type.Object({

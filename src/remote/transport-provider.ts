@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
@@ -27,12 +28,14 @@ export interface TransportProvider {
   /** Why the host counts as down ("host beslogin unreachable: jump_host_down: …"), or null while it does not. */
   hostDown(host: string | undefined): string | null
   hostStatus(host: string): HostStatus
+  /** The account commands run as on the host (whose jobs a batch queue lists). */
+  userOf(host: string | undefined): string
   readonly hosts: ReadonlyMap<string, NamedHost>
   close(): void
 }
 
 /** What the engine asks of the hosts. */
-export type HostTransports = Pick<TransportProvider, 'transportFor' | 'hostDown'>
+export type HostTransports = Pick<TransportProvider, 'transportFor' | 'hostDown' | 'userOf'>
 
 /** Runs on this machine: `local`, or a host of HOSTS_FILE whose transport is "local". */
 const isLocal = (host: string, hosts?: ReadonlyMap<string, NamedHost>) => host === 'local' || hosts?.get(host)?.transport === 'local'
@@ -45,6 +48,7 @@ export function localTransports(local: Transport = new LocalTransport()): HostTr
       throw new TransportError('unknown_host', `no transport is configured for host "${host}"`, host, false)
     },
     hostDown: () => null,
+    userOf: () => userInfo().username,
   }
 }
 
@@ -96,5 +100,7 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
     const last = status.lastError
     return `host ${name} unreachable: ${last ? `${last.kind}: ${last.message}` : 'repeated connection failures'}`
   }
-  return { hosts, transportFor, hostDown, hostStatus, close: () => pool.close() }
+  const userOf = (name: string | undefined) =>
+    name === undefined || isLocal(name, hosts) ? userInfo().username : hosts.get(name)?.username ?? userInfo().username
+  return { hosts, transportFor, hostDown, hostStatus, userOf, close: () => pool.close() }
 }

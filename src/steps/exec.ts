@@ -6,6 +6,7 @@ import { stopProcessGroup, type GroupTarget } from '../remote/stop-group.js'
 import { ExecOutput } from './exec-output.js'
 import { canResumeDetached, changedCommand, detachedInterruption, runDetachedExec } from './exec-detached.js'
 import { messageOf } from '../errors.js'
+import { jobLines } from './job-lines.js'
 
 /**
  * `exec`: runs one command line on the step's host, streams its lines into the task log as they come, and
@@ -25,6 +26,7 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   const script = buildScript(ctx)
   const expected = inputs.expected_exit_codes ?? [0]
   const output = new ExecOutput(ctx.step.outputs, inputs.require_marker)
+  const jobs = jobLines(ctx)
   let group: GroupTarget | null = null
   let handleSaved: Promise<void> = Promise.resolve()
 
@@ -32,8 +34,10 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   ctx.log('info', `$ ${shown.length > 2000 ? `${shown.slice(0, 2000)} …` : shown}`, 'command')
   const onLine = (stream: 'stdout' | 'stderr', line: string, _bytes?: number, fromLogin?: boolean) => {
     if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
-    ctx.log('info', line, 'stdout')
-    // what the login shell printed is logged, but sets no output or marker (a .bashrc line could match them)
+    // what the login shell printed is logged, but sets no output, marker or job (a .bashrc line could match them)
+    const ids = fromLogin ? null : jobs?.idsOf(line) ?? null
+    if (ids && jobs) ctx.jobs.logRevealed(line, 'stdout', jobs.spec, ids)
+    else ctx.log('info', line, 'stdout')
     if (!fromLogin) output.onStdout(line)
   }
 

@@ -1,6 +1,9 @@
 import type { StepOf, StepType } from '../workflows/definition.js'
 import type { LogLevel } from '../domain.js'
 import type { Transport } from '../remote/transport.js'
+import type { JobGroupKey } from '../db/job-repository.js'
+import type { JobRow } from '../db/tables.js'
+import type { BatchSystem } from '../domain.js'
 
 /**
  * The contract every step type implements (one file per type in src/steps/, listed in registry.ts).
@@ -49,6 +52,22 @@ export interface StepContext<K extends StepType = StepType> {
   /** Remote handles (pgid, detached work folder) to persist for cancel and recovery. */
   setRemoteHandle(handle: Record<string, unknown>): Promise<void>
   remoteHandle: Record<string, unknown> | null
+  /** The task's cluster jobs (src/engine/job-tracker.ts). */
+  jobs: StepJobs
+}
+
+/** How a step's jobs were submitted: the batch system, the folder of its tools, whether a pause holds them. */
+export interface JobSpec { system: BatchSystem; tools: string; holdOnPause: boolean }
+
+export interface StepJobs {
+  /** Logs an output line that revealed job ids and records the jobs in the same transaction: each one once. */
+  logRevealed(message: string, source: string, spec: JobSpec, ids: string[]): void
+  /** The jobs of a step of this task, from its latest attempt that recorded any. */
+  ofStep(stepId: string): Promise<JobRow[]>
+  /** Resolves at the next change of this task's jobs (or failed poll) since the last ofStep, after `ms`, or on abort. */
+  changed(ms: number): Promise<void>
+  /** How the polls of a host's batch system fare: failed polls in a row, the last error, and the limit that pauses. */
+  health(key: JobGroupKey): { failures: number; lastError: string | null; limit: number }
 }
 
 export type AbortReason = 'cancel' | 'pause' | 'timeout' | 'shutdown'

@@ -5,12 +5,16 @@ import { TransportError } from '../remote/transport.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
 import { buildFileCheckCommand, fileCheckFrame, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
 import { messageOf } from '../errors.js'
+import { judgeJobs, pollTrouble } from './job-verdict.js'
+import { numberInput, stopOutcome, WaitClock, type WaitTime } from './wait-clock.js'
 
 /**
  * `wait_for_files`: polls until every expected file exists, one command per poll for the whole list. With
  * `for_each` the file list is expanded once per item (six files per run number) and completeness is judged per
- * item. An anomaly file fails the step at once. Interruptible: pause and shutdown stop the wait at once, and the
- * time already waited, kept as durable progress, carries over when it continues.
+ * item. An anomaly file fails the step at once. With `jobs` it also waits until that step's cluster jobs have
+ * completed (the batch system's word, not the files): a failed job fails it at once, a job held too long pauses
+ * the task for a person. Interruptible: pause and shutdown stop the wait at once, and the time already waited,
+ * kept as durable progress, carries over when it continues.
  */
 export const waitForFilesStep: StepImplementation<'wait_for_files'> = {
   type: 'wait_for_files',
@@ -18,17 +22,8 @@ export const waitForFilesStep: StepImplementation<'wait_for_files'> = {
   run: runWait,
 }
 
-export interface WaitProgress {
-  started_at: string
-  /** Time waited before the current stretch (earlier stretches, before pauses or restarts). */
-  waited_seconds_before: number
-  /**
-   * When the current stretch began; null once it stopped cleanly (pause, shutdown). Still set when the next
-   * attempt reads it, the stretch was cut short by a crash, after which nothing was saved: all the time since it
-   * began counts as waited, so a crash never stretches max_wait_minutes (waited_seconds is only the last poll's).
-   */
-  stretch_started_at: string | null
-  waited_seconds: number
+/** What a file wait keeps as durable progress: its time (wait-clock.ts), its polls and what was complete. */
+export interface WaitProgress extends WaitTime {
   polls: number
   complete: string[]
 }
@@ -36,39 +31,40 @@ export interface WaitProgress {
 interface Item { key: string; patterns: string[] }
 
 const MAX_POLL_FAILURES = 3
+/** Polls after every job completed in which missing files still fail the wait (a shared disk may lag a little). */
+const POLLS_AFTER_JOBS = 2
 
 async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome> {
   const inputs = ctx.step.inputs
   const pollSeconds = Math.max(0.2, numberInput(ctx, 'poll_seconds', inputs.poll_seconds, 30))
   const maxWaitSeconds = numberInput(ctx, 'max_wait_minutes', inputs.max_wait_minutes, 25) * 60
+  const heldPauseMs = numberInput(ctx, 'held_pause_minutes', inputs.held_pause_minutes, 30) * 60_000
   const items = expandItems(ctx)
   const request = buildRequest(ctx, items)
-  const resumed = readProgress(ctx.progress.resumed)
-  const stretchStart = Date.now()
-  const waitedBefore = resumed ? carriedOver(resumed, stretchStart) : 0
-  const progress: WaitProgress = {
-    started_at: resumed?.started_at ?? new Date(stretchStart).toISOString(),
-    waited_seconds_before: waitedBefore,
-    stretch_started_at: new Date(stretchStart).toISOString(),
-    waited_seconds: waitedBefore,
-    polls: resumed?.polls ?? 0,
-    complete: resumed?.complete ?? [],
+  const clock = new WaitClock(ctx.progress.resumed)
+  const resumed = ctx.progress.resumed as Partial<WaitProgress> | null
+  const progress = {
+    polls: clock.resumed && typeof resumed?.polls === 'number' ? resumed.polls : 0,
+    complete: clock.resumed && Array.isArray(resumed?.complete) ? resumed.complete : [],
   }
-  const waited = () => round(waitedBefore + (Date.now() - stretchStart) / 1000)
-  const save = () => ctx.progress.save({ ...progress, waited_seconds: waited() })
+  const save = () => ctx.progress.save({ ...clock.time(), ...progress } satisfies WaitProgress)
+  const state = () => `${progress.complete.length}/${items.length} complete after ${clock.waited()} s`
   const stopped = async (): Promise<StepOutcome> => {
-    progress.stretch_started_at = null
+    clock.stop()
     await save()
-    return stopOutcome(ctx.signal.reason as AbortReason, items, progress.complete, waited())
+    return stopOutcome(ctx.signal.reason as AbortReason, state())
   }
 
   ctx.log('info', `waiting for ${items.length} item(s) in ${request.directory}` +
-    (resumed ? `, continuing after ${waitedBefore} s already waited` : '') +
+    (inputs.jobs ? ` and for the cluster jobs of step ${inputs.jobs}` : '') +
+    (clock.resumed ? `, continuing after ${clock.waitedBefore} s already waited` : '') +
     `; poll every ${pollSeconds} s, at most ${maxWaitSeconds / 60} min`)
   if (items.length === 0) ctx.log('warning', 'nothing to wait for: the list of items is empty')
   await save()
   let failures = 0
   let lastLogged = -1
+  let lastJobs = ''
+  let pollsAfterJobs = 0
   for (;;) {
     if (ctx.signal.aborted) return stopped()
     let found: Set<number>
@@ -95,7 +91,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
     await save()
     const incomplete = items.map((it) => it.key).filter((k) => !progress.complete.includes(k))
     if (anomaly !== null) {
-      await record(ctx, items, progress.complete, waited())
+      await record(ctx, items, progress.complete, clock.waited())
       return { status: 'failed', error: `anomaly file ${anomaly} appeared in ${request.directory}: the data needs a person's review`, retryable: false }
     }
     if (progress.complete.length !== lastLogged) {
@@ -103,25 +99,55 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       ctx.log('info', `${progress.complete.length}/${items.length} complete` +
         (incomplete.length ? `; waiting for ${preview(incomplete)}` : ''))
     }
-    if (incomplete.length === 0) {
-      await record(ctx, items, progress.complete, waited())
-      return { status: 'success', summary: `all ${items.length} item(s) complete after ${waited()} s` }
+    let jobsDone = true
+    if (inputs.jobs !== undefined) {
+      const jobs = await ctx.jobs.ofStep(inputs.jobs)
+      const verdict = judgeJobs(jobs, new Date(), heldPauseMs)
+      if (verdict.summary !== lastJobs) ctx.log('info', `jobs of ${inputs.jobs}: ${lastJobs = verdict.summary}`)
+      if (verdict.failure) {
+        await record(ctx, items, progress.complete, clock.waited())
+        return { status: 'failed', error: verdict.failure, retryable: false, summary: verdict.summary }
+      }
+      const trouble = pollTrouble(ctx, jobs)
+      const held = verdict.heldTooLong === null ? null : { status: 'interrupted', review: true, error: verdict.heldTooLong } as const
+      if (trouble ?? held) {
+        clock.stop()
+        await save()
+        return trouble ?? held!
+      }
+      jobsDone = verdict.allCompleted
+      if (jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS) {
+        await record(ctx, items, progress.complete, clock.waited())
+        return {
+          status: 'failed', retryable: false, summary: `${progress.complete.length}/${items.length} complete`,
+          error: `all ${verdict.total} job(s) of ${inputs.jobs} completed, but ${incomplete.length} of ${items.length} item(s) are incomplete: ${preview(incomplete)}`,
+        }
+      }
     }
-    const remaining = maxWaitSeconds - waited()
+    if (incomplete.length === 0 && jobsDone) {
+      await record(ctx, items, progress.complete, clock.waited())
+      return { status: 'success', summary: `all ${items.length} item(s) complete after ${clock.waited()} s` }
+    }
+    const remaining = maxWaitSeconds - clock.waited()
     if (remaining <= 0) {
-      await record(ctx, items, progress.complete, waited())
+      await record(ctx, items, progress.complete, clock.waited())
       // not retryable: a retry would start the whole wait again from 0 s (max wait × retries in all)
       return {
         status: 'failed',
-        error: `gave up after ${waited()} s: ${incomplete.length} of ${items.length} incomplete: ${preview(incomplete)}`,
+        error: `gave up after ${clock.waited()} s: ${incomplete.length} of ${items.length} incomplete` +
+          (incomplete.length ? `: ${preview(incomplete)}` : `; jobs of ${inputs.jobs}: ${lastJobs}`),
         summary: `${progress.complete.length}/${items.length} complete`,
         retryable: false,
       }
     }
-    try {
-      await delay(Math.min(pollSeconds, remaining) * 1000, undefined, { signal: ctx.signal })
-    } catch {
-      return stopped()
+    const pause = Math.min(pollSeconds, remaining) * 1000
+    if (inputs.jobs !== undefined) await ctx.jobs.changed(pause)
+    else {
+      try {
+        await delay(pause, undefined, { signal: ctx.signal })
+      } catch {
+        return stopped()
+      }
     }
   }
 }
@@ -167,37 +193,7 @@ async function record(ctx: StepContext<'wait_for_files'>, items: Item[], complet
   for (const [name, value] of Object.entries(outputs)) await ctx.setOutput(name, value)
 }
 
-function stopOutcome(reason: AbortReason, items: Item[], complete: string[], waited: number): StepOutcome {
-  const state = `${complete.length}/${items.length} complete after ${waited} s`
-  if (reason === 'pause' || reason === 'shutdown') return { status: 'interrupted', summary: `stopped waiting (${reason}): ${state}` }
-  return { status: 'failed', error: `stopped waiting (${String(reason)}): ${state}`, retryable: false, summary: state }
-}
-
-function numberInput(ctx: StepContext, name: string, value: number | string | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  const n = typeof value === 'number' ? value : Number(ctx.render(value).trim())
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(value)}`)
-  return n
-}
-
-function readProgress(value: unknown): WaitProgress | null {
-  if (typeof value !== 'object' || value === null) return null
-  const p = value as Partial<WaitProgress>
-  if (typeof p.waited_seconds !== 'number' || typeof p.started_at !== 'string') return null
-  return { started_at: p.started_at, waited_seconds_before: p.waited_seconds_before ?? 0,
-    stretch_started_at: typeof p.stretch_started_at === 'string' ? p.stretch_started_at : null, waited_seconds: p.waited_seconds,
-    polls: p.polls ?? 0, complete: Array.isArray(p.complete) ? p.complete : [] }
-}
-
-/** The time waited before this stretch: what the last stretch saved, or, if a crash cut it short, all since it began. */
-function carriedOver(previous: WaitProgress, now: number): number {
-  const began = previous.stretch_started_at === null ? NaN : Date.parse(previous.stretch_started_at)
-  if (Number.isNaN(began)) return previous.waited_seconds
-  return Math.max(previous.waited_seconds, round(previous.waited_seconds_before + (now - began) / 1000))
-}
-
 function preview(keys: string[]): string {
   return keys.length <= 20 ? keys.join(', ') : `${keys.slice(0, 20).join(', ')} … (+${keys.length - 20})`
 }
 
-const round = (seconds: number) => Math.round(seconds * 10) / 10

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox'
+import { BatchSystem } from '../domain.js'
 
 /**
  * The workflow file format (workflows/*.json). A file is checked against WorkflowSchema at load; each step
@@ -57,6 +58,26 @@ const OutputDeclarationSchema = Type.Object({
 }, { additionalProperties: false })
 export type OutputDeclaration = Static<typeof OutputDeclarationSchema>
 
+/**
+ * The cluster jobs an exec step's output reveals: every stdout line that the named output's pattern matches
+ * is read as a submission (`1 job(s) submitted to cluster 123.` → 123.0), and its jobs are recorded with it.
+ */
+const JobsDeclarationSchema = Type.Object({
+  system: BatchSystem,
+  /** An output of this step whose pattern matches the submission lines. */
+  from_output: Identifier,
+  /** The folder of the system's tools on the step's host (absolute; on `local`, relative to the server's folder). */
+  tools: Template,
+  /** Hold the jobs that have not started while the task is paused, release them on resume (default true). */
+  hold_on_pause: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false })
+export type JobsDeclaration = Static<typeof JobsDeclarationSchema>
+
+/** The id of an earlier step that submits cluster jobs (an exec with `jobs`): wait for its jobs. */
+const JobsOfStep = StepId
+/** A job held this long pauses the task for a person (default 30). */
+const HeldPauseMinutes = Type.Optional(NumberOrTemplate)
+
 /** Inputs of each step type. A type listed here is part of the format; src/steps/ says which can run. */
 const stepInputSchemas = {
   exec: Type.Object({
@@ -69,6 +90,7 @@ const stepInputSchemas = {
     require_marker: Type.Optional(Type.String({ minLength: 1 })),
     /** Run under setsid with output in files on the host; survives dropped connections and restarts. */
     detached: Type.Optional(Type.Boolean()),
+    jobs: Type.Optional(JobsDeclarationSchema),
   }, { additionalProperties: false }),
   wait_for_files: Type.Object({
     /** Folder the patterns are relative to. */
@@ -81,6 +103,14 @@ const stepInputSchemas = {
     anomaly_files: Type.Optional(Type.Array(Template)),
     poll_seconds: Type.Optional(NumberOrTemplate),
     max_wait_minutes: Type.Optional(NumberOrTemplate),
+    /** Also wait until that step's cluster jobs have finished; a failed job fails the wait at once. */
+    jobs: Type.Optional(JobsOfStep),
+    held_pause_minutes: HeldPauseMinutes,
+  }, { additionalProperties: false }),
+  wait_for_jobs: Type.Object({
+    jobs: JobsOfStep,
+    max_wait_minutes: Type.Optional(NumberOrTemplate),
+    held_pause_minutes: HeldPauseMinutes,
   }, { additionalProperties: false }),
   download: Type.Object({
     /** A remote file or glob; every match is fetched into the task's artifact folder. */
@@ -105,6 +135,7 @@ interface OutputKindValue { text: string; number: number; list: string[] }
 export const builtInOutputs = {
   exec: {},
   wait_for_files: { total: 'number', complete: 'list', incomplete: 'list', waited_seconds: 'number' },
+  wait_for_jobs: { total: 'number', completed: 'number', waited_seconds: 'number' },
   download: { files: 'list', count: 'number', total_bytes: 'number' },
 } as const satisfies { [K in StepType]: Record<string, OutputKind> }
 
@@ -144,10 +175,12 @@ function stepSchema<K extends StepType>(type: K) {
 export const stepSchemas = {
   exec: stepSchema('exec'),
   wait_for_files: stepSchema('wait_for_files'),
+  wait_for_jobs: stepSchema('wait_for_jobs'),
   download: stepSchema('download'),
 } satisfies { [K in StepType]: TSchema }
 
-export const StepSchema = Type.Union([stepSchemas.exec, stepSchemas.wait_for_files, stepSchemas.download])
+export const StepSchema = Type.Union([stepSchemas.exec, stepSchemas.wait_for_files, stepSchemas.wait_for_jobs,
+  stepSchemas.download])
 export type StepDefinition = { [K in StepType]: Static<(typeof stepSchemas)[K]> }[StepType]
 export type StepOf<K extends StepType> = Static<(typeof stepSchemas)[K]>
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Type, type TSchema } from 'typebox'
 import { Value } from 'typebox/value'
 import {
-  builtInOutputs, ParameterSchema, stepSchemas, stepTypes, WorkflowSchema, type ParameterDefinition, type StepType,
+  builtInOutputs, ParameterSchema, stepSchemas, stepTypes, WorkflowSchema, type ParameterDefinition, type StepDefinition, type StepType,
   type WorkflowDefinition,
 } from './definition.js'
 import { checkParameterValue } from './parameters.js'
@@ -66,6 +66,7 @@ export function validateWorkflow(data: unknown): string[] {
     if (own.length === 0) issues.push(...checkParameterRules(def, path))
   }
   const seen = new Map<string, Set<string>>()
+  const submitting = new Set<string>()
   const vars = wf.vars ?? {}
   Object.entries(vars).forEach(([name, template], index) => {
     if (!identifier.test(name)) issues.push(`/vars/${name}: variable names must match ${identifier.source}`)
@@ -88,9 +89,26 @@ export function validateWorkflow(data: unknown): string[] {
     }
     issues.push(...checkReferences(step, path, { params, vars, earlier: seen }))
     if (step.type === 'exec') issues.push(...checkShellPlaceholders(step.inputs, `${path}/inputs`))
+    issues.push(...checkJobReferences(step, path, submitting))
     seen.set(step.id, new Set([...Object.keys(step.outputs ?? {}), ...Object.keys(builtInOutputs[step.type])]))
   })
   return issues
+}
+
+/** A jobs declaration names an output of its step; a wait on jobs names an earlier step that declares them. */
+function checkJobReferences(step: StepDefinition, path: string, submitting: Set<string>): string[] {
+  if (step.type === 'exec' && step.inputs.jobs) {
+    const output = step.inputs.jobs.from_output
+    submitting.add(step.id)
+    if (!step.outputs?.[output]?.pattern) {
+      return [`${path}/inputs/jobs/from_output: "${output}" must be an output of this step with a pattern`]
+    }
+  }
+  if ((step.type === 'wait_for_jobs' || step.type === 'wait_for_files') && step.inputs.jobs !== undefined &&
+    !submitting.has(step.inputs.jobs)) {
+    return [`${path}/inputs/jobs: "${step.inputs.jobs}" is not an earlier step that declares cluster jobs`]
+  }
+  return []
 }
 
 function checkParameterRules(def: ParameterDefinition, path: string): string[] {

@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
+import { pino } from 'pino'
 import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
 import { parseJsonColumn } from '../../src/db/execution-repository.js'
@@ -9,6 +10,9 @@ import { EventBus } from '../../src/engine/bus.js'
 import { EventStore } from '../../src/engine/event-store.js'
 import { stateOf } from '../../src/engine/resumable.js'
 import { createStepContext, type StepStore } from '../../src/engine/step-context.js'
+import { JobTracker } from '../../src/engine/job-tracker.js'
+import { pollTiming } from '../../src/engine/job-timing.js'
+import { testConfig } from '../engine/fixture.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import type { Transport } from '../../src/remote/transport.js'
 import type { StepContext } from '../../src/steps/step-type.js'
@@ -71,17 +75,20 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
   const events = new EventStore(db, new EventBus())
   const store: StepStore = {
     db,
-    log: (line) => {
+    log: (line, write) => {
       logs.push({ level: line.level, message: line.message, source: line.source ?? undefined })
-      events.log(line)
+      events.log(line, write)
     },
     commit: (work) => events.commit(work),
     trackProgress: (id, snapshot) => events.trackProgress(id, snapshot),
   }
   t.teardown(() => events.flush())
   const state = stateOf(row)
+  const transports = { transportFor: () => transport, hostDown: () => null, userOf: () => userInfo().username }
+  const tracker = new JobTracker({ store: events, transports, logger: pino({ level: 'silent' }), timing: () => pollTiming(testConfig) })
+  t.teardown(() => tracker.stop())
   const { context } = createStepContext({
-    store, transports: { transportFor: () => transport, hostDown: () => null },
+    store, transports, tracker, jobPollFailures: testConfig.JOB_POLL_FAILURES,
     dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t), remoteRunsDir: options.remoteRunsDir ?? '~/.topup/runs',
   }, {
     task: scope.task, execution: { id: executionId, attempt: row.attempt }, step: step as StepDefinition, scope,

@@ -1,0 +1,64 @@
+import type { JobGroupKey } from '../db/job-repository.js'
+import type { JobRow } from '../db/tables.js'
+import type { JobState } from '../domain.js'
+import type { StepContext, StepOutcome } from './step-type.js'
+
+/** Where a wait on a step's jobs stands. */
+export interface JobsVerdict {
+  total: number
+  completed: number
+  /** Every job has finished, all of them completed with exit code 0. */
+  allCompleted: boolean
+  /** A job that failed, was removed by someone else or is lost: the wait fails at once, naming it. */
+  failure: string | null
+  /** A job held longer than held_pause_minutes: a person must look. */
+  heldTooLong: string | null
+  /** "37/40 done, 2 running, 1 held" */
+  summary: string
+}
+
+const order: JobState[] = ['running', 'queued', 'held', 'suspended', 'failed', 'removed', 'lost']
+
+export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: number): JobsVerdict {
+  const counts = new Map<JobState, number>()
+  for (const job of jobs) counts.set(job.state, (counts.get(job.state) ?? 0) + 1)
+  const completed = counts.get('completed') ?? 0
+  const bad = jobs.filter((job) => job.state === 'failed' || job.state === 'removed' || job.state === 'lost')
+  const held = jobs.filter((job) => job.state === 'held' && now.getTime() - Date.parse(job.state_since) >= heldPauseMs)
+  const parts = [`${completed}/${jobs.length} done`, ...order.flatMap((state) => counts.get(state) ? [`${counts.get(state)} ${state}`] : [])]
+  return {
+    total: jobs.length,
+    completed,
+    allCompleted: completed === jobs.length,
+    failure: bad.length === 0 ? null : `${describeJob(bad[0]!)}${bad.length > 1 ? ` (and ${bad.length - 1} more job(s) not completed)` : ''}`,
+    heldTooLong: held.length === 0 ? null
+      : `job ${held[0]!.job_id} has been held for ${Math.round((now.getTime() - Date.parse(held[0]!.state_since)) / 60_000)} min` +
+        `${held[0]!.reason ? ` (${held[0]!.reason})` : ''}${held.length > 1 ? ` and ${held.length - 1} more` : ''}: release or remove it, then resume`,
+    summary: parts.join(', '),
+  }
+}
+
+function describeJob(job: JobRow): string {
+  const end = job.signal !== null ? `signal ${job.signal}` : job.exit_code !== null ? `exit code ${job.exit_code}` : null
+  switch (job.state) {
+    case 'failed': return `job ${job.job_id} failed${end ? ` with ${end}` : ''}`
+    case 'removed': return `job ${job.job_id} was removed${job.reason ? ` (${job.reason})` : ''}`
+    default: return `job ${job.job_id} is lost: ${job.reason ?? 'neither the queue nor the history knows it'}`
+  }
+}
+
+/** A host whose batch system could not be polled `limit` times in a row: the task pauses with the reason. */
+export function pollTrouble(ctx: StepContext, jobs: readonly JobRow[]): StepOutcome | null {
+  const keys = new Map<string, JobGroupKey>()
+  for (const job of jobs) if (job.finished_at === null) keys.set(`${job.host}\u0000${job.system}\u0000${job.tools}`, job)
+  for (const key of keys.values()) {
+    const health = ctx.jobs.health(key)
+    if (health.failures >= health.limit) {
+      return {
+        status: 'interrupted', review: true,
+        error: `the ${key.system} jobs on ${key.host} cannot be polled (${health.failures} failures in a row: ${health.lastError}); resume once the host answers`,
+      }
+    }
+  }
+  return null
+}
