@@ -88,8 +88,12 @@ export function dumpDatabase(sqlite: SQLite.Database): Record<string, unknown[]>
 }
 
 /**
- * A DATA_DIR written by the first release (commit ec4a3e6, before migrations): topup.db, artifacts/, and the
- * workflows its tasks ran in workflows/. Made by test/fixtures/db/make-release-1.mjs; copy it before use.
+ * A DATA_DIR written by a past release: topup.db, artifacts/, and the workflows its tasks ran in workflows/.
+ * `release-1` is the first release's (commit ec4a3e6, before migrations, schema_version 1), `release-2` that of
+ * commit 611e4a1 (schema_version 2). Each is made by make-<name>.mjs beside it; copy it before use.
  */
-export const releaseFixture = fileURLToPath(new URL('../fixtures/db/release-1/', import.meta.url))
+export type ReleaseFixtureName = 'release-1' | 'release-2'
+export const releaseFixtureDir = (name: ReleaseFixtureName): string =>
+  fileURLToPath(new URL(`../fixtures/db/${name}/`, import.meta.url))
+export const releaseFixture = releaseFixtureDir('release-1')
 export const releaseDatabase = join(releaseFixture, 'topup.db')
