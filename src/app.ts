@@ -62,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'workflows', description: 'Workflow definitions and parameter checks' },
         { name: 'logs', description: 'Task log lines' },
         { name: 'executions', description: 'Step attempts and their outputs' },
+        { name: 'jobs', description: 'Cluster jobs the steps submitted, as the batch system reports them' },
         { name: 'artifacts', description: 'Files brought back by download steps' },
         { name: 'system', description: 'Health' },
       ],

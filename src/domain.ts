@@ -23,6 +23,13 @@ export type JobState = Static<typeof JobState>
 /** A job in one of these states is over: nothing will change it again. */
 export const finishedJobStates = ['completed', 'failed', 'removed', 'lost'] as const satisfies readonly JobState[]
 
+/** How job counts are said everywhere (a wait's log, the task's progress): "37/40 done, 2 running, 1 held". */
+export function summarizeJobs(counts: Partial<Record<JobState, number>>): string {
+  const total = jobStates.reduce((sum, state) => sum + (counts[state] ?? 0), 0)
+  const others = jobStates.filter((state) => state !== 'completed' && (counts[state] ?? 0) > 0)
+  return [`${counts.completed ?? 0}/${total} done`, ...others.map((state) => `${counts[state]} ${state}`)].join(', ')
+}
+
 /** The batch systems the service drives (src/batch/ has one adapter each). */
 export const batchSystems = ['hepjob', 'htcondor', 'slurm'] as const
 export const BatchSystem = Type.Enum(batchSystems, { description: 'batch system' })

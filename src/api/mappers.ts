@@ -2,7 +2,9 @@ import type { Static } from 'typebox'
 import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
 import { taskSteps } from '../engine/snapshot.js'
-import type { ExecutionRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
+import type { ExecutionRow, JobRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
+import { jobStates, summarizeJobs, type JobState } from '../domain.js'
+import type { JobCountsSchema, JobSchema } from './schemas/jobs.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
 import type { CatalogEntry } from '../workflows/sync.js'
 import type { ArtifactSchema } from './schemas/artifacts.js'
@@ -41,20 +43,35 @@ export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Stat
   })
 }
 
-export function toProgress(task: TaskRow, steps: Static<typeof StepSummarySchema>[]): Static<typeof ProgressSchema> {
+export function toProgress(task: TaskRow, steps: Static<typeof StepSummarySchema>[], jobs: Partial<Record<JobState, number>>):
+  Static<typeof ProgressSchema> {
   return {
     task_id: task.id, status: task.status, progress_percentage: task.progress_percentage,
     current_step: task.current_step, steps_total: steps.length,
     steps_done: steps.filter((s) => s.status === 'success' || s.status === 'skipped').length,
     steps_failed: steps.filter((s) => s.status === 'failed' || s.status === 'timeout').length,
-    last_seq: task.last_seq,
+    last_seq: task.last_seq, jobs: toJobCounts(jobs),
   }
 }
 
-export function toTaskDetail(task: TaskRow, parameters: TaskParameterRow[], executions: ExecutionRow[]):
-  Static<typeof TaskDetailSchema> {
+export function toJobCounts(counts: Partial<Record<JobState, number>>): Static<typeof JobCountsSchema> {
+  const byState = Object.fromEntries(jobStates.map((state) => [state, counts[state] ?? 0])) as Record<JobState, number>
+  return { total: jobStates.reduce((sum, state) => sum + byState[state], 0), by_state: byState, summary: summarizeJobs(counts) }
+}
+
+export function toTaskDetail(task: TaskRow, parameters: TaskParameterRow[], executions: ExecutionRow[],
+  jobs: Partial<Record<JobState, number>>): Static<typeof TaskDetailSchema> {
   const steps = toStepSummaries(task, executions)
-  return { ...toTask(task), parameters: toParameters(parameters), steps, progress: toProgress(task, steps) }
+  return { ...toTask(task), parameters: toParameters(parameters), steps, progress: toProgress(task, steps, jobs) }
+}
+
+export function toJob(row: JobRow): Static<typeof JobSchema> {
+  return {
+    id: row.id, task_id: row.task_id, execution_id: row.execution_id, step_id: row.step_name, host: row.host,
+    system: row.system, job_id: row.job_id, state: row.state, reason: row.reason, exit_code: row.exit_code,
+    signal: row.signal, held_by_service: row.hold_requested === 1, submitted_at: row.submitted_at,
+    state_since: row.state_since, last_seen_at: row.last_seen_at, finished_at: row.finished_at,
+  }
 }
 
 export function toExecution(row: ExecutionRow): Static<typeof ExecutionSchema> {

@@ -1,6 +1,6 @@
 import type { JobGroupKey } from '../db/job-repository.js'
 import type { JobRow } from '../db/tables.js'
-import type { JobState } from '../domain.js'
+import { summarizeJobs, type JobState } from '../domain.js'
 import type { StepContext, StepOutcome } from './step-type.js'
 
 /** Where a wait on a step's jobs stands. */
@@ -17,15 +17,12 @@ export interface JobsVerdict {
   summary: string
 }
 
-const order: JobState[] = ['running', 'queued', 'held', 'suspended', 'failed', 'removed', 'lost']
-
 export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: number): JobsVerdict {
-  const counts = new Map<JobState, number>()
-  for (const job of jobs) counts.set(job.state, (counts.get(job.state) ?? 0) + 1)
-  const completed = counts.get('completed') ?? 0
+  const counts: Partial<Record<JobState, number>> = {}
+  for (const job of jobs) counts[job.state] = (counts[job.state] ?? 0) + 1
+  const completed = counts.completed ?? 0
   const bad = jobs.filter((job) => job.state === 'failed' || job.state === 'removed' || job.state === 'lost')
   const held = jobs.filter((job) => job.state === 'held' && now.getTime() - Date.parse(job.state_since) >= heldPauseMs)
-  const parts = [`${completed}/${jobs.length} done`, ...order.flatMap((state) => counts.get(state) ? [`${counts.get(state)} ${state}`] : [])]
   return {
     total: jobs.length,
     completed,
@@ -34,7 +31,7 @@ export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: numbe
     heldTooLong: held.length === 0 ? null
       : `job ${held[0]!.job_id} has been held for ${Math.round((now.getTime() - Date.parse(held[0]!.state_since)) / 60_000)} min` +
         `${held[0]!.reason ? ` (${held[0]!.reason})` : ''}${held.length > 1 ? ` and ${held.length - 1} more` : ''}: release or remove it, then resume`,
-    summary: parts.join(', '),
+    summary: summarizeJobs(counts),
   }
 }
 

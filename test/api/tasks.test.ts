@@ -185,6 +185,10 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   t.same(progress.json(), {
     task_id: task.id, status: 'running', progress_percentage: 14.3, current_step: 'list_runs',
     steps_total: 8, steps_done: 1, steps_failed: 0, last_seq: 0,
+    jobs: {
+      total: 0, summary: '0/0 done',
+      by_state: { queued: 0, running: 0, held: 0, suspended: 0, completed: 0, failed: 0, removed: 0, lost: 0 },
+    },
   })
   const executions = (await app.inject({ url: `/api/tasks/${task.id}/executions`, headers: auth })).json()
   t.equal(executions.total, 3)

@@ -3,6 +3,7 @@ import { artifactRoutes } from './artifacts.js'
 import { eventRoutes } from './events.js'
 import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
+import { jobRoutes } from './jobs.js'
 import { logRoutes } from './logs.js'
 import { taskRoutes } from './tasks.js'
 import { taskLifecycleRoutes } from './task-lifecycle.js'
@@ -18,6 +19,7 @@ export const routeModules: RouteModule[] = [
   eventRoutes,
   wsRoutes,
   executionRoutes,
+  jobRoutes,
   artifactRoutes,
   workflowRoutes,
 ]

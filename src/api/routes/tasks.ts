@@ -2,6 +2,7 @@ import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
+import { countJobsByState } from '../../db/job-repository.js'
 import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
 import { AppError } from '../../errors.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
@@ -24,7 +25,8 @@ function isoBound(value: string | undefined, field: string): string | undefined 
 
 async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
   const task = await findVisibleTask(deps.db, principal, taskId)
-  return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id))
+  return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id),
+    await countJobsByState(deps.db, task.id))
 }
 
 export const taskRoutes: RouteModule = async (app, deps) => {
@@ -103,12 +105,12 @@ export const taskRoutes: RouteModule = async (app, deps) => {
   app.get('/tasks/:id/progress', {
     schema: {
       tags: ['tasks'], summary: 'Get a task\'s progress', params: IdParams,
-      description: 'Status, percentage, current step and step counts.',
+      description: 'Status, percentage, current step, step counts and the cluster jobs by state.',
       response: { 200: ProgressSchema, ...problems(400, 401, 404) },
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)))
+    return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)), await countJobsByState(deps.db, task.id))
   })
 
   app.get('/tasks/:id/executions', {

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { executionStatuses, TaskStatus } from '../../domain.js'
 import { Limit, Nullable, Offset, ParameterValue, Timestamp, pageOf } from './common.js'
+import { JobCountsSchema } from './jobs.js'
 
 const parametersExample = { date_param: '250624', submit_job: true, max_wait_minutes: 25 }
 
@@ -49,7 +50,17 @@ export const ProgressSchema = Type.Object({
   steps_done: Type.Integer({ description: 'steps whose latest attempt succeeded or was skipped' }),
   steps_failed: Type.Integer(),
   last_seq: Type.Integer(),
-}, { examples: [{ task_id: 1, status: 'running', progress_percentage: 28.6, current_step: 'wait_for_job_files', steps_total: 7, steps_done: 2, steps_failed: 0, last_seq: 41 }] })
+  jobs: JobCountsSchema,
+}, {
+  examples: [{
+    task_id: 1, status: 'running', progress_percentage: 28.6, current_step: 'wait_for_job_files', steps_total: 7,
+    steps_done: 2, steps_failed: 0, last_seq: 41,
+    jobs: {
+      total: 40, summary: '37/40 done, 2 running, 1 held',
+      by_state: { queued: 0, running: 2, held: 1, suspended: 0, completed: 37, failed: 0, removed: 0, lost: 0 },
+    },
+  }],
+})
 
 export const StepSummarySchema = Type.Object({
   step_id: Type.String(),
