@@ -26,10 +26,27 @@ export interface BatchAdapter {
   parseHistory(command: BatchCommand, output: ToolOutput): Map<string, JobStatus>
   controlCommands(action: ControlAction, ids: readonly string[], limit?: CommandLimit): BatchCommand[]
   parseControl(command: BatchCommand, output: ToolOutput): ControlResult
+  /**
+   * Submitting a job file under a tag (Slurm's job name, HTCondor's JobBatchName) that names the task and step,
+   * and finding what a tag was given to, so that a submission interrupted by a crash is never made twice.
+   * Absent for hepjob, whose jobs come from the site's own scripts (an exec step's `jobs`).
+   */
+  tagged?: TaggedSubmission
 }
+
+export interface TaggedSubmission {
+  submitCommand(file: string, tag: string): BatchCommand
+  /** The commands that list the ids of the jobs with the tag, in the queue and in the history. */
+  findCommands(tag: string): BatchCommand[]
+  parseFound(command: BatchCommand, output: ToolOutput): string[]
+}
+
+/** A tag is put into command lines and constraints: only these characters. */
+export const tagPattern = /^[A-Za-z0-9_.-]{1,64}$/
 
 /** The absolute path of each tool an adapter runs (site variables: PATH is not set in non-interactive sessions). */
 export interface BatchTools {
+  submit: string
   queue: string
   history: string
   cancel: string

@@ -5,6 +5,7 @@ import { slurmAdapter } from './slurm.js'
 import type { BatchSystem } from './types.js'
 import { condorIdPattern, parseCondorSubmission } from './condor-output.js'
 import { parseSbatch, slurmIdPattern } from './slurm.js'
+import { condorTagged, slurmTagged } from './tagged.js'
 
 export interface BatchSite {
   /** Absolute paths; see toolsIn for the usual names in one folder. */
@@ -19,17 +20,21 @@ export function batchAdapter(system: BatchSystem, site: BatchSite): BatchAdapter
       if (site.user === undefined) throw new Error('hepjob needs the user whose jobs hep_q lists')
       return hepjobAdapter(site.tools, site.user)
     }
-    case 'htcondor': return htcondorAdapter(site.tools)
-    case 'slurm': return slurmAdapter(site.tools)
+    case 'htcondor': return { ...htcondorAdapter(site.tools), tagged: condorTagged(site.tools) }
+    case 'slurm': return { ...slurmAdapter(site.tools), tagged: slurmTagged(site.tools) }
   }
 }
 
 const toolNames: Record<BatchSystem, BatchTools> = {
-  hepjob: { queue: 'hep_q', history: 'condor_history', cancel: 'hep_rm', hold: 'condor_hold', release: 'condor_release' },
-  htcondor: {
-    queue: 'condor_q', history: 'condor_history', cancel: 'condor_rm', hold: 'condor_hold', release: 'condor_release',
+  hepjob: {
+    submit: 'hep_sub', queue: 'hep_q', history: 'condor_history', cancel: 'hep_rm', hold: 'condor_hold',
+    release: 'condor_release',
   },
-  slurm: { queue: 'squeue', history: 'sacct', cancel: 'scancel', hold: 'scontrol', release: 'scontrol' },
+  htcondor: {
+    submit: 'condor_submit', queue: 'condor_q', history: 'condor_history', cancel: 'condor_rm', hold: 'condor_hold',
+    release: 'condor_release',
+  },
+  slurm: { submit: 'sbatch', queue: 'squeue', history: 'sacct', cancel: 'scancel', hold: 'scontrol', release: 'scontrol' },
 }
 
 /** The system's tools under their usual names in one folder, e.g. /cvmfs/common.ihep.ac.cn/software/hepjob/bin. */

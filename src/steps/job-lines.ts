@@ -42,7 +42,7 @@ export function jobLines(ctx: StepContext<'exec'>): JobLines | null {
 }
 
 /** Tool paths are absolute on a remote host (PATH is not set there); on `local` a relative one is the server's. */
-function toolsFolder(ctx: StepContext<'exec'>, folder: string): string {
+export function toolsFolder(ctx: StepContext, folder: string): string {
   if (isAbsolute(folder)) return folder
   if (ctx.transport().host === 'local') return resolve(folder)
   throw new Error(`jobs.tools must be an absolute folder on host ${ctx.transport().host}, not ${JSON.stringify(folder)}`)

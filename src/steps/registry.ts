@@ -4,12 +4,14 @@ import { execStep } from './exec.js'
 import { waitForFilesStep } from './wait-for-files.js'
 import { downloadStep } from './download.js'
 import { waitForJobsStep } from './wait-for-jobs.js'
+import { batchSubmitStep } from './batch-submit.js'
 
 /** The step types that can run, by type. A type of the workflow format missing here cannot run yet. */
 export const stepRegistry: { readonly [K in StepType]?: StepImplementation<K> } = {
   exec: execStep,
   wait_for_files: waitForFilesStep,
   wait_for_jobs: waitForJobsStep,
+  batch_submit: batchSubmitStep,
   download: downloadStep,
 }
 

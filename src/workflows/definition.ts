@@ -73,7 +73,7 @@ const JobsDeclarationSchema = Type.Object({
 }, { additionalProperties: false })
 export type JobsDeclaration = Static<typeof JobsDeclarationSchema>
 
-/** The id of an earlier step that submits cluster jobs (an exec with `jobs`): wait for its jobs. */
+/** The id of an earlier step that submits cluster jobs (batch_submit, or an exec with `jobs`): wait for its jobs. */
 const JobsOfStep = StepId
 /** A job held this long pauses the task for a person (default 30). */
 const HeldPauseMinutes = Type.Optional(NumberOrTemplate)
@@ -112,6 +112,16 @@ const stepInputSchemas = {
     max_wait_minutes: Type.Optional(NumberOrTemplate),
     held_pause_minutes: HeldPauseMinutes,
   }, { additionalProperties: false }),
+  batch_submit: Type.Object({
+    system: Type.Union([Type.Literal('slurm'), Type.Literal('htcondor')]),
+    /** The folder of the system's tools on the step's host (as in an exec step's `jobs`). */
+    tools: Template,
+    /** The job file on the step's host: a Slurm batch script, or an HTCondor submit description. */
+    file: Template,
+    /** The folder the submission is made from (the job's working folder). */
+    cwd: Type.Optional(Template),
+    hold_on_pause: Type.Optional(Type.Boolean()),
+  }, { additionalProperties: false }),
   download: Type.Object({
     /** A remote file or glob; every match is fetched into the task's artifact folder. */
     path: Template,
@@ -136,6 +146,7 @@ export const builtInOutputs = {
   exec: {},
   wait_for_files: { total: 'number', complete: 'list', incomplete: 'list', waited_seconds: 'number' },
   wait_for_jobs: { total: 'number', completed: 'number', waited_seconds: 'number' },
+  batch_submit: { job_ids: 'list', count: 'number' },
   download: { files: 'list', count: 'number', total_bytes: 'number' },
 } as const satisfies { [K in StepType]: Record<string, OutputKind> }
 
@@ -176,11 +187,12 @@ export const stepSchemas = {
   exec: stepSchema('exec'),
   wait_for_files: stepSchema('wait_for_files'),
   wait_for_jobs: stepSchema('wait_for_jobs'),
+  batch_submit: stepSchema('batch_submit'),
   download: stepSchema('download'),
 } satisfies { [K in StepType]: TSchema }
 
 export const StepSchema = Type.Union([stepSchemas.exec, stepSchemas.wait_for_files, stepSchemas.wait_for_jobs,
-  stepSchemas.download])
+  stepSchemas.batch_submit, stepSchemas.download])
 export type StepDefinition = { [K in StepType]: Static<(typeof stepSchemas)[K]> }[StepType]
 export type StepOf<K extends StepType> = Static<(typeof stepSchemas)[K]>
 

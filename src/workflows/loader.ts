@@ -97,6 +97,7 @@ export function validateWorkflow(data: unknown): string[] {
 
 /** A jobs declaration names an output of its step; a wait on jobs names an earlier step that declares them. */
 function checkJobReferences(step: StepDefinition, path: string, submitting: Set<string>): string[] {
+  if (step.type === 'batch_submit') submitting.add(step.id)
   if (step.type === 'exec' && step.inputs.jobs) {
     const output = step.inputs.jobs.from_output
     submitting.add(step.id)
