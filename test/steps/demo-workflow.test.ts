@@ -1,14 +1,13 @@
 import t from 'tap'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
+import { dirname, join } from 'node:path'
 import type { StepDefinition, WorkflowDefinition } from '../../src/workflows/definition.js'
 import { isTruthy, renderTemplate, resolveVars, type TemplateScope } from '../../src/workflows/template.js'
 import { stepImplementation } from '../../src/steps/registry.js'
 import type { StepOutcome } from '../../src/steps/step-type.js'
-import { processIsRunning, signalProcessGroup } from '../../src/remote/local/process-group.js'
 import { freshDatabase } from '../helpers/db.js'
+import { stopLocalSimCluster } from '../helpers/sim-cluster.js'
 import { stepHarness } from '../helpers/step-context.js'
 
 const demo = JSON.parse(readFileSync('workflows/demo.json', 'utf8')) as WorkflowDefinition
@@ -18,14 +17,8 @@ function defaults(): Record<string, unknown> {
   return Object.fromEntries(Object.entries(demo.parameters ?? {}).map(([name, p]) => [name, p.default]))
 }
 
-/** Stops the simulated cluster of a day folder if it still runs (by the pid it wrote). */
-async function stopCluster(dayDir: string) {
-  const file = join(dayDir, '.cluster.pid')
-  if (!existsSync(file)) return
-  const pid = Number(readFileSync(file, 'utf8'))
-  if (pid > 1) signalProcessGroup(pid, 'SIGKILL')
-  for (let i = 0; i < 100 && processIsRunning(pid); i++) await delay(20)
-}
+/** Stops the stand-in cluster of a day folder (gen-job.sh makes it next to the day folders) if it still runs jobs. */
+const stopCluster = (dayDir: string) => stopLocalSimCluster(join(dirname(dayDir), '.cluster'))
 
 /** Runs the demo's steps in order with the real step types, as the engine would, stopping at a failure. */
 async function runDemo(t: Tap, params: Record<string, unknown>) {
