@@ -81,8 +81,6 @@ export class EventStore {
     const result = await this.db.transaction().execute(async (trx) => {
         published.length = 0
         after.length = 0
-        published.push(...await writeLines(trx, batch.lines))
-        for (const [executionId, state] of batch.progress) await saveProgressState(trx, executionId, state)
         const emit: Emitter = {
           event: async (taskId, event) => {
             const seq = await allocateSeq(trx, taskId, 1)
@@ -95,7 +93,16 @@ export class EventStore {
           log: async (line) => { published.push(...await writeLines(trx, [buffered(line)])) },
           afterCommit: (fn) => { after.push(fn) },
         }
-        for (const line of batch.lines) if (line.write) await line.write(trx, emit)
+        // Lines in order; a line's own write follows it at once, so what it records comes right after it.
+        let from = 0
+        for (const [i, line] of batch.lines.entries()) {
+          if (!line.write) continue
+          published.push(...await writeLines(trx, batch.lines.slice(from, i + 1)))
+          from = i + 1
+          await line.write(trx, emit)
+        }
+        published.push(...await writeLines(trx, batch.lines.slice(from)))
+        for (const [executionId, state] of batch.progress) await saveProgressState(trx, executionId, state)
         return work(trx, emit)
       })
     for (const event of published) this.bus.publish(event)

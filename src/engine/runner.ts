@@ -35,10 +35,11 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: StopHandle)
   try {
     await runSteps(deps, taskId, run)
     // A cancel reached a step boundary: the steps are stopped, and the task ends once its jobs are removed.
-    if (await taskStatus(deps.db, taskId) === 'cancelling') {
+    const status = await taskStatus(deps.db, taskId)
+    if (status === 'cancelling') {
       const task = await findTask(deps.db, taskId)
       if (task) await finishCancel(deps, task)
-    }
+    } else if (status === 'failed') await deps.jobs.afterFailure(taskId)
   } catch (error) {
     deps.logger.error({ err: error, task_id: taskId }, 'task runner failed')
     await failUnexpectedly(deps, taskId, error).catch((e: unknown) =>

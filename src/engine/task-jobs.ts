@@ -31,6 +31,17 @@ export class TaskJobs {
     })
   }
 
+  /** A task that failed waits for nothing any more: its unfinished jobs are removed (and that is logged). */
+  async afterFailure(taskId: number): Promise<void> {
+    await this.#serial(taskId, async () => {
+      const report = await removeJobs(this.deps, taskId)
+      if (report.removed.length > 0) {
+        this.#log(taskId, 'info', `the task failed: removed ${report.removed.length} cluster job(s) it no longer waits for: ${idList(report.removed)}`)
+      }
+      for (const left of [...report.refused, ...report.unconfirmed]) this.#log(taskId, 'warning', `job ${left.id} may still run: ${left.reason}`)
+    })
+  }
+
   /** Holds the task's queued jobs (of steps with hold_on_pause); runs in the background. */
   pause(taskId: number): void {
     void this.#serial(taskId, async () => {

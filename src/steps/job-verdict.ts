@@ -15,6 +15,8 @@ export interface JobsVerdict {
   heldTooLong: string | null
   /** "37/40 done, 2 running, 1 held" */
   summary: string
+  /** How soon a held job passes held_pause_minutes (null: none is held): the wait looks again then. */
+  heldDeadlineMs: number | null
 }
 
 export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: number): JobsVerdict {
@@ -22,7 +24,9 @@ export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: numbe
   for (const job of jobs) counts[job.state] = (counts[job.state] ?? 0) + 1
   const completed = counts.completed ?? 0
   const bad = jobs.filter((job) => job.state === 'failed' || job.state === 'removed' || job.state === 'lost')
-  const held = jobs.filter((job) => job.state === 'held' && now.getTime() - Date.parse(job.state_since) >= heldPauseMs)
+  const heldFor = (job: JobRow) => now.getTime() - Date.parse(job.state_since)
+  const allHeld = jobs.filter((job) => job.state === 'held')
+  const held = allHeld.filter((job) => heldFor(job) >= heldPauseMs)
   return {
     total: jobs.length,
     completed,
@@ -32,6 +36,7 @@ export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: numbe
       : `job ${held[0]!.job_id} has been held for ${Math.round((now.getTime() - Date.parse(held[0]!.state_since)) / 60_000)} min` +
         `${held[0]!.reason ? ` (${held[0]!.reason})` : ''}${held.length > 1 ? ` and ${held.length - 1} more` : ''}: release or remove it, then resume`,
     summary: summarizeJobs(counts),
+    heldDeadlineMs: allHeld.length === 0 ? null : Math.max(0, Math.min(...allHeld.map((job) => heldPauseMs - heldFor(job)))),
   }
 }
 

@@ -100,6 +100,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
         (incomplete.length ? `; waiting for ${preview(incomplete)}` : ''))
     }
     let jobsDone = true
+  let heldDeadlineMs = Infinity
     if (inputs.jobs !== undefined) {
       const jobs = await ctx.jobs.ofStep(inputs.jobs)
       const verdict = judgeJobs(jobs, new Date(), heldPauseMs)
@@ -116,6 +117,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
         return trouble ?? held!
       }
       jobsDone = verdict.allCompleted
+      heldDeadlineMs = verdict.heldDeadlineMs ?? Infinity
       if (jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS) {
         await record(ctx, items, progress.complete, clock.waited())
         return {
@@ -140,7 +142,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
         retryable: false,
       }
     }
-    const pause = Math.min(pollSeconds, remaining) * 1000
+    const pause = Math.min(pollSeconds * 1000, remaining * 1000, heldDeadlineMs)
     if (inputs.jobs !== undefined) await ctx.jobs.changed(pause)
     else {
       try {

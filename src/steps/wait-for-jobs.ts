@@ -68,6 +68,6 @@ async function runWaitForJobs(ctx: StepContext<'wait_for_jobs'>): Promise<StepOu
       return finish({ status: 'failed', error: `gave up after ${clock.waited()} s: ${summary}`, retryable: false, summary },
         verdict.total, verdict.completed)
     }
-    await ctx.jobs.changed(Math.min(RECHECK_MS, remaining * 1000))
+    await ctx.jobs.changed(Math.min(RECHECK_MS, remaining * 1000, verdict.heldDeadlineMs ?? Infinity))
   }
 }
