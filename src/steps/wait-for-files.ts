@@ -103,6 +103,8 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
   let heldDeadlineMs = Infinity
     if (inputs.jobs !== undefined) {
       const jobs = await ctx.jobs.ofStep(inputs.jobs)
+      // none recorded (the step was skipped: the files of an earlier run are re-used): the files alone decide
+      if (jobs.length === 0 && progress.polls === 1) ctx.log('info', `step ${inputs.jobs} recorded no cluster jobs: waiting for the files alone`)
       const verdict = judgeJobs(jobs, new Date(), heldPauseMs)
       if (verdict.summary !== lastJobs) ctx.log('info', `jobs of ${inputs.jobs}: ${lastJobs = verdict.summary}`)
       if (verdict.failure) {
@@ -118,7 +120,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       }
       jobsDone = verdict.allCompleted
       heldDeadlineMs = verdict.heldDeadlineMs ?? Infinity
-      if (jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS) {
+      if (jobs.length > 0 && jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS) {
         await record(ctx, items, progress.complete, clock.waited())
         return {
           status: 'failed', retryable: false, summary: `${progress.complete.length}/${items.length} complete`,

@@ -87,6 +87,8 @@ export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<
   const transports = { transportFor: () => transport, hostDown: () => null, userOf: () => userInfo().username }
   const tracker = new JobTracker({ store: events, transports, logger: pino({ level: 'silent' }), timing: () => pollTiming(testConfig) })
   t.teardown(() => tracker.stop())
+  // the jobs earlier steps recorded in this database are watched, as the engine's tracker would after a start
+  await tracker.start()
   const { context } = createStepContext({
     store, transports, tracker, jobPollFailures: testConfig.JOB_POLL_FAILURES,
     dataDir: options.dataDir ?? fresh?.dir ?? tempDir(t), remoteRunsDir: options.remoteRunsDir ?? '~/.topup/runs',

@@ -34,7 +34,7 @@ t.test('one row per distinct definition; the loaded one is active', async (t) =>
   const v2 = (await syncWorkflows(db, loadWorkflows(dir), stepTypes)).get('topup_standard_workflow')!
   t.not(v2.id, v1.id)
   const rows = await db.selectFrom('workflows').select(['id', 'version', 'is_active']).orderBy('id').execute()
-  t.same(rows, [{ id: v1.id, version: '1.1.0', is_active: 0 }, { id: v2.id, version: '1.1.1', is_active: 1 }])
+  t.same(rows, [{ id: v1.id, version: v1.definition.version, is_active: 0 }, { id: v2.id, version: '1.1.1', is_active: 1 }])
   const steps = await db.selectFrom('workflow_steps').select(['step_id', 'step_order', 'step_type', 'host'])
     .where('workflow_id', '=', v2.id).orderBy('step_order').execute()
   t.equal(steps.length, edited.steps.length)
