@@ -42,7 +42,10 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     }
     const transports = createTransportProvider({ config, db, logger })
     shutdownHooks.push(() => transports.close())
-    const engine = createEngine({ db, config, logger, steps: stepRegistry, transports })
+    const engine = createEngine({
+      db, config, logger, steps: stepRegistry, transports,
+      hostPollMinSeconds: (host) => transports.hosts.get(host)?.job_poll_min_seconds,
+    })
     // Registered after the pool's close, so it runs before it: running steps drain first.
     shutdownHooks.push(() => engine.shutdown())
     const deps: AppDeps = { config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger }

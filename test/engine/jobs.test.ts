@@ -202,3 +202,20 @@ t.test('status polls that keep failing pause the waiting task with the reason; t
   t.same((await jobRows(f, task.id)).map((r) => r.state), ['queued'], 'a failed poll is no job failure')
   await cluster.run(`mv -f ${cluster.bin}/hep_q.real ${cluster.bin}/hep_q`)
 })
+
+t.test('a file wait with jobs: every job completed but a file is missing fails soon, naming what is missing', async (t) => {
+  const cluster = await installSimCluster(t)
+  await cluster.configure({ lag_seconds: 0.2, start_seconds: 0.1 })
+  const f = engineFixture(t)
+  const workflow = jobsWorkflow(cluster, ['0.1:0', '0.1:0'])
+  workflow.steps[1] = {
+    id: 'wait', display_name: 'wait', type: 'wait_for_files', host: 'local',
+    inputs: { directory: cluster.workDir, files: ['job.sh', 'never.root'], jobs: 'submit', poll_seconds: 0.2, max_wait_minutes: 5 },
+  }
+  const task = await f.createTask(workflow)
+  await f.engine.start(task.id)
+  const done = await f.waitForStatus(task.id, ['failed', 'success', 'paused'])
+  t.equal(done.status, 'failed')
+  t.match(done.error_message, /all 2 job\(s\) of submit completed, but 1 of 2 item\(s\) are incomplete: never\.root/)
+  t.same((await jobRows(f, task.id)).map((r) => r.state), ['completed', 'completed'])
+})

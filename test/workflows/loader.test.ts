@@ -49,6 +49,8 @@ t.test('the shipped workflows load', async (t) => {
   t.match(params.check_ist, { type: 'boolean', default: true })
   const steps = topup!.definition.steps
   t.same(steps.map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'exec', 'download'])
+  t.match(steps[0]!.inputs, { jobs: { system: 'hepjob', from_output: 'cluster_ids', tools: '{{ vars.hepjob_bin }}' } }, 'the submission declares its jobs')
+  t.match(steps[2]!.inputs, { jobs: 'submit_jobs' }, 'the file wait also waits for the jobs')
   t.ok(steps.every((s) => s.host === 'beslogin'))
   t.equal(steps.at(-1)!.pause_after, true)
   const step = (id: string) => steps.find((s) => s.id === id)!
@@ -83,6 +85,12 @@ const cases: [string, (wf: ReturnType<typeof minimal>) => unknown, RegExp][] = [
   ['a bad pattern', (wf) => { (wf.parameters as Record<string, unknown>).r = { type: 'string', pattern: '([a-' } }, /\/parameters\/r\/pattern: not a valid regular expression/],
   ['an unknown parameter type', (wf) => { (wf.parameters as Record<string, unknown>).f = { type: 'float' } }, /\/parameters\/f\/type: must be one of string, integer, boolean, enum/],
   ['a bad parameter name', (wf) => { (wf.parameters as Record<string, unknown>)['1x'] = { type: 'boolean' } }, /\/parameters\/1x: parameter names must match/],
+  ['jobs from an output that is not declared', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).jobs = { system: 'hepjob', from_output: 'ids', tools: '/opt/hepjob/bin' } },
+    /\/steps\/0\/inputs\/jobs\/from_output: "ids" must be an output of this step with a pattern/],
+  ['jobs of an unknown batch system', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).jobs = { system: 'pbs', from_output: 'files', tools: '/opt/bin' } },
+    /\/steps\/0\/inputs\/jobs\/system/],
+  ['a wait on the jobs of a step that submits none', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).jobs = 'list' },
+    /\/steps\/1\/inputs\/jobs: "list" is not an earlier step that declares cluster jobs/],
 ]
 for (const [what, mutate, expected] of cases) {
   t.test(`an invalid file: ${what}`, async (t) => {
