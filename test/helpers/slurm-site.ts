@@ -121,7 +121,7 @@ export async function startSlurmSite(t: Teardown, site: Pick<SshSite, 'netns'>):
       if (dead) throw new Error(`${dead[0]} exited while waiting for ${what}:\n${logs()}`)
       await delay(20)
     }
-    throw new Error(`Slurm test site: no ${what} within 30 s:\n${logs()}`)
+    throw new Error(`Slurm test site: no ${what} after 1500 checks:\n${logs()}`)
   }
   const listening = async (port: number) =>
     (await run('nsenter', inNamespace(['ss', '-Hltn', `sport = :${port}`]))).stdout.trim() !== ''
