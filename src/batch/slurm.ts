@@ -49,16 +49,21 @@ function parseSacct(command: BatchCommand, output: ToolOutput): Map<string, JobS
   return new Map(rowsOf(command, output, 3).map(([id, state, exitCode]) => [id!, slurmAccountingStatus(state!, exitCode!)]))
 }
 
+const scontrolSummary = /^slurm_suspend error: /
+
 /**
  * scancel and scontrol print nothing when they succeed and may exit 0 when they refuse ("Access/permission
  * denied" on stderr). An id named on an output line was refused with that line; any other complaint (a
  * non-zero exit, an error line naming no id) refuses every id not named, since which ones it concerns is unknown.
+ * Once some ids are named, scontrol's exit 1 and its closing `slurm_suspend error: <some error>` (for hold and
+ * release alike) only sum those lines up: `scontrol hold 1,2` of a finished 1 and a pending 2 holds 2.
  */
 function parseSlurmControl(command: BatchCommand, output: ToolOutput): ControlResult {
   const lines = [...output.stderr, ...output.stdout].map((l) => l.trim()).filter((l) => l !== '')
   const mentions = (line: string, id: string) => new RegExp(`(^|[^0-9_])${id}($|[^0-9_])`).test(line)
-  const general = lines.find((l) => !command.ids.some((id) => mentions(l, id)))
-  const failedAll = output.exitCode !== 0 || general !== undefined
+  const namesSome = lines.some((l) => command.ids.some((id) => mentions(l, id)))
+  const general = lines.find((l) => !command.ids.some((id) => mentions(l, id)) && !(namesSome && scontrolSummary.test(l)))
+  const failedAll = (output.exitCode !== 0 && !namesSome) || general !== undefined
   const result: ControlResult = { accepted: [], refused: [] }
   for (const id of command.ids) {
     const named = lines.find((l) => mentions(l, id))

@@ -72,6 +72,13 @@ t.test('scontrol hold and release take one comma list', async (t) => {
       { id: '10', reason: 'slurm_suspend error for 10: Invalid job id specified' },
       { id: '11', reason: 'Job 110 not found' },
     ] }, '110 is not 11; a line naming another id still refuses the rest')
+  t.same(slurm.parseControl(hold!, recorded(hold!, {
+    stderr: ['Job has already finished for job 10', 'slurm_suspend error: No error'], exitCode: 1,
+  })), { accepted: ['11'], refused: [{ id: '10', reason: 'Job has already finished for job 10' }] },
+  'scontrol 22.05: its exit 1 and closing line sum up the lines naming ids')
+  t.same(slurm.parseControl(hold!, recorded(hold!, {
+    stderr: ['slurm_suspend error: Unable to contact slurm controller (connect failure)'], exitCode: 1,
+  })).accepted, [], 'the closing line alone refuses them all')
   const [query] = slurm.queueCommands(['10'])
   t.throws(() => slurm.parseControl(query!, recorded(query!, {})), /is no cancel, hold or release/)
 })

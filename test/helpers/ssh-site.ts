@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { abandonedSites } from './abandoned-sites.js'
 
 /**
  * A private jump sshd and target sshd for one test file, in a network namespace of their own: the jump listens
@@ -318,21 +319,9 @@ function removeSite(dir: string, netns: string): void {
   rmSync(dir, { recursive: true, force: true })
 }
 
-/** Removes what a test process that died left behind (its owner pid no longer runs). */
+/** Removes what a test process that died left behind. */
 function sweepLeftovers(): void {
-  if (!existsSync(STATE_ROOT)) return
-  for (const id of readdirSync(STATE_ROOT)) {
-    const dir = join(STATE_ROOT, id)
-    let owner = 0
-    try {
-      owner = Number(readFileSync(join(dir, 'owner'), 'utf8'))
-    } catch {
-      // being made by another test file right now, unless it is old
-      if (Date.now() - statSync(dir).mtimeMs < 60_000) continue
-    }
-    if (owner > 0 && existsSync(`/proc/${owner}`)) continue
-    removeSite(dir, `topup-ssh-${id}`)
-  }
+  for (const id of abandonedSites(STATE_ROOT)) removeSite(join(STATE_ROOT, id), `topup-ssh-${id}`)
 }
 
 /** Pids of the sshd processes serving the open connections of one hop of `site` (its listener not included). */
