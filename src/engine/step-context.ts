@@ -6,6 +6,7 @@ import type { StepDefinition } from '../workflows/definition.js'
 import { renderList, renderTemplate, type TemplateScope } from '../workflows/template.js'
 import type { EventStore } from './event-store.js'
 import { jobsOfStep } from '../db/job-repository.js'
+import { instanceId } from '../db/instance-repository.js'
 import type { JobTracker } from './job-tracker.js'
 
 /** What a step's context writes through: the event store's log, transactions and tracked progress. */
@@ -122,6 +123,7 @@ export function createStepContext(
         })
       },
       health: (key) => ({ ...tracker.health(key), limit: deps.jobPollFailures }),
+      submissionTag: async () => `topup-${await instanceId(store.db)}-t${task.id}-e${execution.id}`,
     },
   }
   return { context, state, dispose: () => unsubscribe?.() }

@@ -8,7 +8,7 @@ import type { JobSpec, StepContext, StepImplementation, StepOutcome } from './st
 
 /**
  * `batch_submit`: submits a job file (a Slurm batch script, an HTCondor submit description) under a tag that
- * names the task and the attempt (`--job-name`, `-batch-name`). The tag is recorded before the submission, so
+ * names the service's database, the task and the attempt (`--job-name`, `-batch-name`). The tag is recorded before the submission, so
  * after a crash the attempt that continues looks for jobs with it first and records those instead of
  * submitting again: the file is submitted at most once. The job ids are recorded with the line that printed
  * them; waiting is a separate step (wait_for_jobs, or wait_for_files with `jobs`).
@@ -40,7 +40,7 @@ async function runSubmit(ctx: StepContext<'batch_submit'>): Promise<StepOutcome>
     }
     ctx.log('info', `no job carries tag ${previous}: the interrupted submission never reached the scheduler; submitting now`, 'engine')
   }
-  const tag = previous ?? `topup-t${ctx.task.id}-e${ctx.execution.id}`
+  const tag = previous ?? await ctx.jobs.submissionTag()
   if (previous === null) await ctx.setRemoteHandle({ tag })
   const file = ctx.render(inputs.file)
   const command = tagged.submitCommand(file, tag)

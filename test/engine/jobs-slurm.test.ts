@@ -1,6 +1,10 @@
 import t from 'tap'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { shellQuote } from '../../src/shell-quote.js'
+import { startServerProcess } from '../helpers/server-process.js'
 import { startSlurmSite } from '../helpers/slurm-site.js'
 import { startSshSite } from '../helpers/ssh-site.js'
 import { runCollect, siteProvider } from '../remote/site-provider.js'
@@ -25,6 +29,8 @@ async function jobFile(body: string, go?: string): Promise<string> {
   return file
 }
 
+/** Every job slurmctld holds (finished ones too, for MinJobAge), one line each. */
+const controllerJobs = () => slurm.client('scontrol', ['show', 'jobs', '-o']).split('\n').filter((l) => l.startsWith('JobId='))
 const goFile = () => `${slurm.workDir}/go-${process.pid}-${++scripts}`
 const release = (go: string) => runCollect(provider, 'target', `touch ${go}`)
 
@@ -52,7 +58,7 @@ t.test('submit → watch → completed, by the word of sacct', async (t) => {
   const [job] = await jobRows(f, task.id)
   t.match(job, { system: 'slurm', host: 'target', state: 'completed', exit_code: 0, step_name: 'submit' })
   const out = await runCollect(provider, 'target', `cat ${slurm.workDir}/${job!.job_id}.out`)
-  t.match(out.stdout.join('\n'), new RegExp(`hello from topup-t${task.id}-e\\d+`), 'the job carries the tag of its task and attempt')
+  t.match(out.stdout.join('\n'), new RegExp(`hello from topup-[0-9a-f]{8}-t${task.id}-e\\d+`), 'the job carries the tag of its database, task and attempt')
   t.same(slurm.queuedJobs(), [])
 })
 
@@ -111,7 +117,7 @@ t.test('an attempt that recorded its tag and then crashed finds its job instead 
   const file = await jobFile('exit 0', go)
   const task = await f.createTask(workflow(file))
   // the crash: the attempt had recorded its tag and submitted, but died before it recorded the job
-  const tag = `topup-t${task.id}-e900`
+  const tag = `topup-crashed${process.pid}-t${task.id}-e900`
   const submitted = await runCollect(provider, 'target', `${slurm.toolsDir}/sbatch --parsable --job-name=${tag} -D ${slurm.workDir} ${file}`)
   const id = submitted.stdout.at(-1)!.trim()
   await f.db.updateTable('tasks').set({ status: 'running', resume_from_step: 'submit' }).where('id', '=', task.id).execute()
@@ -126,7 +132,44 @@ t.test('an attempt that recorded its tag and then crashed finds its job instead 
   const done = await f.waitForStatus(task.id, ['success', 'failed', 'paused'], 60_000)
   t.equal(done.status, 'success', String(done.status_reason))
   t.same((await jobRows(f, task.id)).map((r) => r.job_id), [id], 'the one job submitted before the crash, and no other')
-  const all = slurm.client('sacct', ['-n', '-X', '-P', `--name=${tag}`, '-o', 'JobID']).trim().split('\n')
-  t.same(all, [id], 'the cluster got one submission under the tag')
+  const named = controllerJobs().filter((line) => line.includes(` JobName=${tag} `))
+  t.equal(named.length, 1, 'the cluster got one submission under the tag')
   for (let i = 0; i < 100 && slurm.queuedJobs().length > 0; i++) await delay(100)
+})
+
+t.test('the service SIGKILLed mid-wait: the next one re-attaches to the Slurm job, no second submission', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-slurm-restart-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const go = goFile()
+  const file = await jobFile('exit 0', go)
+  const workflows = join(dir, 'workflows')
+  mkdirSync(workflows)
+  writeFileSync(join(workflows, 'slurm.json'), JSON.stringify({ name: 'slurm_restart', display_name: 'slurm', version: '1', ...workflow(file) }))
+  const env = {
+    ...ssh.env, WORKFLOWS_DIR: workflows, HOSTS_FILE: ssh.writeHostsFile(), KNOWN_HOSTS_FILE: ssh.writeKnownHosts(),
+    KNOWN_HOSTS_POLICY: 'strict', JOB_POLL_MIN_SECONDS: '0.2', JOB_POLL_MAX_SECONDS: '0.5',
+  }
+  const first = await startServerProcess(t, dir, env)
+  const created = await first.api<{ id: number }>('POST', '/api/tasks', { workflow_name: 'slurm_restart', task_name: 'k', parameters: {}, start: true })
+  const id = created.body.id
+  let jobs: Array<{ job_id: string; state: string }> = []
+  for (let i = 0; i < 600 && jobs[0]?.state !== 'running'; i++) {
+    jobs = (await first.api<{ items: typeof jobs }>('GET', `/api/tasks/${id}/jobs`)).body.items
+    await delay(50)
+  }
+  t.equal(jobs[0]?.state, 'running')
+  first.child.kill('SIGKILL')
+  await first.exited
+
+  const second = await startServerProcess(t, dir, env)
+  await release(go)
+  const done = await second.waitForStatus(id, ['success', 'failed', 'paused'], 60_000)
+  t.equal(done.status, 'success', String(done.status_reason))
+  const after = (await second.api<{ items: typeof jobs }>('GET', `/api/tasks/${id}/jobs`)).body.items
+  t.same(after.map((j) => [j.job_id, j.state]), [[jobs[0]!.job_id, 'completed']])
+  const mine = controllerJobs().find((line) => line.startsWith(`JobId=${jobs[0]!.job_id} `))
+  const tag = / JobName=(\S+) /.exec(mine ?? '')?.[1]
+  t.match(tag, new RegExp(`^topup-[0-9a-f]{8}-t${id}-e\\d+$`))
+  t.equal(controllerJobs().filter((line) => line.includes(` JobName=${tag} `)).length, 1,
+    'slurmctld knows one job with the task\'s tag: one submission in all')
 })
