@@ -22,6 +22,15 @@ export const JobState = Type.Enum(jobStates, { description: 'state of a cluster 
 export type JobState = Static<typeof JobState>
 /** A job in one of these states is over: nothing will change it again. */
 export const finishedJobStates = ['completed', 'failed', 'removed', 'lost'] as const satisfies readonly JobState[]
+export const isFinishedJob = (state: JobState) => (finishedJobStates as readonly JobState[]).includes(state)
+/** Queued, running, held or suspended: the batch system still holds it. */
+export const isActiveJob = (state: JobState) => !isFinishedJob(state)
+
+/** "exit code 3", "signal 9", or "no exit code": how a job's end is named. */
+export function describeJobEnd(job: { exit_code: number | null; signal: number | null }): string {
+  if (job.signal !== null) return `signal ${job.signal}`
+  return job.exit_code !== null ? `exit code ${job.exit_code}` : 'no exit code'
+}
 
 /** How job counts are said everywhere (a wait's log, the task's progress): "37/40 done, 2 running, 1 held". */
 export function summarizeJobs(counts: Partial<Record<JobState, number>>): string {

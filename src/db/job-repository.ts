@@ -1,10 +1,8 @@
 import type { Db } from './connect.js'
 import type { JobRow, NewJob } from './tables.js'
-import { finishedJobStates, type BatchSystem, type JobState } from '../domain.js'
+import { isFinishedJob, type BatchSystem, type JobState } from '../domain.js'
 
 /** remote_jobs: the cluster jobs of tasks, one row per job id. */
-
-const isFinished = (state: JobState) => (finishedJobStates as readonly JobState[]).includes(state)
 
 /** Records jobs; an id already recorded for the task is left as it is. Returns the rows that are new. */
 export async function insertJobs(trx: Db, rows: NewJob[]): Promise<JobRow[]> {
@@ -63,7 +61,7 @@ export interface JobChange {
 export async function setJobState(trx: Db, id: number, change: JobChange, at: string): Promise<JobRow> {
   return trx.updateTable('remote_jobs').set({
     state: change.state, reason: change.reason, exit_code: change.exitCode, signal: change.signal,
-    state_since: at, last_seen_at: at, finished_at: isFinished(change.state) ? at : null,
+    state_since: at, last_seen_at: at, finished_at: isFinishedJob(change.state) ? at : null,
   }).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
 }
 
@@ -81,3 +79,5 @@ export async function markHoldRequested(db: Db, ids: number[], requested: boolea
 
 /** A group of jobs that one poller watches: one host, one batch system, one tool folder. */
 export interface JobGroupKey { host: string; system: BatchSystem; tools: string }
+
+export const jobGroupName = (key: JobGroupKey) => `${key.host}\u0000${key.system}\u0000${key.tools}`

@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises'
 import { controlJobs } from '../batch/control.js'
 import { jobStatus, type ControlAction } from '../batch/types.js'
-import { markHoldRequested, unfinishedJobsOfTask } from '../db/job-repository.js'
+import { jobGroupName, markHoldRequested, unfinishedJobsOfTask } from '../db/job-repository.js'
 import type { JobRow } from '../db/tables.js'
 import { messageOf } from '../errors.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import type { EventStore } from './event-store.js'
-import { isActive, type JobTracker } from './job-tracker.js'
+import { isActiveJob } from '../domain.js'
+import type { JobTracker } from './job-tracker.js'
 
 export interface JobControlDeps {
   store: EventStore
@@ -29,7 +30,7 @@ const CONTROL_TIMEOUT_MS = 60_000
 function byGroup(jobs: JobRow[]): JobRow[][] {
   const groups = new Map<string, JobRow[]>()
   for (const job of jobs) {
-    const name = `${job.host}\u0000${job.system}\u0000${job.tools}`
+    const name = jobGroupName(job)
     const list = groups.get(name)
     if (list) list.push(job)
     else groups.set(name, [job])
@@ -64,7 +65,7 @@ export async function removeJobs(deps: JobControlDeps, taskId: number, jobs?: Jo
       try {
         const statuses = await group.poller.pollNow()
         failure = null
-        active = active.filter((id) => { const s = statuses.get(id); return s !== undefined && isActive(s.state) })
+        active = active.filter((id) => { const s = statuses.get(id); return s !== undefined && isActiveJob(s.state) })
       } catch (error) {
         failure = `its removal could not be checked: ${messageOf(error)}`
       }

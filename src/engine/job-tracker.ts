@@ -4,9 +4,9 @@ import { GroupPoller, type PollTiming } from '../batch/poller.js'
 import { batchAdapter, toolsIn } from '../batch/registry.js'
 import type { JobStatus } from '../batch/types.js'
 import type { Db } from '../db/connect.js'
-import { insertJobs, setJobState, touchJobs, unfinishedJobs, type JobGroupKey } from '../db/job-repository.js'
+import { insertJobs, jobGroupName, setJobState, touchJobs, unfinishedJobs, type JobGroupKey } from '../db/job-repository.js'
 import type { JobRow, NewJob } from '../db/tables.js'
-import { finishedJobStates, type JobState } from '../domain.js'
+import { describeJobEnd, type JobState } from '../domain.js'
 import { messageOf } from '../errors.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import type { Emitter, EventStore } from './event-store.js'
@@ -34,9 +34,6 @@ interface Group {
   health: JobGroupHealth
 }
 
-const groupName = (key: JobGroupKey) => `${key.host}\u0000${key.system}\u0000${key.tools}`
-export const isFinished = (state: JobState) => (finishedJobStates as readonly JobState[]).includes(state)
-export const isActive = (state: JobState) => state === 'queued' || state === 'running' || state === 'held' || state === 'suspended'
 
 /**
  * The cluster jobs of every task, watched by one GroupPoller per host + batch system (+ tool folder) whatever
@@ -80,7 +77,7 @@ export class JobTracker {
 
   /** The group of a job's host, system and tools (created on first use). */
   group(key: JobGroupKey): Group {
-    const name = groupName(key)
+    const name = jobGroupName(key)
     let group = this.#groups.get(name)
     if (group) return group
     const adapter = batchAdapter(key.system, { tools: toolsIn(key.system, key.tools), user: this.deps.transports.userOf(key.host) })
@@ -105,7 +102,7 @@ export class JobTracker {
   }
 
   health(key: JobGroupKey): JobGroupHealth {
-    return { ...(this.#groups.get(groupName(key))?.health ?? { failures: 0, lastError: null }) }
+    return { ...(this.#groups.get(jobGroupName(key))?.health ?? { failures: 0, lastError: null }) }
   }
 
   /** Calls `listener` whenever a job of the task changes or a poll of one of its groups fails. */
@@ -193,14 +190,8 @@ async function emitState(emit: Emitter, job: JobRow, previous: JobState | null):
 function changeLine(job: JobRow): { level: 'warning' | 'error'; message: string } | null {
   switch (job.state) {
     case 'held': return { level: 'warning', message: `job ${job.job_id} is held${job.reason ? `: ${job.reason}` : ''}` }
-    case 'failed': return { level: 'error', message: `job ${job.job_id} failed: ${describeEnd(job)}` }
+    case 'failed': return { level: 'error', message: `job ${job.job_id} failed: ${describeJobEnd(job)}` }
     case 'lost': return { level: 'error', message: `job ${job.job_id} is lost: ${job.reason ?? 'no longer known'}` }
     default: return null
   }
-}
-
-/** "exit code 3", "signal 9", or "no exit code". */
-export function describeEnd(job: Pick<JobRow, 'exit_code' | 'signal'>): string {
-  if (job.signal !== null) return `signal ${job.signal}`
-  return job.exit_code !== null ? `exit code ${job.exit_code}` : 'no exit code'
 }

@@ -1,6 +1,6 @@
-import type { JobGroupKey } from '../db/job-repository.js'
+import { jobGroupName, type JobGroupKey } from '../db/job-repository.js'
 import type { JobRow } from '../db/tables.js'
-import { summarizeJobs, type JobState } from '../domain.js'
+import { describeJobEnd, summarizeJobs, type JobState } from '../domain.js'
 import type { StepContext, StepOutcome } from './step-type.js'
 
 /** Where a wait on a step's jobs stands. */
@@ -41,9 +41,8 @@ export function judgeJobs(jobs: readonly JobRow[], now: Date, heldPauseMs: numbe
 }
 
 function describeJob(job: JobRow): string {
-  const end = job.signal !== null ? `signal ${job.signal}` : job.exit_code !== null ? `exit code ${job.exit_code}` : null
   switch (job.state) {
-    case 'failed': return `job ${job.job_id} failed${end ? ` with ${end}` : ''}`
+    case 'failed': return `job ${job.job_id} failed with ${describeJobEnd(job)}`
     case 'removed': return `job ${job.job_id} was removed${job.reason ? ` (${job.reason})` : ''}`
     default: return `job ${job.job_id} is lost: ${job.reason ?? 'neither the queue nor the history knows it'}`
   }
@@ -52,7 +51,7 @@ function describeJob(job: JobRow): string {
 /** A host whose batch system could not be polled `limit` times in a row: the task pauses with the reason. */
 export function pollTrouble(ctx: StepContext, jobs: readonly JobRow[]): StepOutcome | null {
   const keys = new Map<string, JobGroupKey>()
-  for (const job of jobs) if (job.finished_at === null) keys.set(`${job.host}\u0000${job.system}\u0000${job.tools}`, job)
+  for (const job of jobs) if (job.finished_at === null) keys.set(jobGroupName(job), job)
   for (const key of keys.values()) {
     const health = ctx.jobs.health(key)
     if (health.failures >= health.limit) {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { writeFileSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TaskEvent } from '../../src/domain.js'
-import { installSimCluster, type SimCluster } from '../helpers/sim-cluster.js'
+import { installSimCluster, type SimCluster, type SimSettings } from '../helpers/sim-cluster.js'
 import { engineFixture, type EngineFixture, type TestWorkflow } from './fixture.js'
 
 // Cluster jobs through the engine, on the stand-in HepJob cluster of this machine (scripts/demo/cluster): an
@@ -38,6 +38,16 @@ function jobsWorkflow(cluster: SimCluster, jobs: string[], wait: Record<string, 
   }
 }
 
+/** The stand-in cluster with `settings`, an engine, and a started task submitting `jobs` (see jobsWorkflow). */
+async function started(t: Parameters<typeof engineFixture>[0], settings: SimSettings, ...workflow: Parameters<typeof jobsWorkflow> extends [SimCluster, ...infer R] ? R : never) {
+  const cluster = await installSimCluster(t)
+  await cluster.configure(settings)
+  const f = engineFixture(t)
+  const task = await f.createTask(jobsWorkflow(cluster, ...workflow))
+  await f.engine.start(task.id)
+  return { cluster, f, task }
+}
+
 async function jobRows(f: EngineFixture, taskId: number) {
   return f.db.selectFrom('remote_jobs').selectAll().where('task_id', '=', taskId).orderBy('id').execute()
 }
@@ -49,11 +59,7 @@ async function activeSimJobs(cluster: SimCluster): Promise<string[]> {
 }
 
 t.test('jobs are recorded once with the line that revealed them and waited for by the batch system\'s word', async (t) => {
-  const cluster = await installSimCluster(t)
-  await cluster.configure({ lag_seconds: 0.3, start_seconds: 0.1 })
-  const f = engineFixture(t)
-  const task = await f.createTask(jobsWorkflow(cluster, ['0.3:0', '0.3:0', '0.5:0']))
-  await f.engine.start(task.id)
+  const { f, task } = await started(t, { lag_seconds: 0.3, start_seconds: 0.1 }, ['0.3:0', '0.3:0', '0.5:0'])
   const done = await f.waitForStatus(task.id, ['success', 'failed', 'paused'])
   t.equal(done.status, 'success', String(done.status_reason))
 
@@ -84,11 +90,7 @@ t.test('jobs are recorded once with the line that revealed them and waited for b
 })
 
 t.test('a failed job fails the wait at once, naming the job and its exit code', async (t) => {
-  const cluster = await installSimCluster(t)
-  await cluster.configure({ lag_seconds: 0.2, start_seconds: 0.1 })
-  const f = engineFixture(t)
-  const task = await f.createTask(jobsWorkflow(cluster, ['0.2:3', '60:0']))
-  await f.engine.start(task.id)
+  const { cluster, f, task } = await started(t, { lag_seconds: 0.2, start_seconds: 0.1 }, ['0.2:3', '60:0'])
   const done = await f.waitForStatus(task.id, ['failed', 'success', 'paused'])
   t.equal(done.status, 'failed')
   t.match(done.error_message, /job 1\.0 failed with exit code 3/)
@@ -101,11 +103,7 @@ t.test('a failed job fails the wait at once, naming the job and its exit code', 
 })
 
 t.test('cancel removes every job and confirms it before the task is cancelled', async (t) => {
-  const cluster = await installSimCluster(t)
-  await cluster.configure({ lag_seconds: 0.2, start_seconds: 0.1 })
-  const f = engineFixture(t)
-  const task = await f.createTask(jobsWorkflow(cluster, ['60:0', '60:0', '60:0']))
-  await f.engine.start(task.id)
+  const { cluster, f, task } = await started(t, { lag_seconds: 0.2, start_seconds: 0.1 }, ['60:0', '60:0', '60:0'])
   await f.waitForEvent(task.id, (e) => e.type === 'job.state' && e.data.state === 'running')
   const cancelling = await f.engine.cancel(task.id)
   t.equal(cancelling.status, 'cancelling')
@@ -163,12 +161,8 @@ t.test('pause holds the queued jobs and resume releases them', async (t) => {
 })
 
 t.test('a job held by the system pauses the task after held_pause_minutes; retry_from_step removes the old jobs', async (t) => {
-  const cluster = await installSimCluster(t)
-  await cluster.configure({ lag_seconds: 0.2, start_seconds: 3600 })
-  const f = engineFixture(t)
   // HTCondor's queue tells the hold reason (hep_q's listing has none)
-  const task = await f.createTask(jobsWorkflow(cluster, ['0:0', '0:0'], { held_pause_minutes: 0.005 }, 'htcondor'))
-  await f.engine.start(task.id)
+  const { cluster, f, task } = await started(t, { lag_seconds: 0.2, start_seconds: 3600 }, ['0:0', '0:0'], { held_pause_minutes: 0.005 }, 'htcondor')
   await f.waitForEvent(task.id, (e) => e.type === 'job.state' && e.data.job_id === '2.0' && e.data.previous === null)
   await cluster.run(`${cluster.bin}/condor_hold -reason 'disk quota exceeded' 1.0`)
   const held = await f.waitForEvent(task.id, (e) => e.type === 'job.state' && e.data.state === 'held') as JobEvent
@@ -189,11 +183,7 @@ t.test('a job held by the system pauses the task after held_pause_minutes; retry
 })
 
 t.test('status polls that keep failing pause the waiting task with the reason; the job is not failed', async (t) => {
-  const cluster = await installSimCluster(t)
-  await cluster.configure({ lag_seconds: 0.2, start_seconds: 3600 })
-  const f = engineFixture(t)
-  const task = await f.createTask(jobsWorkflow(cluster, ['0:0']))
-  await f.engine.start(task.id)
+  const { cluster, f, task } = await started(t, { lag_seconds: 0.2, start_seconds: 3600 }, ['0:0'])
   await f.waitForEvent(task.id, (e) => e.type === 'step.started' && e.data.step_id === 'wait')
   await cluster.run(`mv ${cluster.bin}/hep_q ${cluster.bin}/hep_q.real && printf '#!/bin/bash\\necho "ERROR: schedd not reachable" >&2\\nexit 1\\n' > ${cluster.bin}/hep_q && chmod 755 ${cluster.bin}/hep_q`)
   const paused = await f.waitForStatus(task.id, ['paused', 'failed'])
