@@ -101,6 +101,11 @@ export class JobTracker {
     return created
   }
 
+  /** How long after a submission the host's queue may not list a job yet. */
+  lagWindowMs(host: string): number {
+    return this.deps.timing(host).lagWindowMs
+  }
+
   health(key: JobGroupKey): JobGroupHealth {
     return { ...(this.#groups.get(jobGroupName(key))?.health ?? { failures: 0, lastError: null }) }
   }

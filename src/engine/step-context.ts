@@ -123,6 +123,7 @@ export function createStepContext(
         })
       },
       health: (key) => ({ ...tracker.health(key), limit: deps.jobPollFailures }),
+      lagWindowMs: () => tracker.lagWindowMs(host),
       submissionTag: async () => `topup-${await instanceId(store.db)}-t${task.id}-e${execution.id}`,
     },
   }

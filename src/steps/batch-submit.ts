@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import { batchAdapter, toolsIn } from '../batch/registry.js'
 import { failureOf, runBatchCommand, type BatchCommand, type ToolOutput } from '../batch/tool-output.js'
 import type { TaggedSubmission } from '../batch/adapter.js'
@@ -32,7 +33,16 @@ async function runSubmit(ctx: StepContext<'batch_submit'>): Promise<StepOutcome>
   const previous = typeof ctx.remoteHandle?.tag === 'string' ? ctx.remoteHandle.tag : null
 
   if (previous !== null) {
-    const found = await findTagged(tagged, previous, (command) => runBatchCommand(transport, command, ctx.signal, onNoise))
+    const find = () => findTagged(tagged, previous, (command) => runBatchCommand(transport, command, ctx.signal, onNoise))
+    let found = await find()
+    // a queue may not list a job right after its submission: absence proves nothing until the lag window is over
+    const taggedAt = Date.parse(String(ctx.remoteHandle?.tagged_at ?? ''))
+    const lagLeft = Number.isNaN(taggedAt) ? 0 : taggedAt + ctx.jobs.lagWindowMs() - Date.now()
+    if (found.length === 0 && lagLeft > 0) {
+      ctx.log('info', `no job carries tag ${previous} yet; looking again once the lag window is over (${Math.ceil(lagLeft / 1000)} s)`, 'engine')
+      await delay(lagLeft, undefined, { signal: ctx.signal })
+      found = await find()
+    }
     if (found.length > 0) {
       ctx.jobs.logRevealed(`${found.length} job(s) were submitted under tag ${previous} before the interruption: ` +
         `${found.join(' ')}; not submitting again`, 'engine', spec, found)
@@ -41,7 +51,7 @@ async function runSubmit(ctx: StepContext<'batch_submit'>): Promise<StepOutcome>
     ctx.log('info', `no job carries tag ${previous}: the interrupted submission never reached the scheduler; submitting now`, 'engine')
   }
   const tag = previous ?? await ctx.jobs.submissionTag()
-  if (previous === null) await ctx.setRemoteHandle({ tag })
+  if (previous === null) await ctx.setRemoteHandle({ tag, tagged_at: new Date().toISOString() })
   const file = ctx.render(inputs.file)
   const command = tagged.submitCommand(file, tag)
   if (inputs.cwd !== undefined) command.command = `cd -- ${shellQuote(ctx.render(inputs.cwd))} || exit\n${command.command}`
@@ -67,7 +77,8 @@ async function findTagged(tagged: TaggedSubmission, tag: string,
   run: (command: BatchCommand) => Promise<ToolOutput>): Promise<string[]> {
   const ids = new Set<string>()
   for (const command of tagged.findCommands(tag)) for (const id of tagged.parseFound(command, await run(command))) ids.add(id)
-  return [...ids]
+  // queue and history each list some: in submission order again
+  return [...ids].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }))
 }
 
 async function succeed(ctx: StepContext<'batch_submit'>, ids: string[]): Promise<StepOutcome> {

@@ -68,6 +68,8 @@ export interface StepJobs {
   changed(ms: number): Promise<void>
   /** How the polls of a host's batch system fare: failed polls in a row, the last error, and the limit that pauses. */
   health(key: JobGroupKey): { failures: number; lastError: string | null; limit: number }
+  /** How long after a submission the step's host may not list the job yet (JOB_LAG_SECONDS). */
+  lagWindowMs(): number
   /** A tag for a submission of this attempt that no other attempt, task or service database shares. */
   submissionTag(): Promise<string>
 }

@@ -209,3 +209,41 @@ t.test('a file wait with jobs: every job completed but a file is missing fails s
   t.match(done.error_message, /all 2 job\(s\) of submit completed, but 1 of 2 item\(s\) are incomplete: never\.root/)
   t.same((await jobRows(f, task.id)).map((r) => r.state), ['completed', 'completed'])
 })
+
+t.test('batch_submit on HTCondor: condor_submit under a tag; after a crash the tag is looked for, not submitted again', async (t) => {
+  const cluster = await installSimCluster(t)
+  await cluster.configure({ lag_seconds: 0.2, start_seconds: 0.1 })
+  const script = jobScript(cluster)
+  const description = join(cluster.workDir, 'two.sub')
+  writeFileSync(description, `executable = ${script}\narguments = 0.1 0\ninitialdir = ${cluster.workDir}\nqueue 2\n`)
+  const workflow: TestWorkflow = {
+    vars: { bin: cluster.bin, file: description },
+    steps: [
+      { id: 'submit', display_name: 'submit', type: 'batch_submit', host: 'local',
+        inputs: { system: 'htcondor', tools: '{{ vars.bin }}', file: '{{ vars.file }}' } },
+      { id: 'wait', display_name: 'wait', type: 'wait_for_jobs', inputs: { jobs: 'submit' } },
+    ],
+  }
+  const f = engineFixture(t)
+  const first = await f.createTask(workflow)
+  await f.engine.start(first.id)
+  t.equal((await f.waitForStatus(first.id, ['success', 'failed', 'paused'])).status, 'success')
+  t.same((await jobRows(f, first.id)).map((r) => [r.job_id, r.state]), [['1.0', 'completed'], ['1.1', 'completed']])
+
+  // a crash after the submission, before its jobs were recorded: the attempt had recorded its tag
+  const tag = 'topup-crashed-t2-e900'
+  await cluster.run(`${cluster.bin}/condor_submit -batch-name ${tag} ${description} >/dev/null`)
+  const second = await f.createTask(workflow)
+  await f.db.updateTable('tasks').set({ status: 'running', resume_from_step: 'submit' }).where('id', '=', second.id).execute()
+  await f.db.insertInto('task_executions').values({
+    task_id: second.id, step_name: 'submit', step_display_name: 'submit', step_type: 'batch_submit', step_order: 0,
+    status: 'running', remote_handle: JSON.stringify({ tag, tagged_at: new Date().toISOString() }),
+  }).execute()
+  // recovered at once, within the lag window in which the stand-in's queue does not list the jobs yet
+  t.same((await f.engine.recover()).requeued, [second.id])
+  t.equal((await f.waitForStatus(second.id, ['success', 'failed', 'paused'])).status, 'success')
+  t.same((await jobRows(f, second.id)).map((r) => r.job_id), ['2.0', '2.1'], 'the jobs submitted before the crash')
+  t.same([...(await cluster.jobs()).keys()], ['1.0', '1.1', '2.0', '2.1'], 'and no third submission')
+  const logs = await f.db.selectFrom('task_logs').select('message').where('task_id', '=', second.id).execute()
+  t.ok(logs.some((l) => /no job carries tag topup-crashed-t2-e900 yet; looking again once the lag window is over/.test(l.message)))
+})

@@ -14,6 +14,7 @@
 #   condor_submit [-terse] [-batch-name name] <file>: executable arguments initialdir output error JobBatchName
 #     (or +JobBatchName, batch_name) hold, `queue [N]`, and $(Cluster) $(Process) and the file's own macros
 #   condor_q [C.P|C]... -af <attribute>...        condor_history [-limit N] [C.P|C]... -af <attribute>...
+#     (both also take -constraint 'JobBatchName == "<name>"', the only constraint this stand-in knows)
 #   hep_q [-u user]        condor_rm | hep_rm | condor_release <C.P>...        condor_hold [-reason text] <C.P>...
 # A job's exit status above 128 is read as death by signal (status - 128), as a shell reports it.
 #
@@ -418,6 +419,14 @@ sim_control() { # <remove|hold|release> <tool> [-reason <text>] <job id>...
 
 # ---- listings: condor_q, condor_history, hep_q -----------------------------------------------------------------
 
+sim_batch_filter=
+sim_in_batch() { # <job folder>: true unless a -constraint names another JobBatchName
+  local name
+  [ -z "$sim_batch_filter" ] && return 0
+  sim_get name "$1" JobBatchName
+  [ "$name" = "$sim_batch_filter" ]
+}
+
 sim_print_attributes() { # <job folder> <attribute>...: one -af line (values separated by a space)
   local dir=$1 name value
   local -a values=()
@@ -435,7 +444,7 @@ sim_list_queue() { # <attribute>...
   sim_clock
   sim_sorted_ids ids "$sim_state/jobs"
   for id in "${ids[@]}"; do
-    if sim_wanted "$id" && sim_visible "$sim_state/jobs/$id"; then sim_print_attributes "$sim_state/jobs/$id" "$@"; fi
+    if sim_wanted "$id" && sim_visible "$sim_state/jobs/$id" && sim_in_batch "$sim_state/jobs/$id"; then sim_print_attributes "$sim_state/jobs/$id" "$@"; fi
   done
   return 0
 }
@@ -448,7 +457,8 @@ sim_list_history() { # <limit, -1: none> <attribute>...: newest first, as condor
   [ -e "$sim_state/history.log" ] && mapfile -t log < "$sim_state/history.log"
   for ((i = ${#log[@]} - 1; i >= 0 && (limit < 0 || count < limit); i--)); do
     id=${log[i]}
-    if sim_wanted "$id" && [ -d "$sim_state/history/$id" ] && sim_visible "$sim_state/history/$id"; then
+    if sim_wanted "$id" && [ -d "$sim_state/history/$id" ] && sim_visible "$sim_state/history/$id" &&
+      sim_in_batch "$sim_state/history/$id"; then
       sim_print_attributes "$sim_state/history/$id" "$@"
       count=$((count + 1))
     fi
@@ -469,6 +479,11 @@ sim_query() { # <tool> <argument>...: condor_q / condor_history: [-limit N] [ids
       -limit | -match)
         [[ ${2:-} =~ ^[0-9]+$ ]] || sim_fail "$tool: $1 requires a number"
         limit=$2
+        shift 2 ;;
+      -constraint)
+        [[ ${2:-} =~ ^JobBatchName\ ==\ \"([A-Za-z0-9_.-]+)\"$ ]] ||
+          sim_fail "$tool: this stand-in knows only the constraint JobBatchName == \"<name>\""
+        sim_batch_filter=${BASH_REMATCH[1]}
         shift 2 ;;
       -nobatch | -allusers) shift ;;
       -*) sim_fail "$tool: unknown option $1 (this stand-in prints -af listings)" ;;
