@@ -1,15 +1,19 @@
 /**
  * `npm run bench`: on the test site (a jump sshd and a target behind it, on loopback), the time of one command
  * (`true`) on the target three ways: the service's pooled connection, a fresh `ssh -J` per command, and
- * OpenSSH ControlMaster on both hops. Run as root (it creates a network namespace and test users).
+ * OpenSSH ControlMaster on both hops. Run as root (it creates a network namespace and test users). Then the
+ * cluster-job poller under load (jobs.ts), compiled and run by plain node in a process of its own, so that its
+ * memory figures are the server's alone.
  */
 import { spawnSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startSshSite, SITE_USERS } from '../test/helpers/ssh-site.js'
 import { openDatabase } from '../src/db/connect.js'
 import { createTransportProvider } from '../src/remote/transport-provider.js'
+import { buildForNode } from './node-build.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 200)
 const cliRuns = Number(process.env.BENCH_CLI_RUNS ?? 30)
@@ -80,4 +84,13 @@ try {
   for (const [name, figure] of Object.entries(figures)) console.log(`  ${name.padEnd(36)} ${figure}`)
 } finally {
   for (const fn of teardowns) await fn()
+}
+
+console.log()
+const build = mkdtempSync(join(tmpdir(), 'topup-bench-build-'))
+try {
+  const jobs = spawnSync(process.execPath, [buildForNode('bench/jobs.ts', build)], { stdio: 'inherit' })
+  if (jobs.status !== 0) process.exitCode = 1
+} finally {
+  rmSync(build, { recursive: true, force: true })
 }

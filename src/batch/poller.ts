@@ -39,6 +39,8 @@ export interface GroupPollerOptions {
  */
 export class GroupPoller {
   #timer: NodeJS.Timeout | null = null
+  /** When the armed timer fires (Date.now() time). */
+  #dueAt = 0
   #intervalMs: number
   #running: Promise<Map<string, JobStatus>> | null = null
   #failures = 0
@@ -53,6 +55,8 @@ export class GroupPoller {
   /** New jobs were submitted: poll soon, then slow down again. */
   nudge(): void {
     this.#intervalMs = this.options.timing.minIntervalMs
+    // A poll already due as soon stays due: submissions coming faster than the interval must not put it off for ever.
+    if (this.#timer && this.#dueAt - Date.now() <= this.#intervalMs) return
     this.#schedule(this.#intervalMs)
   }
 
@@ -75,6 +79,7 @@ export class GroupPoller {
   #schedule(ms: number): void {
     if (this.#stopped) return
     if (this.#timer) clearTimeout(this.#timer)
+    this.#dueAt = Date.now() + ms
     this.#timer = setTimeout(() => {
       this.#timer = null
       void this.#cycle()

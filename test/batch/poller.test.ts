@@ -1,4 +1,6 @@
 import t from 'tap'
+import { userInfo } from 'node:os'
+import { setTimeout as delay } from 'node:timers/promises'
 import { GroupPoller, type PollTiming } from '../../src/batch/poller.js'
 import { batchAdapter, toolsIn } from '../../src/batch/registry.js'
 import type { JobStatus } from '../../src/batch/types.js'
@@ -20,7 +22,7 @@ t.test('one command per poll, doubling from the minimum to the steady interval',
   let done: () => void = () => {}
   const sixPolls = new Promise<void>((resolve) => { done = resolve })
   const poller = new GroupPoller({
-    adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: (await import('node:os')).userInfo().username }),
+    adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: userInfo().username }),
     transport: () => new LocalTransport(), timing,
     jobs: () => ids.map((id) => ({ id, submittedAt: new Date() })),
     onResult: async (statuses) => {
@@ -63,6 +65,28 @@ t.test('no jobs: the poller stays idle until nudged; an unknown id is lost only 
   t.same([...statuses.keys()], ['78.0'], 'within the lag window a missing job has no verdict')
   t.match(statuses.get('78.0'), { state: 'lost', reason: 'neither the queue nor the history knows it' })
   t.equal(poller.commands, 2, 'the queue, then the history for the two it did not list')
+})
+
+t.test('submissions coming faster than the interval do not put the next poll off', async (t) => {
+  const cluster = await installSimCluster(t)
+  await cluster.configure({ lag_seconds: 0, start_seconds: 3600 })
+  await cluster.run(`cd ${cluster.workDir} && ${cluster.bin}/hep_sub /bin/true >/dev/null`)
+  const results: Array<Map<string, JobStatus>> = []
+  const poller = new GroupPoller({
+    adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: userInfo().username }),
+    transport: () => new LocalTransport(),
+    timing: { minIntervalMs: 200, maxIntervalMs: 1000, lagWindowMs: 60_000, timeoutMs: 30_000 },
+    jobs: () => [{ id: '1.0', submittedAt: new Date() }],
+    onResult: async (statuses) => { results.push(statuses) },
+    onFailure: (error) => { t.fail(String(error)) },
+  })
+  t.teardown(() => poller.stop())
+  // a new submission every 50 ms, for at most 5 s: the first poll must come within the stream
+  for (let i = 0; i < 100 && results.length === 0; i++) {
+    poller.nudge()
+    await delay(50)
+  }
+  t.equal(results.length > 0 ? results[0]!.get('1.0')?.state : 'no poll', 'queued', 'polled while submissions went on')
 })
 
 t.test('a host may poll less often than the configured minimum, never more', async (t) => {
