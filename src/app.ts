@@ -64,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'executions', description: 'Step attempts and their outputs' },
         { name: 'jobs', description: 'Cluster jobs the steps submitted, as the batch system reports them' },
         { name: 'artifacts', description: 'Files brought back by download steps' },
+        { name: 'days', description: 'The days of a round on the site, with the service\'s record of each' },
         { name: 'system', description: 'Health' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },

@@ -39,6 +39,8 @@ export const EnvSchema = Type.Object({
   JOB_LAG_SECONDS: Num(0, 86400, 120,
     'cluster jobs: how long after its submission a job unknown to queue and history is not yet lost'),
   JOB_POLL_FAILURES: Int(1, 1000, 3, 'cluster jobs: failed status polls in a row that pause the tasks waiting on that host'),
+  DAYS_CACHE_SECONDS: Num(0, 86400, 60,
+    'GET /api/days: how long one listing of a round\'s folders on the site is reused; ?refresh=true lists again at once (0: every request lists)'),
   WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),

@@ -19,10 +19,15 @@ export const errorCodes = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal server error' },
+  site_listing_failed: { status: 502, title: 'Site listing failed' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  site_unreachable: { status: 503, title: 'Site unreachable' },
 } as const
 
 export type ErrorCode = keyof typeof errorCodes
+
+/** The 5xx codes whose detail is written for the client (what is missing or which host failed), never internals. */
+export const plainServerErrors: ReadonlySet<ErrorCode> = new Set(['service_unavailable', 'site_listing_failed', 'site_unreachable'])
 
 export interface FieldError {
   /** JSON pointer or parameter name the error is about. */

@@ -48,7 +48,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     })
     // Registered after the pool's close, so it runs before it: running steps drain first.
     shutdownHooks.push(() => engine.shutdown())
-    const deps: AppDeps = { config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger }
+    const deps: AppDeps = {
+      config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger, transports,
+    }
     const app = await buildApp(deps)
     await app.listen({ host: config.HOST, port: config.PORT })
     // After listen: a second server started by mistake on the same port stops before touching any task.

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
+import type { HostTransports } from '../remote/transport-provider.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 
 /** What the app is built from; routes receive it and reach for nothing global. */
@@ -15,6 +16,8 @@ export interface AppDeps {
   /** Task events; absent, history is read from the database and nothing is live. */
   events?: TaskEventSource
   logger?: FastifyBaseLogger
+  /** Commands on the hosts (the list of days reads the site with them); absent, only `local`. */
+  transports?: Pick<HostTransports, 'transportFor'>
   /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
   secretKey?: string
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, problem, toProblem, type ErrorCode, type FieldError, type Problem } from '../errors.js'
+import { AppError, plainServerErrors, problem, toProblem, type ErrorCode, type FieldError, type Problem } from '../errors.js'
 
 /** Fastify's own client errors, by code, mapped to ours. */
 const fastifyCodes: Record<string, ErrorCode> = {
@@ -32,7 +32,7 @@ function validationErrors(error: FastifyError): FieldError[] {
 export function problemOf(error: unknown, requestId: string): Problem {
   if (error instanceof AppError) {
     if (error.status < 500) return toProblem(error)
-    return problem(error.code, `${error.code === 'service_unavailable' ? error.message : 'internal error'} (request id ${requestId})`)
+    return problem(error.code, `${plainServerErrors.has(error.code) ? error.message : 'internal error'} (request id ${requestId})`)
   }
   const fe = error as Partial<FastifyError>
   if (fe.validation) {

@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import type { Db } from '../../src/db/connect.js'
 import type { Engine } from '../../src/engine/engine.js'
 import type { TaskControl, TaskEventSource } from '../../src/engine/interfaces.js'
+import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { stepTypes } from '../../src/workflows/definition.js'
 import { loadWorkflows } from '../../src/workflows/loader.js'
 import { syncWorkflows, type WorkflowCatalog } from '../../src/workflows/sync.js'
@@ -32,6 +33,8 @@ export interface TestAppOptions {
   engine?: boolean
   /** Where the app logs; by default it does not. */
   logger?: FastifyBaseLogger
+  /** The hosts the app (and the engine, if any) run commands on; by default `local` only. */
+  transports?: HostTransports
 }
 
 export interface TestApp {
@@ -60,12 +63,12 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
     LOG_FILE: `${dir}/logs/test.log`, ...options.env,
   })
   const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), options.implementedStepTypes ?? stepTypes)
-  const engine = options.engine ? await startEngine(t, db, config) : undefined
+  const engine = options.engine ? await startEngine(t, db, config, options.transports) : undefined
   const control = engine ?? options.control
   const events = engine?.events ?? options.events
   const deps: AppDeps = {
     config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}),
-    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.logger ? { logger: options.logger } : {}), ...(options.transports ? { transports: options.transports } : {}),
   }
   const app = await buildApp(deps)
   t.teardown(() => app.close())
@@ -98,11 +101,11 @@ function writeWorkflows(dir: string, definitions: readonly { name: string }[]): 
 }
 
 /** Loaded only when asked for: most API tests run without the engine and its step types. */
-async function startEngine(t: Teardown, db: Db, config: Readonly<Config>): Promise<Engine> {
+async function startEngine(t: Teardown, db: Db, config: Readonly<Config>, transports?: HostTransports): Promise<Engine> {
   const [{ createEngine }, { stepRegistry }, { pino }] = await Promise.all([
     import('../../src/engine/engine.js'), import('../../src/steps/registry.js'), import('pino'),
   ])
-  const engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry })
+  const engine = createEngine({ db, config, logger: pino({ level: 'silent' }), steps: stepRegistry, ...(transports ? { transports } : {}) })
   t.teardown(() => engine.shutdown(2000))
   return engine
 }

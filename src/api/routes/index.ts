@@ -1,5 +1,6 @@
 import type { RouteModule } from '../route-module.js'
 import { artifactRoutes } from './artifacts.js'
+import { dayRoutes } from './days.js'
 import { eventRoutes } from './events.js'
 import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
@@ -22,4 +23,5 @@ export const routeModules: RouteModule[] = [
   jobRoutes,
   artifactRoutes,
   workflowRoutes,
+  dayRoutes,
 ]

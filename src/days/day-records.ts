@@ -1,0 +1,65 @@
+import type { Db } from '../db/connect.js'
+import type { TaskStatus } from '../domain.js'
+import { taskSteps } from '../engine/snapshot.js'
+import { REVIEW_REASON } from '../engine/step-decision.js'
+
+/** The service's own record of a day: its latest task of the day's workflow and round. */
+export interface DayTask {
+  id: number
+  user_id: string
+  status: TaskStatus
+  status_reason: string | null
+  current_step: string | null
+  /** The current step's display name in the task's own workflow ("1.4 Download merged PDF"). */
+  current_step_name: string | null
+  progress_percentage: number
+  /** Paused at a review point, waiting for a person. */
+  review_pending: boolean
+  /** How many tasks of the day there are, this one included. */
+  task_count: number
+  created_at: string
+  updated_at: string
+}
+
+/**
+ * The latest task (newest created; id breaks ties) of `workflow` and `round` for each of `days`. The pause
+ * reason of a review point starts with REVIEW_REASON (it may go on to say what to look at).
+ */
+export async function latestTasksByDay(db: Db, workflow: string, round: string, days: readonly string[]): Promise<Map<string, DayTask>> {
+  const wanted = new Set(days)
+  const rows = await db.selectFrom('tasks')
+    .innerJoin('task_parameters as p', (join) => join.onRef('p.task_id', '=', 'tasks.id')
+      .on('p.param_name', '=', 'round').on('p.param_value', '=', round))
+    .select(['tasks.id', 'tasks.user_id', 'tasks.date_param', 'tasks.status', 'tasks.status_reason', 'tasks.current_step',
+      'tasks.progress_percentage', 'tasks.created_at', 'tasks.updated_at'])
+    .where('tasks.workflow_name', '=', workflow).where('tasks.date_param', 'is not', null)
+    .orderBy('tasks.created_at', 'desc').orderBy('tasks.id', 'desc')
+    .execute()
+  const latest = new Map<string, DayTask>()
+  for (const { date_param: day, ...row } of rows) {
+    if (day === null || !wanted.has(day)) continue
+    const seen = latest.get(day)
+    if (seen) {
+      seen.task_count++
+      continue
+    }
+    latest.set(day, {
+      ...row, current_step_name: null, task_count: 1,
+      review_pending: row.status === 'paused' && (row.status_reason ?? '').startsWith(REVIEW_REASON),
+    })
+  }
+  await nameCurrentSteps(db, [...latest.values()])
+  return latest
+}
+
+async function nameCurrentSteps(db: Db, tasks: DayTask[]): Promise<void> {
+  const withStep = tasks.filter((task) => task.current_step !== null)
+  if (withStep.length === 0) return
+  const snapshots = await db.selectFrom('tasks').select(['id', 'workflow_snapshot'])
+    .where('id', 'in', withStep.map((task) => task.id)).execute()
+  const byId = new Map(snapshots.map((row) => [row.id, row]))
+  for (const task of withStep) {
+    const row = byId.get(task.id)
+    task.current_step_name = (row && taskSteps(row).find((step) => step.id === task.current_step)?.display_name) ?? null
+  }
+}
