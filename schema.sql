@@ -60,12 +60,17 @@ CREATE TABLE tasks (
   created_at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   updated_at          TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   started_at          TEXT,
-  completed_at        TEXT
+  completed_at        TEXT,
+  -- the workflow's `concurrency` as rendered at creation: at most concurrency_limit started, unfinished tasks
+  -- per key (NULL: no such setting)
+  concurrency_key     TEXT,
+  concurrency_limit   INTEGER
 );
 CREATE INDEX idx_tasks_user_created ON tasks (user_id, created_at);
 CREATE INDEX idx_tasks_status ON tasks (status, queued_at);
 CREATE INDEX idx_tasks_workflow_name ON tasks (workflow_name, created_at);
 CREATE INDEX idx_tasks_created ON tasks (created_at);
+CREATE INDEX idx_tasks_concurrency ON tasks (concurrency_key, status) WHERE concurrency_key IS NOT NULL;
 
 -- One row per attempt of a step.
 CREATE TABLE task_executions (

@@ -14,6 +14,7 @@ export const errorCodes = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   invalid_transition: { status: 409, title: 'Invalid task state transition' },
   workflow_not_runnable: { status: 409, title: 'Workflow is not runnable' },
+  duplicate_task: { status: 409, title: 'An unfinished task for this date exists' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   uri_too_long: { status: 414, title: 'URI too long' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

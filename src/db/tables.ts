@@ -42,6 +42,7 @@ export const tables = {
     progress_percentage: 'real=', current_step: 'text?', resume_from_step: 'text?',
     error_message: 'text?', last_seq: 'int=', heartbeat_at: 'text?', queued_at: 'text?',
     created_at: 'text=', updated_at: 'text=', started_at: 'text?', completed_at: 'text?',
+    concurrency_key: 'text?', concurrency_limit: 'int?',
   },
   task_executions: {
     id: 'id', task_id: 'int', step_name: 'text', step_display_name: 'text', step_type: 'text',

@@ -72,10 +72,44 @@ export function updateTaskStatusFrom(
     .where('id', '=', id).where('status', 'in', sources).returningAll().executeTakeFirst()
 }
 
-/** The task the scheduler claims next: the one queued first (FIFO by queued_at; id breaks ties). */
-export function oldestQueuedTask(db: Db): Promise<Pick<TaskRow, 'id' | 'started_at'> | undefined> {
-  return db.selectFrom('tasks').select(['id', 'started_at']).where('status', '=', 'queued')
-    .orderBy('queued_at').orderBy('id').limit(1).executeTakeFirst()
+export type SchedulingRow = Pick<TaskRow,
+  'id' | 'status' | 'status_reason' | 'started_at' | 'queued_at' | 'concurrency_key' | 'concurrency_limit'>
+
+/**
+ * What the scheduler decides on, in queue order (FIFO by queued_at; id breaks ties): every queued task, and every
+ * task with a concurrency key in one of `holding` (started, not ended).
+ */
+export function schedulingRows(db: Db, holding: readonly TaskStatus[]): Promise<SchedulingRow[]> {
+  return db.selectFrom('tasks')
+    .select(['id', 'status', 'status_reason', 'started_at', 'queued_at', 'concurrency_key', 'concurrency_limit'])
+    .where((eb) => eb.or([
+      eb('status', '=', 'queued'),
+      eb.and([eb('concurrency_key', 'is not', null), eb('status', 'in', holding)]),
+    ]))
+    .orderBy('queued_at').orderBy('id').execute()
+}
+
+/** A queued task's reason while it waits; undefined when it has left `queued` meanwhile (it keeps its own). */
+export function setQueuedReason(trx: Db, id: number, reason: string | null): Promise<Pick<TaskRow, 'user_id'> | undefined> {
+  return trx.updateTable('tasks').set({ status_reason: reason, updated_at: new Date().toISOString() })
+    .where('id', '=', id).where('status', '=', 'queued').returning(['user_id']).executeTakeFirst()
+}
+
+/** The task's rendered concurrency setting (written once, when it is created). */
+export function setTaskConcurrency(
+  trx: Db, id: number, concurrency: Pick<TaskRow, 'concurrency_key' | 'concurrency_limit'>,
+): Promise<TaskRow> {
+  return trx.updateTable('tasks').set(concurrency).where('id', '=', id).returningAll().executeTakeFirstOrThrow()
+}
+
+/** The oldest task of the workflow for that date, other than `exceptId`, whose status is not one of `ended`. */
+export function otherUnfinishedTask(
+  db: Db, of: { workflowName: string; dateParam: string; exceptId: number }, ended: readonly TaskStatus[],
+): Promise<Pick<TaskRow, 'id' | 'status'> | undefined> {
+  return db.selectFrom('tasks').select(['id', 'status'])
+    .where('workflow_name', '=', of.workflowName).where('date_param', '=', of.dateParam)
+    .where('id', '!=', of.exceptId).where('status', 'not in', ended)
+    .orderBy('id').limit(1).executeTakeFirst()
 }
 
 /** Tasks that a runner was working on (running, pausing, cancelling), oldest first. */

@@ -1,18 +1,22 @@
 import type { Logger } from 'pino'
 import type { TaskRow } from '../db/tables.js'
-import { oldestQueuedTask } from '../db/task-repository.js'
+import { schedulingRows, type SchedulingRow } from '../db/task-repository.js'
+import { blockersOf, holdingStatuses, isWaitReason, waitReason } from './concurrency.js'
 import type { EventStore } from './event-store.js'
-import { tryTransition } from './task-state.js'
+import { endStatuses, noteQueuedReason, tryTransition } from './task-state.js'
 
 /**
  * Keeps at most `maxParallel` tasks running. Waiting tasks stay `queued`, first in first out by queued_at;
  * whenever a slot frees (or a task is queued) the next one is claimed at once. A claim is the guarded transition
- * queued → running of the oldest queued task, in one transaction, so a task can never be claimed twice.
+ * queued → running, in the transaction that decided it, so a task can never be claimed twice.
+ * A task whose concurrency key is taken (concurrency.ts) is passed over without taking a slot, its reason saying
+ * what it waits for; since that changes with any other task's status, every status change is a reason to look again.
  */
 export class Scheduler {
   readonly #active = new Map<number, Promise<void>>()
   #stopped = false
   #claiming: Promise<void> = Promise.resolve()
+  #unsubscribe: (() => void) | null = null
 
   constructor(
     private readonly store: EventStore,
@@ -21,8 +25,19 @@ export class Scheduler {
     private readonly logger: Logger,
   ) {}
 
-  /** Claims queued tasks while slots are free; resolves once this round of claims is done. */
+  /**
+   * Claims queued tasks while slots are free; resolves once this round of claims is done. From the first kick on
+   * (not during the recovery before it), every status change of a task kicks too — but the end of a task this
+   * scheduler runs is taken up when its runner returns, which frees its slot (a look before would see none free).
+   */
   kick(): Promise<void> {
+    if (!this.#stopped) {
+      this.#unsubscribe ??= this.store.bus.subscribe((event) => {
+        if (event.type !== 'task.status' || event.data.status === event.data.previous) return
+        if (this.#active.has(event.task_id) && endStatuses.includes(event.data.status)) return
+        void this.kick()
+      })
+    }
     this.#claiming = this.#claiming.then(() => this.#fill()).catch((error: unknown) => {
       this.logger.error({ err: error }, 'scheduler could not claim a task')
     })
@@ -32,6 +47,7 @@ export class Scheduler {
   /** No more claims; running tasks go on until they stop. */
   stop(): void {
     this.#stopped = true
+    this.#unsubscribe?.()
   }
 
   get running(): number[] {
@@ -47,9 +63,8 @@ export class Scheduler {
   }
 
   async #fill(): Promise<void> {
-    while (!this.#stopped && this.#active.size < this.maxParallel) {
-      const task = await this.#claim()
-      if (!task) return
+    if (this.#stopped) return
+    for (const task of await this.#claim(this.maxParallel - this.#active.size)) {
       const done = this.launch(task).catch((error: unknown) => {
         this.logger.error({ err: error, task_id: task.id }, 'task runner crashed')
       }).finally(() => {
@@ -60,13 +75,31 @@ export class Scheduler {
     }
   }
 
-  #claim(): Promise<TaskRow | null> {
+  /**
+   * One pass over the queue in one transaction: claims up to `free` tasks that may run, in queue order, and
+   * writes the reason of each one that stays queued (a claim counts at once against the tasks behind it).
+   */
+  #claim(free: number): Promise<TaskRow[]> {
     return this.store.commit(async (trx, emit) => {
-      const next = await oldestQueuedTask(trx)
-      if (!next) return null
-      return tryTransition(trx, emit, next.id, 'running', {
-        from: ['queued'], set: { started_at: next.started_at ?? new Date().toISOString() },
-      })
+      const tasks = await schedulingRows(trx, holdingStatuses)
+      const claimed: TaskRow[] = []
+      for (const [index, task] of tasks.entries()) {
+        if (task.status !== 'queued') continue
+        const blockers = blockersOf(task, tasks)
+        if (blockers.length === 0 && claimed.length < free) {
+          const row = await tryTransition(trx, emit, task.id, 'running', {
+            from: ['queued'], set: { started_at: task.started_at ?? new Date().toISOString() },
+          })
+          if (row) {
+            claimed.push(row)
+            tasks[index] = row satisfies SchedulingRow
+          }
+          continue
+        }
+        const reason = blockers.length > 0 ? waitReason(task, blockers) : isWaitReason(task.status_reason) ? null : task.status_reason
+        if (reason !== task.status_reason) await noteQueuedReason(trx, emit, task.id, reason)
+      }
+      return claimed
     })
   }
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/connect.js'
 import type { TaskRow, TaskUpdate } from '../db/tables.js'
-import { taskStatus, updateTaskStatusFrom } from '../db/task-repository.js'
+import { setQueuedReason, taskStatus, updateTaskStatusFrom } from '../db/task-repository.js'
 import type { TaskStatus } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Emitter } from './event-store.js'
@@ -8,7 +8,8 @@ import type { Emitter } from './event-store.js'
 /**
  * The task state table. Every status change — the scheduler's claim included — goes through `tryTransition`
  * (or `transitionTask`, which throws when it fails), whose UPDATE is guarded by the states listed here, so two
- * concurrent requests cannot both move the same task, and whose task.status event is the only one written.
+ * concurrent requests cannot both move the same task, and whose task.status event is the only one written
+ * (besides noteQueuedReason's, for a task that stays queued with a new reason).
  */
 export const transitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
   pending: ['queued', 'cancelling'],
@@ -23,6 +24,9 @@ export const transitions: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = 
   success: [],
   failed: [],
 }
+
+/** Where a task ends: no status leaves these (success, failed, cancelled). */
+export const endStatuses = (Object.keys(transitions) as TaskStatus[]).filter((status) => transitions[status].length === 0)
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
   return transitions[from].includes(to)
@@ -72,4 +76,13 @@ export async function tryTransition(
   if (!row) return null
   await emit.event(taskId, { type: 'task.status', data: { status: to, previous, reason, user_id: row.user_id } })
   return row
+}
+
+/**
+ * A new reason for a task that stays `queued` (what it waits for), with its task.status event (queued → queued);
+ * nothing when the task has left `queued` meanwhile.
+ */
+export async function noteQueuedReason(trx: Db, emit: Emitter, taskId: number, reason: string | null): Promise<void> {
+  const row = await setQueuedReason(trx, taskId, reason)
+  if (row) await emit.event(taskId, { type: 'task.status', data: { status: 'queued', previous: 'queued', reason, user_id: row.user_id } })
 }

@@ -196,6 +196,16 @@ export const StepSchema = Type.Union([stepSchemas.exec, stepSchemas.wait_for_fil
 export type StepDefinition = { [K in StepType]: Static<(typeof stepSchemas)[K]> }[StepType]
 export type StepOf<K extends StepType> = Static<(typeof stepSchemas)[K]>
 
+/**
+ * At most `limit` tasks with the same rendered `key` (a template over params and vars, rendered when a task is
+ * created) run at a time, a review pause included: the others wait `queued` until one of them ends.
+ */
+const ConcurrencySchema = Type.Object({
+  key: Template,
+  /** Default 1. */
+  limit: Type.Optional(Type.Integer({ minimum: 1 })),
+}, { additionalProperties: false })
+
 export const WorkflowSchema = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 100 }),
   display_name: Type.String({ minLength: 1 }),
@@ -204,6 +214,7 @@ export const WorkflowSchema = Type.Object({
   parameters: Type.Optional(Type.Record(Identifier, ParameterSchema)),
   /** Site variables (paths, tool locations) with defaults; TOPUP_VAR_<NAME> in the server's environment overrides. */
   vars: Type.Optional(Type.Record(Identifier, Type.String())),
+  concurrency: Type.Optional(ConcurrencySchema),
   steps: Type.Array(StepSchema, { minItems: 1 }),
 }, { additionalProperties: false })
 export type WorkflowDefinition = Static<typeof WorkflowSchema>

@@ -74,6 +74,7 @@ export function validateWorkflow(data: unknown): string[] {
     const before = Object.fromEntries(Object.entries(vars).slice(0, index))
     issues.push(...checkReferences(template, `/vars/${name}`, { params, vars: before, earlier: seen }))
   })
+  if (wf.concurrency) issues.push(...checkConcurrencyKey(wf.concurrency.key, { params, vars }))
   wf.steps.forEach((step, index) => {
     const path = `/steps/${index}`
     if (!stepTypeNames.includes(step.type)) {
@@ -110,6 +111,20 @@ function checkJobReferences(step: StepDefinition, path: string, submitting: Set<
     return [`${path}/inputs/jobs: "${step.inputs.jobs}" is not an earlier step that declares cluster jobs`]
   }
   return []
+}
+
+/** The key is rendered when a task is created, before any step has run: it may use parameters and variables only. */
+function checkConcurrencyKey(key: string, scope: { params: Record<string, unknown>; vars: Record<string, unknown> }): string[] {
+  const path = '/concurrency/key'
+  let refs: TemplateReference[]
+  try {
+    refs = templateReferences(key)
+  } catch (error) {
+    return [`${path}: ${messageOf(error)}`]
+  }
+  const others = refs.filter((ref) => ref.kind !== 'params' && ref.kind !== 'vars')
+  if (others.length > 0) return others.map((ref) => `${path}: {{ ${ref.expression} }}: the key may use only params and vars`)
+  return checkReferences(key, path, { ...scope, earlier: new Map() })
 }
 
 function checkParameterRules(def: ParameterDefinition, path: string): string[] {

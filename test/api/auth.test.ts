@@ -7,7 +7,8 @@ import { resolveSecretKey } from '../../src/auth/secret.js'
 import { parseTtl, signToken, verifyToken } from '../../src/auth/token.js'
 import { buildTestApp, TEST_SECRET, sharedByFile } from '../helpers/app.js'
 
-const body = { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } }
+/** A create request for `date` (one unfinished task per date: the tests of this file share an app). */
+const bodyFor = (date: string) => ({ workflow_name: 'topup_standard_workflow', parameters: { date_param: date } })
 
 // One app for the file: each test creates tasks for users of its own.
 const shared = sharedByFile(t, () => buildTestApp(t))
@@ -43,7 +44,7 @@ function tamper(token: string): string {
 t.test('users see their own tasks only; admins see all', async (t) => {
   const { app, authFor } = shared()
   const [owner, other] = ['vis-owner', 'vis-other']
-  const owners = (await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor(owner), payload: body })).json()
+  const owners = (await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor(owner), payload: bodyFor('250624') })).json()
   for (const path of ['', '/progress', '/executions', '/logs']) {
     const res = await app.inject({ url: `/api/tasks/${owners.id}${path}`, headers: authFor(other) })
     t.equal(res.statusCode, 404, `someone else's task${path} is not found`)
@@ -60,12 +61,12 @@ t.test('users see their own tasks only; admins see all', async (t) => {
 
 t.test('user_id in a create request', async (t) => {
   const { app, authFor } = shared()
-  const forOther = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...body, user_id: 'bob' } })
+  const forOther = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...bodyFor('250625'), user_id: 'bob' } })
   t.equal(forOther.statusCode, 403)
   t.match(forOther.json(), { code: 'forbidden' })
-  const self = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...body, user_id: 'alice' } })
+  const self = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('alice'), payload: { ...bodyFor('250625'), user_id: 'alice' } })
   t.equal(self.statusCode, 201)
-  const byAdmin = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('root', 'admin'), payload: { ...body, user_id: 'bob' } })
+  const byAdmin = await app.inject({ method: 'POST', url: '/api/tasks', headers: authFor('root', 'admin'), payload: { ...bodyFor('250626'), user_id: 'bob' } })
   t.equal(byAdmin.statusCode, 201)
   t.equal(byAdmin.json().user_id, 'bob')
 })

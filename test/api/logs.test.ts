@@ -3,10 +3,10 @@ import { buildTestApp, sharedByFile } from '../helpers/app.js'
 
 async function taskWithLogs(t: Parameters<typeof buildTestApp>[0], user = 'alice') {
   const ctx = await buildTestApp(t)
-  const create = (owner: string) => ctx.app.inject({ method: 'POST', url: '/api/tasks', headers: ctx.authFor(owner),
-    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } } })
-  const task = (await create(user)).json()
-  const other = (await create('bob')).json()
+  const create = (owner: string, date: string) => ctx.app.inject({ method: 'POST', url: '/api/tasks', headers: ctx.authFor(owner),
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: date } } })
+  const task = (await create(user, '250624')).json()
+  const other = (await create('bob', '250625')).json()
   const execution = await ctx.db.insertInto('task_executions').values({
     task_id: task.id, step_name: 'list_runs', step_display_name: 'List runs', step_type: 'exec', step_order: 2,
   }).returning('id').executeTakeFirstOrThrow()

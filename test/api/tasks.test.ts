@@ -13,6 +13,9 @@ const seedBody = {
   parameters: { date_param: '250624', submit_job: true, max_wait_minutes: 25 },
 }
 
+/** The seed's body for another day: one date has one unfinished task at a time, and these tests share an app. */
+const seedFor = (date: string) => ({ ...seedBody, parameters: { ...seedBody.parameters, date_param: date } })
+
 // One app for the tests that need no config of their own and see only their own users' tasks.
 const shared = sharedByFile(t, () => buildTestApp(t))
 
@@ -24,7 +27,7 @@ t.test('POST /api/tasks with the seed body', async (t) => {
   t.equal(res.headers.location, `/api/tasks/${task.id}`)
   t.match(task, {
     user_id: 'user123', workflow_name: 'topup_standard_workflow', task_name: '处理250624日期数据',
-    date_param: '250624', status: 'pending', progress_percentage: 0,
+    date_param: '250624', status: 'pending', progress_percentage: 0, concurrency_key: 'round-round18',
     parameters: { date_param: '250624', round: 'round18', submit_job: true, max_wait_minutes: 25, check_ist: true },
     progress: { task_id: task.id, status: 'pending', steps_total: 8, steps_done: 0 },
   })
@@ -51,7 +54,7 @@ t.test('POST /api/tasks with the seed body', async (t) => {
 t.test('the seed\'s GET requests', async (t) => {
   const { app, authFor } = shared()
   const auth = authFor('user123')
-  const created = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth, payload: seedBody })).json()
+  const created = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth, payload: seedFor('250626') })).json()
   const list = await app.inject({ url: '/api/tasks?user_id=user123&status=pending&limit=10&offset=0', headers: auth })
   t.equal(list.statusCode, 200)
   const page = list.json()
@@ -165,7 +168,7 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   const { app, db, authFor } = shared()
   const auth = authFor('alice')
   const task = (await app.inject({ method: 'POST', url: '/api/tasks', headers: auth,
-    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250624' } } })).json()
+    payload: { workflow_name: 'topup_standard_workflow', parameters: { date_param: '250627' } } })).json()
   const exec = (step: string, order: number, attempt: number, status: ExecutionStatus) => ({
     task_id: task.id, step_name: step, step_display_name: step, step_type: 'exec', step_order: order, attempt, status,
     start_time: '2025-06-24T08:00:00.000Z',

@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
-import { buildTestApp, sharedByFile } from '../helpers/app.js'
+import { buildTestApp, repoWorkflowsDir, sharedByFile } from '../helpers/app.js'
+
+const topupVersion = (JSON.parse(readFileSync(join(repoWorkflowsDir, 'topup_standard.json'), 'utf8')) as { version: string }).version
 
 // One app for the tests with the default step types; the first needs its own.
 const shared = sharedByFile(t, () => buildTestApp(t))
@@ -12,7 +16,7 @@ t.test('GET /api/workflows lists every workflow with its runnable state', async 
   t.equal(body.total, body.items.length)
   const topup = body.items.find((w: { name: string }) => w.name === 'topup_standard_workflow')
   t.match(topup, {
-    display_name: String, version: '1.2.0', runnable: false, missing_step_types: ['download'],
+    display_name: String, version: topupVersion, runnable: false, missing_step_types: ['download'],
     parameters: { date_param: { type: 'string', format: 'yymmdd', required: true } },
   })
   const paged = (await app.inject({ url: '/api/workflows?limit=1&offset=0', headers: authFor('alice') })).json()

@@ -91,6 +91,12 @@ const cases: [string, (wf: ReturnType<typeof minimal>) => unknown, RegExp][] = [
     /\/steps\/0\/inputs\/jobs\/system/],
   ['a wait on the jobs of a step that submits none', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).jobs = 'list' },
     /\/steps\/1\/inputs\/jobs: "list" is not an earlier step that declares cluster jobs/],
+  ['a concurrency key that uses a step output', (wf) => { (wf as Record<string, unknown>).concurrency = { key: 'day-{{ steps.list.outputs.files }}' } },
+    /\/concurrency\/key: \{\{ steps\.list\.outputs\.files \}\}: the key may use only params and vars/],
+  ['a concurrency key with an unknown parameter', (wf) => { (wf as Record<string, unknown>).concurrency = { key: 'round-{{ params.round }}' } },
+    /\/concurrency\/key: unknown parameter "round"/],
+  ['a concurrency limit of 0', (wf) => { (wf as Record<string, unknown>).concurrency = { key: '{{ vars.base }}', limit: 0 } },
+    /\/concurrency\/limit: must be >= 1/],
 ]
 for (const [what, mutate, expected] of cases) {
   t.test(`an invalid file: ${what}`, async (t) => {

@@ -3,8 +3,12 @@ import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
 import { countJobsByState } from '../../db/job-repository.js'
-import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
-import { AppError } from '../../errors.js'
+import type { Db } from '../../db/connect.js'
+import type { TaskRow } from '../../db/tables.js'
+import { insertTask, listTaskParameters, listTasks, otherUnfinishedTask, setTaskConcurrency } from '../../db/task-repository.js'
+import { endStatuses } from '../../engine/task-state.js'
+import { AppError, messageOf } from '../../errors.js'
+import { renderConcurrency, type TaskConcurrency } from '../../workflows/concurrency.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
 import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -29,13 +33,34 @@ async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
     await countJobsByState(deps.db, task.id))
 }
 
+/** One unfinished task per workflow and date: two would work in the same folders (and remove each other's). */
+async function refuseDuplicate(trx: Db, task: TaskRow): Promise<void> {
+  if (task.date_param === null) return
+  const other = await otherUnfinishedTask(trx,
+    { workflowName: task.workflow_name, dateParam: task.date_param, exceptId: task.id }, endStatuses)
+  if (!other) return
+  throw new AppError('duplicate_task', `task ${other.id} of ${task.workflow_name} for ${task.date_param} is ${other.status}: `
+    + `cancel it, or wait until it ends, before creating another task for that date`,
+  { extra: { other_task_id: other.id, other_task_status: other.status } })
+}
+
+function concurrencyOf(...args: Parameters<typeof renderConcurrency>): TaskConcurrency | null {
+  try {
+    return renderConcurrency(...args)
+  } catch (error) {
+    throw new AppError('workflow_not_runnable', `the workflow's concurrency key cannot be rendered: ${messageOf(error)}`)
+  }
+}
+
 export const taskRoutes: RouteModule = async (app, deps) => {
   app.post('/tasks', {
     schema: {
       tags: ['tasks'], summary: 'Create a task',
       description: 'Creates a task of a workflow with checked parameters (defaults filled in and stored). The task keeps '
         + 'the exact workflow definition it was created with. `user_id` defaults to the caller; another user\'s id '
-        + 'needs the admin role. With `"start": true` the task is also queued for running.',
+        + 'needs the admin role. With `"start": true` the task is also queued for running. While a task of the same '
+        + 'workflow and `date_param` is unfinished (not success, failed or cancelled), another is refused: 409 '
+        + '`duplicate_task`, naming it in `other_task_id` and `other_task_status`.',
       body: CreateTaskBody,
       response: { 201: TaskDetailSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
     },
@@ -60,16 +85,23 @@ export const taskRoutes: RouteModule = async (app, deps) => {
     }
     const params = workflow.definition.parameters ?? {}
     const dateParam = resolved.values.date_param
-    const task = await deps.db.transaction().execute((trx) => insertTask(trx, {
-      user_id: userId,
-      workflow_id: workflow.id,
-      workflow_name: workflow.name,
-      workflow_snapshot: workflow.definitionJson,
-      task_name: body.task_name ?? `${workflow.definition.display_name}${typeof dateParam === 'string' ? ` ${dateParam}` : ''}`,
-      date_param: typeof dateParam === 'string' ? dateParam : null,
-    }, Object.entries(resolved.values).map(([name, value]) => ({
-      param_name: name, param_value: encodeParameter(value), param_type: params[name]?.type ?? typeof value,
-    }))))
+    const task = await deps.db.transaction().execute(async (trx) => {
+      // The insert comes first: it takes SQLite's one write lock, so no other create can commit between the
+      // duplicate check below and this one's commit (the check sees every task committed before it).
+      const row = await insertTask(trx, {
+        user_id: userId,
+        workflow_id: workflow.id,
+        workflow_name: workflow.name,
+        workflow_snapshot: workflow.definitionJson,
+        task_name: body.task_name ?? `${workflow.definition.display_name}${typeof dateParam === 'string' ? ` ${dateParam}` : ''}`,
+        date_param: typeof dateParam === 'string' ? dateParam : null,
+      }, Object.entries(resolved.values).map(([name, value]) => ({
+        param_name: name, param_value: encodeParameter(value), param_type: params[name]?.type ?? typeof value,
+      })))
+      await refuseDuplicate(trx, row)
+      const concurrency = concurrencyOf(workflow.definition, resolved.values, deps.config.siteVars, row)
+      return concurrency ? setTaskConcurrency(trx, row.id, concurrency) : row
+    })
     request.log.info({ task_id: task.id, workflow: workflow.name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
     if (body.start && control) await control.start(task.id)

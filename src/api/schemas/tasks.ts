@@ -39,6 +39,9 @@ export const TaskSchema = Type.Object({
   queued_at: Nullable(Timestamp),
   started_at: Nullable(Timestamp),
   completed_at: Nullable(Timestamp),
+  concurrency_key: Nullable(Type.String({
+    description: 'the workflow\'s concurrency key as rendered for this task: it waits queued while another task of the key holds it',
+  })),
 })
 
 export const ProgressSchema = Type.Object({
