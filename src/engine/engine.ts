@@ -125,9 +125,9 @@ export function createEngine(deps: EngineDeps): Engine {
         throw new AppError('invalid_transition', `task ${taskId} is ${task.status}: cannot resume`,
           { extra: { current_status: task.status } })
       }
-      const changes = await planResume(db, task, body)
+      const plan = await planResume(db, task, body)
       await jobs.resume(taskId, rerunSteps(task, body.retry_from_step))
-      await store.commit((trx, emit) => applyResume(trx, emit, task, body, changes))
+      await store.commit((trx, emit) => applyResume(trx, emit, task, body, plan, config.siteVars))
       await scheduler.kick()
       return requireTask(taskId)
     },

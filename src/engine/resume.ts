@@ -9,24 +9,28 @@ import {
 import type { Emitter } from './event-store.js'
 import type { ResumeBody } from './interfaces.js'
 import { snapshotOf, taskSteps } from './snapshot.js'
+import { refuseDuplicate, writeConcurrency } from './task-identity.js'
 import { transitionTask } from './task-state.js'
 
 export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
+
+/** A checked resume request: the parameters that change, and all of them as the task will run with them. */
+export interface ResumePlan { changes: ParameterChange[]; parameters: Record<string, ParameterValue> }
 
 /**
  * Checks a resume request against the task's own snapshot (not the live workflow file): the given parameters
  * are laid over the current ones and validated as a whole; the step to retry from must exist.
  */
-export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promise<ParameterChange[]> {
+export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promise<ResumePlan> {
   const definition = snapshotOf(task)
   if (body.retry_from_step !== undefined && !definition.steps.some((s) => s.id === body.retry_from_step)) {
     throw new AppError('unknown_step',
       `step "${body.retry_from_step}" is not a step of workflow ${task.workflow_name}`,
       { errors: [{ field: 'retry_from_step', message: 'unknown step' }] })
   }
-  if (body.parameters === undefined) return []
   const current: Record<string, ParameterValue> = {}
   for (const row of await listTaskParameters(db, task.id)) current[row.param_name] = decodeParameter(row.param_type, row.param_value)
+  if (body.parameters === undefined) return { changes: [], parameters: current }
   const result = resolveParameters(definition.parameters, { ...current, ...body.parameters })
   if (!result.ok) throw new AppError('invalid_parameters', describeParameterErrors(result.errors), { errors: result.errors })
   const changes: ParameterChange[] = []
@@ -36,13 +40,20 @@ export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promi
       changes.push({ name, type: definition.parameters?.[name]?.type ?? 'string', old, new: value })
     }
   }
-  return changes
+  // checked before the resume acts on the task's jobs, and again in the transaction that writes the change
+  const date = changes.find((c) => c.name === 'date_param')
+  if (date) await refuseDuplicate(db, { ...task, date_param: encodeParameter(date.new) })
+  return { changes, parameters: result.values }
 }
 
-/** paused → queued, with the planned changes written and logged in the same transaction. */
+/**
+ * paused → queued, with the planned changes written and logged in the same transaction. Changed parameters may
+ * change the day the task works on (refused when another unfinished task works on it) and its concurrency key.
+ */
 export async function applyResume(
-  trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, changes: ParameterChange[],
+  trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, plan: ResumePlan, siteVars: Readonly<Record<string, string>>,
 ): Promise<TaskRow> {
+  const { changes } = plan
   const dateChange = changes.find((c) => c.name === 'date_param')
   const row = await transitionTask(trx, emit, task.id, 'queued', {
     from: ['paused'], action: 'resume',
@@ -52,6 +63,10 @@ export async function applyResume(
       ...(dateChange ? { date_param: encodeParameter(dateChange.new) } : {}),
     },
   })
+  if (changes.length > 0) {
+    await refuseDuplicate(trx, row)
+    await writeConcurrency(trx, row, snapshotOf(task), plan.parameters, siteVars)
+  }
   for (const change of changes) {
     await upsertTaskParameter(trx, task.id, { param_name: change.name, param_value: encodeParameter(change.new), param_type: change.type })
     await emit.log({

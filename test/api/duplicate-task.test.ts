@@ -54,7 +54,7 @@ t.test('a second unfinished task for a date: 409 duplicate_task naming the other
   t.equal(second.headers['content-type'], 'application/problem+json; charset=utf-8')
   t.match(second.json(), {
     status: 409, code: 'duplicate_task', title: String, other_task_id: id, other_task_status: 'paused',
-    detail: `task ${id} of day_flow for 250601 is paused: cancel it, or wait until it ends, before creating another task for that date`,
+    detail: `task ${id} of day_flow for 250601 is paused: cancel it, or wait until it ends, before another task works on that date`,
   })
   const pending = await create('250602')
   t.equal(pending.statusCode, 201, 'a task created without start')
@@ -90,4 +90,28 @@ t.test('a cancelled or finished task of that date does not block a new one', asy
   t.equal((await post(`/api/tasks/${id}/resume`)).statusCode, 200)
   await reached(id, 'success')
   t.equal((await create('250620', { round: 'round20' })).statusCode, 201, 'after a finished one')
+})
+
+t.test('a resume that moves a task to another day is refused while that day has an unfinished task; a new round re-keys it', async (t) => {
+  const { create, post, reached, app, db } = shared()
+  const a = (await create('250701', { start: true, round: 'round90' })).json() as { id: number }
+  const b = (await create('250702', { start: true, round: 'round91' })).json() as { id: number }
+  await reached(a.id, 'paused')
+  await reached(b.id, 'paused')
+  const moved = await app.inject({
+    method: 'POST', url: `/api/tasks/${b.id}/resume`, headers: shared().authFor('alice'),
+    payload: { parameters: { date_param: '250701' } },
+  })
+  t.equal(moved.statusCode, 409)
+  t.match(moved.json(), { code: 'duplicate_task', other_task_id: a.id, other_task_status: 'paused' })
+  t.match(await findTask(db, b.id), { status: 'paused', date_param: '250702' }, 'refused: nothing changed')
+
+  const rekeyed = await app.inject({
+    method: 'POST', url: `/api/tasks/${b.id}/resume`, headers: shared().authFor('alice'),
+    payload: { parameters: { round: 'round92' } },
+  })
+  t.equal(rekeyed.statusCode, 200)
+  t.equal((await findTask(db, b.id))?.concurrency_key, 'here-round92', 'the key follows the new round')
+  await reached(b.id, 'success')
+  await post(`/api/tasks/${a.id}/cancel`)
 })

@@ -3,12 +3,9 @@ import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
 import { countJobsByState } from '../../db/job-repository.js'
-import type { Db } from '../../db/connect.js'
-import type { TaskRow } from '../../db/tables.js'
-import { insertTask, listTaskParameters, listTasks, otherUnfinishedTask, setTaskConcurrency } from '../../db/task-repository.js'
-import { endStatuses } from '../../engine/task-state.js'
-import { AppError, messageOf } from '../../errors.js'
-import { renderConcurrency, type TaskConcurrency } from '../../workflows/concurrency.js'
+import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
+import { refuseDuplicate, writeConcurrency } from '../../engine/task-identity.js'
+import { AppError } from '../../errors.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
 import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
@@ -31,25 +28,6 @@ async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
   const task = await findVisibleTask(deps.db, principal, taskId)
   return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id),
     await countJobsByState(deps.db, task.id))
-}
-
-/** One unfinished task per workflow and date: two would work in the same folders (and remove each other's). */
-async function refuseDuplicate(trx: Db, task: TaskRow): Promise<void> {
-  if (task.date_param === null) return
-  const other = await otherUnfinishedTask(trx,
-    { workflowName: task.workflow_name, dateParam: task.date_param, exceptId: task.id }, endStatuses)
-  if (!other) return
-  throw new AppError('duplicate_task', `task ${other.id} of ${task.workflow_name} for ${task.date_param} is ${other.status}: `
-    + `cancel it, or wait until it ends, before creating another task for that date`,
-  { extra: { other_task_id: other.id, other_task_status: other.status } })
-}
-
-function concurrencyOf(...args: Parameters<typeof renderConcurrency>): TaskConcurrency | null {
-  try {
-    return renderConcurrency(...args)
-  } catch (error) {
-    throw new AppError('workflow_not_runnable', `the workflow's concurrency key cannot be rendered: ${messageOf(error)}`)
-  }
 }
 
 export const taskRoutes: RouteModule = async (app, deps) => {
@@ -99,8 +77,7 @@ export const taskRoutes: RouteModule = async (app, deps) => {
         param_name: name, param_value: encodeParameter(value), param_type: params[name]?.type ?? typeof value,
       })))
       await refuseDuplicate(trx, row)
-      const concurrency = concurrencyOf(workflow.definition, resolved.values, deps.config.siteVars, row)
-      return concurrency ? setTaskConcurrency(trx, row.id, concurrency) : row
+      return await writeConcurrency(trx, row, workflow.definition, resolved.values, deps.config.siteVars) ?? row
     })
     request.log.info({ task_id: task.id, workflow: workflow.name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
