@@ -1,3 +1,5 @@
+import { t } from './i18n.js'
+
 /** The REST API, by relative address (`api/…` beside the page), with the session's token. */
 export class ApiError extends Error {
   constructor(status, problem) {
@@ -19,6 +21,7 @@ export async function api(method, path, body) {
   const headers = { authorization: `Bearer ${token}` }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const res = await fetch(path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) })
+    .catch(() => { throw new ApiError(0, { detail: t('common.unreachable') }) })
   if (res.status === 401) onUnauthorized()
   const type = res.headers.get('content-type') ?? ''
   const data = type.includes('json') ? await res.json() : null

@@ -31,12 +31,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Counts the bytes of every response body the page receives (what the browser downloads). */
-export function countDownloads(page: Page): { bytes: () => Promise<number>; urls: string[] } {
+export function countDownloads(page: Page): { bytes: (filter?: (url: string) => boolean) => Promise<number>; urls: string[] } {
   const sizes: Promise<number>[] = []
   const urls: string[] = []
   page.on('requestfinished', (request) => {
     urls.push(request.url())
     sizes.push(request.sizes().then((s) => s.responseBodySize + s.responseHeadersSize))
   })
-  return { urls, bytes: async () => (await Promise.all(sizes)).reduce((a, b) => a + b, 0) }
+  return {
+    urls,
+    bytes: async (filter = () => true) => (await Promise.all(sizes)).reduce((sum, size, i) => sum + (filter(urls[i]!) ? size : 0), 0),
+  }
 }

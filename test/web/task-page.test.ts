@@ -36,7 +36,9 @@ t.test('the page: sign in by link, the live list, a task live to its review, res
   await page.getByText('No task matches.').waitFor()
   const pageBytes = await downloads.bytes()
   t.ok(downloads.urls.every((url) => url.startsWith(server.base)), 'nothing is loaded from elsewhere')
-  t.comment(`the list page downloads ${pageBytes} bytes in ${downloads.urls.length} responses`)
+  const apiBytes = await downloads.bytes((url) => new URL(url).pathname.startsWith('/api/'))
+  t.comment(`the list page downloads ${pageBytes} bytes (headers included) in ${downloads.urls.length} responses: `
+    + `${pageBytes - apiBytes} of the page's files, ${apiBytes} of API answers`)
 
   // The list updates live: a task created through the API appears and moves on without a reload.
   const first = await server.api<{ id: number }>('POST', '/api/tasks', demoTask('demo first', '250624'))

@@ -2,6 +2,7 @@
 export default {
   'language.name': 'English',
   'common.loading': 'Loading…',
+  'common.unreachable': 'The service cannot be reached.',
   'signin.title': 'Sign in to Topup',
   'signin.expired': 'Your sign-in has expired or was refused. Ask for a new link.',
   'signin.how': 'Open the sign-in link that the service\'s operator gives you. On the server it is printed by:',

@@ -2,6 +2,7 @@
 export default {
   'language.name': '中文',
   'common.loading': '加载中…',
+  'common.unreachable': '无法连接到服务。',
   'signin.title': '登录 Topup',
   'signin.expired': '登录已过期或被拒绝，请索取新的登录链接。',
   'signin.how': '请打开服务管理员提供的登录链接。在服务器上用以下命令生成：',
