@@ -3,7 +3,8 @@
 # (a network namespace so that the target is reachable only through the jump), procps (pgrep/ps for checking
 # the target's process table), and a Slurm cluster of its own (test/helpers/slurm-site.ts: munge, slurmctld,
 # slurmd and the client tools, slurmdbd with MariaDB for sacct). Installs only what is missing, and starts none
-# of the packages' system services: the tests start their own daemons.
+# of the packages' system services: the tests start their own daemons. The page's tests (test/web/) drive Debian's
+# Chromium, headless, with a CJK font so that Chinese screenshots show characters, not boxes.
 set -euo pipefail
 need=()
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
@@ -14,6 +15,8 @@ command -v pgrep >/dev/null || need+=(procps)
 { [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] && [ -x /usr/bin/sbatch ]; } || need+=(slurm-wlm)
 [ -x /usr/sbin/slurmdbd ] || need+=(slurmdbd)
 [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

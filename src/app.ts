@@ -16,6 +16,7 @@ import { ProblemSchema } from './api/schemas/common.js'
 import { validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
+import { pageModuleRoutes } from './page-modules.js'
 import { serviceVersion } from './version.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
@@ -73,6 +74,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
+  await app.register(pageModuleRoutes)
   // Upgrade requests arrive on the HTTP server as a whole and are routed like any request; only /api/ws accepts
   // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
   await app.register(fastifyWebsocket, { options: websocketOptions })

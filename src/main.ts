@@ -11,7 +11,9 @@ import { messageOf } from './errors.js'
 
 const usage = `usage: node dist/main.js [command]
   serve                                   start the HTTP server (default)
-  token --user <name> [--admin] [--ttl 24h]   print a bearer token signed with SECRET_KEY
+  token --user <name> [--admin] [--ttl 24h] [--link]
+                                          print a bearer token signed with SECRET_KEY (--link: as a
+                                          link that signs the web page in, http://HOST:PORT/#token=…)
   workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
 
 function fail(message: string, code = 1): never {
@@ -31,12 +33,21 @@ async function serve(): Promise<void> {
 
 function token(args: string[]): void {
   const { values } = parseArgs({
-    args, options: { user: { type: 'string' }, admin: { type: 'boolean', default: false }, ttl: { type: 'string', default: '24h' } },
+    args, options: { user: { type: 'string' }, admin: { type: 'boolean', default: false }, ttl: { type: 'string', default: '24h' },
+      link: { type: 'boolean', default: false } },
   })
   if (!values.user) fail(`token: --user is required\n${usage}`, 2)
   const cfg = config()
   const key = resolveSecretKey(cfg, (message, file) => process.stderr.write(`${message}: ${file}\n`))
-  process.stdout.write(`${signToken(key, { userId: values.user, role: values.admin ? 'admin' : 'user' }, parseTtl(values.ttl))}\n`)
+  const signed = signToken(key, { userId: values.user, role: values.admin ? 'admin' : 'user' }, parseTtl(values.ttl))
+  process.stdout.write(`${values.link ? signInLink(cfg.HOST, cfg.PORT, signed) : signed}\n`)
+}
+
+/** The page's address with the token in the fragment, which browsers never send to a server nor to a proxy. */
+function signInLink(host: string, port: number, signed: string): string {
+  // A server listening on every address is reached on this machine as localhost.
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  return `http://${name}:${port}/#token=${signed}`
 }
 
 async function validateWorkflows(): Promise<void> {

@@ -6,8 +6,12 @@ const secret = 'cli-token-test-secret-0123456789abcdef'
 
 /** Runs `npm run token -- …` the way the README shows (the script runs dist/main.js; here the source, through tsx). */
 function token(...args: string[]): string {
+  return tokenWith({}, ...args)
+}
+
+function tokenWith(env: Record<string, string>, ...args: string[]): string {
   return execFileSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'token', ...args], {
-    env: { ...process.env, SECRET_KEY: secret }, encoding: 'utf8',
+    env: { ...process.env, SECRET_KEY: secret, ...env }, encoding: 'utf8',
   }).trim()
 }
 
@@ -24,6 +28,15 @@ t.test('npm run token: --user, --admin and --ttl', async (t) => {
   t.throws(() => verifyToken(secret, short, now + 2 * 3600_000), /expired/, 'a 1 h token is expired after 2 h')
   t.doesNotThrow(() => verifyToken(secret, token('--user', 'root', '--admin', '--ttl', '7d'), now + 6 * 24 * 3600_000),
     'a 7 d token is still valid after 6 days')
+})
+
+t.test('npm run token --link: the page\'s address with the token in the fragment', async (t) => {
+  const link = tokenWith({ HOST: '0.0.0.0', PORT: '5123' }, '--user', 'alice', '--link')
+  const match = /^http:\/\/localhost:5123\/#token=([\w.-]+)$/.exec(link)
+  t.ok(match, `a link to this machine: ${link}`)
+  t.match(verifyToken(secret, match![1]!), { userId: 'alice', role: 'user' })
+  t.match(tokenWith({ HOST: '10.1.2.3', PORT: '80' }, '--user', 'bob', '--link'), /^http:\/\/10\.1\.2\.3:80\/#token=/,
+    'a server bound to one address is linked at that address')
 })
 
 t.test('npm run token refuses a missing user or a bad ttl with a clear message', async (t) => {

@@ -1,0 +1,100 @@
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { get } from '../api.js'
+import { html } from '../html.js'
+import { t } from '../i18n.js'
+import { dateTime, relativeTime } from '../format.js'
+import { ProgressBar, StatusBadge, reasonOf, useNow } from './status.js'
+
+const statuses = ['pending', 'queued', 'running', 'pausing', 'paused', 'cancelling', 'cancelled', 'success', 'failed']
+
+function listPath(filters) {
+  const query = new URLSearchParams({ limit: '100' })
+  if (filters.status) query.set('status', filters.status)
+  if (filters.workflow) query.set('workflow_name', filters.workflow)
+  return `api/tasks?${query}`
+}
+
+/**
+ * The tasks one may see, newest first, kept current by the `subscribe_tasks` feed: a change of a listed task is
+ * applied in place; a task not listed (new) or one that may leave the filter reloads the list, as does a reconnect
+ * (the feed has no replay).
+ */
+export function TaskList({ live }) {
+  const [filters, setFilters] = useState({ status: '', workflow: '' })
+  const [page, setPage] = useState(null)
+  const [workflows, setWorkflows] = useState([])
+  const [error, setError] = useState(null)
+  useNow()
+  const reloadTimer = useRef(null)
+
+  const load = () => get(listPath(filters)).then((data) => { setPage(data); setError(null) }, setError)
+  const reloadSoon = () => {
+    clearTimeout(reloadTimer.current)
+    reloadTimer.current = setTimeout(load, 200)
+  }
+
+  useEffect(() => { get('api/workflows').then((data) => setWorkflows(data.items), setError) }, [])
+  useEffect(() => {
+    load()
+    const stop = live.subscribeTasks((event) => {
+      setPage((current) => {
+        const known = current?.items.some((task) => task.id === event.task_id)
+        const leaves = event.type === 'task.status' && filters.status && event.data.status !== filters.status
+        // A failure's message is in the task, not in the event.
+        if (!known || leaves || (event.type === 'task.status' && event.data.status === 'failed')) {
+          reloadSoon()
+          return current
+        }
+        return { ...current, items: current.items.map((task) => (task.id === event.task_id ? applyChange(task, event) : task)) }
+      })
+    }, reloadSoon)
+    return () => { stop(); clearTimeout(reloadTimer.current) }
+  }, [filters.status, filters.workflow])
+
+  const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value })
+  return html`<main class="task-list">
+    <h1>${t('list.title')}</h1>
+    <form class="filters" onSubmit=${(e) => e.preventDefault()}>
+      <label>${t('list.status')}
+        <select value=${filters.status} onChange=${set('status')} data-testid="filter-status">
+          <option value="">${t('list.all')}</option>
+          ${statuses.map((s) => html`<option value=${s}>${t(`status.${s}`)}</option>`)}
+        </select>
+      </label>
+      <label>${t('list.workflow')}
+        <select value=${filters.workflow} onChange=${set('workflow')} data-testid="filter-workflow">
+          <option value="">${t('list.all')}</option>
+          ${workflows.map((w) => html`<option value=${w.name}>${w.display_name}</option>`)}
+        </select>
+      </label>
+      ${page ? html`<span class="count">${t('list.count', { n: page.total })}</span>` : null}
+    </form>
+    ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}
+    ${page && page.items.length === 0 ? html`<p class="empty">${t('list.empty')}</p>` : null}
+    ${page && page.items.length > 0 ? html`<table class="tasks">
+      <thead><tr>
+        <th>${t('list.id')}</th><th>${t('list.name')}</th><th>${t('list.status')}</th><th>${t('task.progress')}</th>
+        <th>${t('task.currentStep')}</th><th>${t('list.reason')}</th><th>${t('task.user')}</th><th>${t('list.updated')}</th>
+      </tr></thead>
+      <tbody>${page.items.map((task) => html`<tr key=${task.id} data-task-id=${task.id}>
+        <td>${task.id}</td>
+        <td><a href=${`#/tasks/${task.id}`}>${task.task_name}</a><div class="sub">${task.workflow_name}</div></td>
+        <td><${StatusBadge} status=${task.status} /></td>
+        <td><${ProgressBar} value=${task.progress_percentage} /></td>
+        <td>${task.current_step ?? ''}</td>
+        <td class="reason">${reasonOf(task)}</td>
+        <td>${task.user_id}</td>
+        <td title=${dateTime(task.updated_at)}>${relativeTime(task.updated_at)}</td>
+      </tr>`)}</tbody>
+    </table>` : null}
+  </main>`
+}
+
+/** A feed event applied to a listed task. */
+export function applyChange(task, event) {
+  if (event.type === 'task.status') {
+    return { ...task, status: event.data.status, status_reason: event.data.reason, updated_at: event.at, last_seq: event.seq }
+  }
+  return { ...task, progress_percentage: event.data.progress_percentage, current_step: event.data.current_step,
+    updated_at: event.at, last_seq: event.seq }
+}
