@@ -12,7 +12,7 @@ t.test('GET /api/workflows lists every workflow with its runnable state', async 
   t.equal(body.total, body.items.length)
   const topup = body.items.find((w: { name: string }) => w.name === 'topup_standard_workflow')
   t.match(topup, {
-    display_name: String, version: '1.2.0', runnable: false, missing_step_types: ['download'],
+    display_name: String, version: '1.3.0', runnable: false, missing_step_types: ['download'],
     parameters: { date_param: { type: 'string', format: 'yymmdd', required: true } },
   })
   const paged = (await app.inject({ url: '/api/workflows?limit=1&offset=0', headers: authFor('alice') })).json()
