@@ -105,7 +105,6 @@ const FileCountSchema = Type.Object({
   /** What the files are, for the progress line ("12/40 hist files"); default: the glob. */
   label: Type.Optional(Type.String({ minLength: 1 })),
 }, { additionalProperties: false })
-export type FileCount = Static<typeof FileCountSchema>
 
 /** Inputs of each step type. A type listed here is part of the format; src/steps/ says which can run. */
 const stepInputSchemas = {
