@@ -1,4 +1,5 @@
 import type { ExecutionStatus, TaskStatus } from '../domain.js'
+import type { Advice } from '../workflows/definition.js'
 import type { StopRequest } from './stop-handle.js'
 
 /** How one attempt of a step ended, as the runner saw it. */
@@ -31,6 +32,8 @@ export interface DecisionInput {
   isLast: boolean
   /** Set when the step's host counts as down: why ("host beslogin unreachable: …"). */
   hostDown?: string | null
+  /** The workflow's advice (definition.ts), added to the reason of a failure or of a pause the step brought. */
+  advice?: readonly Advice[] | undefined
 }
 
 export const REVIEW_REASON = 'waiting for review'
@@ -57,11 +60,28 @@ export function stopDecision(stop: StopRequest, at: 'same' | 'next'): Decision {
   }
 }
 
+/** "<reason> — <advice>" with the first advice whose pattern matches the reason; the reason alone when none does. */
+export function withAdvice(reason: string, advice: readonly Advice[] | undefined): string {
+  const rule = advice?.find((a) => new RegExp(a.match, a.ignore_case ? 'iu' : 'u').test(reason))
+  return rule ? `${reason} — ${rule.advice}` : reason
+}
+
 /**
  * What the runner does after an attempt: one pure function of the attempt's result, the stop requested
- * meanwhile (read from the task's status in the same transaction) and the step's settings.
+ * meanwhile (read from the task's status in the same transaction) and the step's settings. A failure or a pause
+ * the step brought gets the workflow's advice; a pause a person asked for does not.
  */
 export function decide(input: DecisionInput): { decision: Decision; executionStatus: ExecutionStatus } {
+  const decided = decideBare(input)
+  const { decision } = decided
+  if (decision.kind === 'fail') return { ...decided, decision: { ...decision, message: withAdvice(decision.message, input.advice) } }
+  if (decision.kind === 'pause' && decision.reason !== PAUSE_REASON) {
+    return { ...decided, decision: { ...decision, reason: withAdvice(decision.reason, input.advice) } }
+  }
+  return decided
+}
+
+function decideBare(input: DecisionInput): { decision: Decision; executionStatus: ExecutionStatus } {
   const { result, stop } = input
   if (stop === 'cancel') {
     const executionStatus = result.status === 'success' ? 'success' : 'cancelled'

@@ -5,6 +5,7 @@ import { setTaskCursor, setTaskProgress, taskStatus } from '../db/task-repositor
 import type { StepDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
 import { closeExecution } from './close-execution.js'
+import { snapshotOf } from './snapshot.js'
 import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-state.js'
 import type { StopHandle } from './stop-handle.js'
@@ -70,7 +71,7 @@ export async function finishAttempt(
     const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
-      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown,
+      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown, advice: snapshotOf(pos.task).advice,
     })
     await closeExecution(trx, emit, execution, { status: executionStatus, summary: result.summary, error: result.error })
     if (decision.kind === 'retry') {

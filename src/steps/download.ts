@@ -7,14 +7,15 @@ import { AbortError, isAbortError } from '../remote/abort-error.js'
 import type { Transport } from '../remote/transport.js'
 import { reserveFile, safeFileName, storedPathOf, taskArtifactDir } from '../artifacts/artifact-files.js'
 import { contentTypeOf } from '../artifacts/content-type.js'
-import { listRemoteFiles, type RemoteMatch } from './remote-glob.js'
+import { listRemoteFiles, type GlobListing } from './remote-glob.js'
 import type { StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
 
 /**
  * `download`: fetches a remote file, or every match of a glob, into DATA_DIR/artifacts/<task id>/ and records
  * each one (size, sha256, content type, remote path) as an artifact the API lists and serves. One command lists
- * the matches, then each is copied by the transport (SFTP on remote hosts). Not interruptible: pause waits for it;
+ * the matches, then each is copied by the transport (SFTP on remote hosts). With `min_files: 0` no match is a
+ * success (a merge that legitimately produced nothing); a missing folder or a failing listing never is. Not interruptible: pause waits for it;
  * cancel and timeout stop it at once and delete the file being written.
  */
 export const downloadStep: StepImplementation<'download'> = {
@@ -39,15 +40,18 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
     error: `stopped (${String(ctx.signal.reason ?? 'aborted')}) after ${done.length} file(s)`,
   })
 
-  let matches: RemoteMatch[]
+  let listing: GlobListing
   try {
-    const listing = await listRemoteFiles(transport, pattern, ctx.signal,
-      (stream, line) => ctx.log('debug', line, stream))
-    matches = listing.files
+    listing = await listRemoteFiles(transport, pattern, ctx.signal, (stream, line) => ctx.log('debug', line, stream))
     if (listing.skipped > 0) ctx.log('warning', `${listing.skipped} match(es) skipped: a newline in the file name`)
   } catch (error) {
     if (isAbortError(error) || ctx.signal.aborted) return stopped()
     throw error
+  }
+  const matches = listing.files
+  if (listing.missingFolder !== undefined) {
+    // whatever min_files says: a folder that is not there is a wrong path or a removed tree, not "nothing produced"
+    return { status: 'failed', retryable: false, error: `the folder ${listing.missingFolder} of ${pattern} does not exist on ${transport.host}` }
   }
   const total = matches.reduce((sum, m) => sum + m.size, 0)
   ctx.log('info', `${matches.length} file(s) match ${pattern} on ${transport.host} (${total} bytes)`)
@@ -57,6 +61,7 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
       error: `${matches.length} file(s) match ${pattern} on ${transport.host}, at least ${minFiles} required`,
     }
   }
+  if (matches.length === 0) ctx.log('info', `nothing to download: min_files is 0, so no match is a success with count 0`)
 
   let bytes = 0
   for (const match of matches) {
@@ -87,7 +92,7 @@ async function runDownload(ctx: StepContext<'download'>): Promise<StepOutcome> {
   }
   const outputs: BuiltInOutputValues<'download'> = { files: done, count: done.length, total_bytes: bytes }
   for (const [name, value] of Object.entries(outputs)) await ctx.setOutput(name, value)
-  return { status: 'success', summary: `${done.length} file(s), ${bytes} bytes` }
+  return { status: 'success', summary: done.length === 0 ? 'no file matched (min_files 0)' : `${done.length} file(s), ${bytes} bytes` }
 }
 
 /**

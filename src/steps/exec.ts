@@ -7,11 +7,12 @@ import { ExecOutput } from './exec-output.js'
 import { canResumeDetached, changedCommand, detachedInterruption, runDetachedExec } from './exec-detached.js'
 import { messageOf } from '../errors.js'
 import { jobLines } from './job-lines.js'
+import { Frame, FramedStream } from '../remote/framing.js'
 
 /**
  * `exec`: runs one command line on the step's host, streams its lines into the task log as they come, and
- * judges it by exit code, a required marker line (genJob.sh prints DONE only when it worked) and required
- * outputs. Not interruptible: pausing waits for it to finish; cancel and timeout kill its process group. A
+ * judges it by its output checks (fail_on, fail_on_output), exit code, a required marker line (genJob.sh prints
+ * DONE only when it worked) and required outputs. Not interruptible: pausing waits for it to finish; cancel and timeout kill its process group. A
  * `detached` command, once recorded, can be left running and re-attached (exec-detached.ts).
  */
 export const execStep: StepImplementation<'exec'> = {
@@ -25,7 +26,10 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   const inputs = ctx.step.inputs
   const script = buildScript(ctx)
   const expected = inputs.expected_exit_codes ?? [0]
-  const output = new ExecOutput(ctx.step.outputs, inputs.require_marker)
+  const output = new ExecOutput(ctx.step.outputs, inputs)
+  // The login shell's stderr lines carry no mark: output checks read stderr only after a begin line the command
+  // prints first. A detached command's streams are framed already (detached.ts), and its command must not change.
+  const stderr = output.checks.active && !inputs.detached ? new FramedStream(new Frame(`stderr of step ${ctx.step.id}`)) : null
   const jobs = jobLines(ctx)
   let group: GroupTarget | null = null
   let handleSaved: Promise<void> = Promise.resolve()
@@ -33,7 +37,14 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   const shown = buildScript(ctx, { forLog: true })
   ctx.log('info', `$ ${shown.length > 2000 ? `${shown.slice(0, 2000)} …` : shown}`, 'command')
   const onLine = (stream: 'stdout' | 'stderr', line: string, _bytes?: number, fromLogin?: boolean) => {
-    if (stream === 'stderr') return ctx.log('warning', line, 'stderr')
+    if (stream === 'stderr') {
+      const opened = stderr?.opened ?? true
+      const own = stderr?.isContent(line) ?? true
+      if (!opened && stderr?.opened) return // the begin line itself
+      ctx.log('warning', line, 'stderr')
+      if (own) output.onStderr(line)
+      return
+    }
     // what the login shell printed is logged, but sets no output, marker or job (a .bashrc line could match them)
     const ids = fromLogin ? null : jobs?.idsOf(line) ?? null
     if (ids && jobs) ctx.jobs.logRevealed(line, 'stdout', jobs.spec, ids)
@@ -48,7 +59,7 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
   let result: RunResult
   try {
     result = inputs.detached ? await runDetachedExec(ctx, script, output, onLine) : await ctx.transport().run({
-      command: script,
+      command: stderr ? `${stderr.beginCommand} >&2\n${script}` : script,
       signal: ctx.signal,
       onStart: (info) => {
         group = info.startTime === undefined ? { pgid: info.pgid } : { pgid: info.pgid, startTime: info.startTime }
@@ -69,6 +80,9 @@ async function runExec(ctx: StepContext<'exec'>): Promise<StepOutcome> {
 
   const how = result.signal !== null ? `killed by signal ${result.signal}` : `exit code ${result.exitCode}`
   const summary = `${how}, ${output.lines} stdout line(s)`
+  // before the exit code: the line says more than the code, and the same command would print it again
+  const checkFailed = output.checks.failure()
+  if (checkFailed) return { status: 'failed', error: checkFailed, retryable: false, summary }
   if (result.signal !== null || result.exitCode === null || !expected.includes(result.exitCode)) {
     const want = expected.length === 1 ? `${expected[0]}` : `one of ${expected.join(', ')}`
     return { status: 'failed', error: `command ${how} (expected exit code ${want})`, summary }

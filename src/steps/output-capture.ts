@@ -72,9 +72,9 @@ export class OutputCapture {
   }
 }
 
-export function compile(pattern: string, what: string): RegExp {
+export function compile(pattern: string, what: string, flags = 'u'): RegExp {
   try {
-    return new RegExp(pattern, 'u')
+    return new RegExp(pattern, flags)
   } catch (error) {
     throw new Error(`${what}: invalid regular expression ${JSON.stringify(pattern)}: ${messageOf(error)}`)
   }

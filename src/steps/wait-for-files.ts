@@ -4,6 +4,7 @@ import { isAbortError } from '../remote/abort-error.js'
 import { TransportError } from '../remote/transport.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
 import { buildFileCheckCommand, fileCheckFrame, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
+import { historyOf, judgePoll, planWait, type Item, type Judgement, type SizeHistory } from './file-needs.js'
 import { messageOf } from '../errors.js'
 import { judgeJobs, pollTrouble } from './job-verdict.js'
 import { numberInput, stopOutcome, WaitClock, type WaitTime } from './wait-clock.js'
@@ -11,10 +12,12 @@ import { numberInput, stopOutcome, WaitClock, type WaitTime } from './wait-clock
 /**
  * `wait_for_files`: polls until every expected file exists, one command per poll for the whole list. With
  * `for_each` the file list is expanded once per item (six files per run number) and completeness is judged per
- * item. An anomaly file fails the step at once. With `jobs` it also waits until that step's cluster jobs have
- * completed (the batch system's word, not the files): a failed job fails it at once, a job held too long pauses
- * the task for a person. Interruptible: pause and shutdown stop the wait at once, and the time already waited,
- * kept as durable progress, carries over when it continues.
+ * item; an entry may also ask for a number of files matching a glob (hist files per job of a run), and
+ * `stable_polls` counts a file only once its size has held still (file-needs.ts). An anomaly file fails the step
+ * at once. With `jobs` it also waits until that step's cluster jobs have completed (the batch system's word, not
+ * the files): a failed job fails it at once, a job held too long pauses the task for a person. Interruptible:
+ * pause and shutdown stop the wait at once, and the time already waited, kept as durable progress (with the
+ * sizes seen), carries over when it continues.
  */
 export const waitForFilesStep: StepImplementation<'wait_for_files'> = {
   type: 'wait_for_files',
@@ -22,13 +25,12 @@ export const waitForFilesStep: StepImplementation<'wait_for_files'> = {
   run: runWait,
 }
 
-/** What a file wait keeps as durable progress: its time (wait-clock.ts), its polls and what was complete. */
+/** What a file wait keeps as durable progress: its time (wait-clock.ts), its polls, what was complete, the sizes seen. */
 export interface WaitProgress extends WaitTime {
   polls: number
   complete: string[]
+  sizes?: SizeHistory
 }
-
-interface Item { key: string; patterns: string[] }
 
 const MAX_POLL_FAILURES = 3
 /** Polls after every job completed in which missing files still fail the wait (a shared disk may lag a little). */
@@ -39,14 +41,16 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
   const pollSeconds = Math.max(0.2, numberInput(ctx, 'poll_seconds', inputs.poll_seconds, 30))
   const maxWaitSeconds = numberInput(ctx, 'max_wait_minutes', inputs.max_wait_minutes, 25) * 60
   const heldPauseMs = numberInput(ctx, 'held_pause_minutes', inputs.held_pause_minutes, 30) * 60_000
-  const items = expandItems(ctx)
-  const request = buildRequest(ctx, items)
+  const plan = planWait(ctx)
+  const { items, request } = plan
   const clock = new WaitClock(ctx.progress.resumed)
   const resumed = ctx.progress.resumed as Partial<WaitProgress> | null
-  const progress = {
+  const progress: Required<Pick<WaitProgress, 'polls' | 'complete'>> & Pick<WaitProgress, 'sizes'> = {
     polls: clock.resumed && typeof resumed?.polls === 'number' ? resumed.polls : 0,
     complete: clock.resumed && Array.isArray(resumed?.complete) ? resumed.complete : [],
+    ...(plan.stablePolls > 1 ? { sizes: clock.resumed ? historyOf(resumed?.sizes) : {} } : {}),
   }
+  let incomplete: Judgement['incomplete'] = items.filter((it) => !progress.complete.includes(it.key)).map((it) => ({ key: it.key, detail: null }))
   const save = () => ctx.progress.save({ ...clock.time(), ...progress } satisfies WaitProgress)
   const state = () => `${progress.complete.length}/${items.length} complete after ${clock.waited()} s`
   const stopped = async (): Promise<StepOutcome> => {
@@ -54,53 +58,55 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
     await save()
     return stopOutcome(ctx.signal.reason as AbortReason, state())
   }
+  const finish = () => record(ctx, items, progress.complete, clock.waited())
 
   ctx.log('info', `waiting for ${items.length} item(s) in ${request.directory}` +
     (inputs.jobs ? ` and for the cluster jobs of step ${inputs.jobs}` : '') +
+    (plan.stablePolls > 1 ? `, each file once its size held in ${plan.stablePolls} polls in a row` : '') +
     (clock.resumed ? `, continuing after ${clock.waitedBefore} s already waited` : '') +
     `; poll every ${pollSeconds} s, at most ${maxWaitSeconds / 60} min`)
   if (items.length === 0) ctx.log('warning', 'nothing to wait for: the list of items is empty')
   await save()
   let failures = 0
-  let lastLogged = -1
+  let lastLogged = ''
   let lastJobs = ''
   let pollsAfterJobs = 0
   for (;;) {
     if (ctx.signal.aborted) return stopped()
-    let found: Set<number>
-    let anomaly: string | null
+    let judged: Judgement | null = null
+    let anomaly: string | null = null
     try {
       const check = await poll(ctx, request)
       if (!check.directoryExists && progress.polls === 0) ctx.log('info', `${request.directory} does not exist yet`)
-      found = new Set(check.files.flatMap((name, i) => (name === null ? [] : [i])))
-      anomaly = check.anomalies.find((name) => name !== null) ?? null
+      judged = judgePoll(plan, check, progress.sizes ?? {})
+      anomaly = check.anomalies.find((r) => r.count > 0)?.matches[0]?.name ?? null
       failures = 0
     } catch (error) {
       if (isAbortError(error) || ctx.signal.aborted) return stopped()
       // a wrong password or host key will not be right at the next poll
       if (++failures >= MAX_POLL_FAILURES || (error instanceof TransportError && !error.retryable)) throw error
       ctx.log('warning', `file check failed (${failures}/${MAX_POLL_FAILURES}): ${messageOf(error)}`)
-      found = new Set()
-      anomaly = null
     }
     progress.polls++
-    if (failures === 0) {
-      const index = new Map(request.files.map((f, i) => [f, i]))
-      progress.complete = items.filter((it) => it.patterns.every((p) => found.has(index.get(p)!))).map((it) => it.key)
+    if (judged) {
+      progress.complete = judged.complete
+      incomplete = judged.incomplete
+      if (progress.sizes) progress.sizes = judged.history
     }
     await save()
-    const incomplete = items.map((it) => it.key).filter((k) => !progress.complete.includes(k))
     if (anomaly !== null) {
-      await record(ctx, items, progress.complete, clock.waited())
+      await finish()
       return { status: 'failed', error: `anomaly file ${anomaly} appeared in ${request.directory}: the data needs a person's review`, retryable: false }
     }
-    if (progress.complete.length !== lastLogged) {
-      lastLogged = progress.complete.length
-      ctx.log('info', `${progress.complete.length}/${items.length} complete` +
-        (incomplete.length ? `; waiting for ${preview(incomplete)}` : ''))
+    if (judged?.over) {
+      await finish()
+      return { status: 'failed', retryable: false, error: `more files than expected in ${request.directory}: ${judged.over}` }
     }
+    const progressLine = `${progress.complete.length}/${items.length} complete` +
+      (incomplete.length ? `; waiting for ${preview(incomplete)}` : '')
+    if (judged && progressLine !== lastLogged) ctx.log('info', lastLogged = progressLine)
     let jobsDone = true
-  let heldDeadlineMs = Infinity
+    let heldDeadlineMs = Infinity
     if (inputs.jobs !== undefined) {
       const jobs = await ctx.jobs.ofStep(inputs.jobs)
       // none recorded (the step was skipped: the files of an earlier run are re-used): the files alone decide
@@ -108,7 +114,7 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       const verdict = judgeJobs(jobs, new Date(), heldPauseMs)
       if (verdict.summary !== lastJobs) ctx.log('info', `jobs of ${inputs.jobs}: ${lastJobs = verdict.summary}`)
       if (verdict.failure) {
-        await record(ctx, items, progress.complete, clock.waited())
+        await finish()
         return { status: 'failed', error: verdict.failure, retryable: false, summary: verdict.summary }
       }
       const trouble = pollTrouble(ctx, jobs)
@@ -120,8 +126,9 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       }
       jobsDone = verdict.allCompleted
       heldDeadlineMs = verdict.heldDeadlineMs ?? Infinity
-      if (jobs.length > 0 && jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS) {
-        await record(ctx, items, progress.complete, clock.waited())
+      // a file that appeared with the last job may need its stable_polls before it counts
+      if (jobs.length > 0 && jobsDone && incomplete.length > 0 && ++pollsAfterJobs > POLLS_AFTER_JOBS + plan.stablePolls - 1) {
+        await finish()
         return {
           status: 'failed', retryable: false, summary: `${progress.complete.length}/${items.length} complete`,
           error: `all ${verdict.total} job(s) of ${inputs.jobs} completed, but ${incomplete.length} of ${items.length} item(s) are incomplete: ${preview(incomplete)}`,
@@ -129,12 +136,12 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
       }
     }
     if (incomplete.length === 0 && jobsDone) {
-      await record(ctx, items, progress.complete, clock.waited())
+      await finish()
       return { status: 'success', summary: `all ${items.length} item(s) complete after ${clock.waited()} s` }
     }
     const remaining = maxWaitSeconds - clock.waited()
     if (remaining <= 0) {
-      await record(ctx, items, progress.complete, clock.waited())
+      await finish()
       // not retryable: a retry would start the whole wait again from 0 s (max wait × retries in all)
       return {
         status: 'failed',
@@ -171,22 +178,6 @@ async function poll(ctx: StepContext<'wait_for_files'>, request: FileCheckReques
   return parseFileCheckOutput(frame, request, reader.values())
 }
 
-function expandItems(ctx: StepContext<'wait_for_files'>): Item[] {
-  const { files, for_each: forEach } = ctx.step.inputs
-  if (forEach === undefined) return files.map((f) => { const p = ctx.render(f); return { key: p, patterns: [p] } })
-  const keys = [...new Set(ctx.renderList(forEach))]
-  return keys.map((item) => ({ key: item, patterns: files.map((f) => ctx.render(f, { extra: { item } })) }))
-}
-
-function buildRequest(ctx: StepContext<'wait_for_files'>, items: Item[]): FileCheckRequest {
-  const { directory, anomaly_files: anomalies } = ctx.step.inputs
-  return {
-    directory: directory === undefined ? '.' : ctx.render(directory),
-    files: [...new Set(items.flatMap((it) => it.patterns))],
-    anomalies: (anomalies ?? []).map((a) => ctx.render(a)),
-  }
-}
-
 async function record(ctx: StepContext<'wait_for_files'>, items: Item[], complete: string[], waited: number) {
   const outputs: BuiltInOutputValues<'wait_for_files'> = {
     total: items.length,
@@ -197,7 +188,9 @@ async function record(ctx: StepContext<'wait_for_files'>, items: Item[], complet
   for (const [name, value] of Object.entries(outputs)) await ctx.setOutput(name, value)
 }
 
-function preview(keys: string[]): string {
-  return keys.length <= 20 ? keys.join(', ') : `${keys.slice(0, 20).join(', ')} … (+${keys.length - 20})`
+/** The first 20 incomplete items, each with what it lacks when that is known ("10002 (12/40 hist files)"). */
+function preview(incomplete: Judgement['incomplete']): string {
+  const shown = incomplete.slice(0, 20).map((it) => it.detail === null ? it.key : `${it.key} (${it.detail})`).join(', ')
+  return incomplete.length <= 20 ? shown : `${shown} … (+${incomplete.length - 20})`
 }
 

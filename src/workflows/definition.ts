@@ -78,6 +78,34 @@ const JobsOfStep = StepId
 /** A job held this long pauses the task for a person (default 30). */
 const HeldPauseMinutes = Type.Optional(NumberOrTemplate)
 
+/**
+ * An exec output check: `pattern` (a regular expression) is matched against each line the command prints on stdout
+ * and stderr (not the lines the host's login shell prints before it). A match fails the step, not retryable, once
+ * the command has ended; the error names the first matching line and `message`.
+ */
+const FailOnSchema = Type.Object({
+  pattern: Type.String({ minLength: 1 }),
+  /** What the match means, for the person reading the failure (e.g. "ccompare found a repeated or missing run"). */
+  message: Type.Optional(Type.String({ minLength: 1 })),
+  ignore_case: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false })
+export type FailOn = Static<typeof FailOnSchema>
+
+/**
+ * A file wait's entry that counts: the files matching `glob` (relative to `directory`; may use `{{ item }}`). At most
+ * one of `count` (exactly that many: more fails the wait at once), `min_count` (at least that many) or `as_many_as`
+ * (exactly as many as match that other glob in the same poll, at least one: e.g. one hist file per job file of a
+ * run); none of them means at least one. Extended globs are on (`rec{{ item }}_+([0-9])`).
+ */
+const FileCountSchema = Type.Object({
+  glob: Template,
+  count: Type.Optional(NumberOrTemplate),
+  min_count: Type.Optional(NumberOrTemplate),
+  as_many_as: Type.Optional(Template),
+  /** What the files are, for the progress line ("12/40 hist files"); default: the glob. */
+  label: Type.Optional(Type.String({ minLength: 1 })),
+}, { additionalProperties: false })
+
 /** Inputs of each step type. A type listed here is part of the format; src/steps/ says which can run. */
 const stepInputSchemas = {
   exec: Type.Object({
@@ -91,12 +119,22 @@ const stepInputSchemas = {
     /** Run under setsid with output in files on the host; survives dropped connections and restarts. */
     detached: Type.Optional(Type.Boolean()),
     jobs: Type.Optional(JobsDeclarationSchema),
+    /** Lines that fail the step, whatever its exit code (e.g. ccompare's "error:\s+(repeat|order|miss)"). */
+    fail_on: Type.Optional(Type.Array(FailOnSchema, { minItems: 1 })),
+    /** Any line with text on stdout or stderr fails the step (a check program that prints only what is wrong). */
+    fail_on_output: Type.Optional(Type.Boolean()),
   }, { additionalProperties: false }),
   wait_for_files: Type.Object({
     /** Folder the patterns are relative to. */
     directory: Type.Optional(Template),
-    /** File names or globs; with for_each, `{{ item }}` stands for each item. */
-    files: Type.Array(Template, { minItems: 1 }),
+    /** File names or globs (one match each), or counted globs; with for_each, `{{ item }}` stands for each item. */
+    files: Type.Array(Type.Union([Template, FileCountSchema]), { minItems: 1 }),
+    /**
+     * A file counts only once its size was the same in this many polls in a row (2: unchanged across two polls;
+     * ROOT files appear before they are complete). Default 1: as soon as it exists. Counted in polls, not seconds,
+     * so it scales with poll_seconds (a site variable: a test site polls fast).
+     */
+    stable_polls: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** Expand `files` once per item of a list output, e.g. "{{ steps.list_runs.outputs.runs }}". */
     for_each: Type.Optional(Template),
     /** If any of these appears, fail at once: the data is abnormal (e.g. Interval_run0.png). */
@@ -123,9 +161,12 @@ const stepInputSchemas = {
     hold_on_pause: Type.Optional(Type.Boolean()),
   }, { additionalProperties: false }),
   download: Type.Object({
-    /** A remote file or glob; every match is fetched into the task's artifact folder. */
+    /** A remote file or glob; every match is fetched into the task's artifact folder. Its folder must exist. */
     path: Template,
-    /** How many matches are acceptable at least (default 1). */
+    /**
+     * How many matches are acceptable at least (default 1). 0: no match is a success with count 0 (a merge that
+     * legitimately produced nothing); a missing folder or a failing listing still fails.
+     */
     min_files: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { additionalProperties: false }),
 } satisfies Record<string, TSchema>
@@ -206,6 +247,18 @@ const ConcurrencySchema = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1 })),
 }, { additionalProperties: false })
 
+/**
+ * Advice for the person reading a failure or pause reason of a step of this workflow (in the file, so that it can
+ * be translated and changed without code): the first entry whose `match` (a regular expression) matches the reason
+ * adds its text, as "<reason> — <advice>".
+ */
+const AdviceSchema = Type.Object({
+  match: Type.String({ minLength: 1 }),
+  advice: Type.String({ minLength: 1 }),
+  ignore_case: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false })
+export type Advice = Static<typeof AdviceSchema>
+
 export const WorkflowSchema = Type.Object({
   name: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]*$', maxLength: 100 }),
   display_name: Type.String({ minLength: 1 }),
@@ -216,5 +269,6 @@ export const WorkflowSchema = Type.Object({
   vars: Type.Optional(Type.Record(Identifier, Type.String())),
   concurrency: Type.Optional(ConcurrencySchema),
   steps: Type.Array(StepSchema, { minItems: 1 }),
+  advice: Type.Optional(Type.Array(AdviceSchema)),
 }, { additionalProperties: false })
 export type WorkflowDefinition = Static<typeof WorkflowSchema>

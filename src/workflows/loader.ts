@@ -90,10 +90,38 @@ export function validateWorkflow(data: unknown): string[] {
     }
     issues.push(...checkReferences(step, path, { params, vars, earlier: seen }))
     if (step.type === 'exec') issues.push(...checkShellPlaceholders(step.inputs, `${path}/inputs`))
+    issues.push(...checkStepRules(step, `${path}/inputs`))
     issues.push(...checkJobReferences(step, path, submitting))
     seen.set(step.id, new Set([...Object.keys(step.outputs ?? {}), ...Object.keys(builtInOutputs[step.type])]))
   })
+  for (const [index, rule] of (wf.advice ?? []).entries()) {
+    issues.push(...checkPattern(rule.match, rule.ignore_case, `/advice/${index}/match`))
+  }
   return issues
+}
+
+/** Rules of step inputs the schema cannot say: patterns that compile, one way of counting a file entry. */
+function checkStepRules(step: StepDefinition, path: string): string[] {
+  if (step.type === 'exec') {
+    return (step.inputs.fail_on ?? []).flatMap((check, i) => checkPattern(check.pattern, check.ignore_case, `${path}/fail_on/${i}/pattern`))
+  }
+  if (step.type !== 'wait_for_files') return []
+  return step.inputs.files.flatMap((entry, i) => {
+    if (typeof entry === 'string') return []
+    const ways = (['count', 'min_count', 'as_many_as'] as const).filter((k) => entry[k] !== undefined)
+    if (ways.length > 1) return [`${path}/files/${i}: give one of count, min_count and as_many_as, not ${ways.join(' and ')}`]
+    const n = entry.count ?? entry.min_count
+    return typeof n === 'number' && !Number.isInteger(n) ? [`${path}/files/${i}/${ways[0]}: must be a whole number`] : []
+  })
+}
+
+function checkPattern(pattern: string, ignoreCase: boolean | undefined, path: string): string[] {
+  try {
+    new RegExp(pattern, ignoreCase ? 'iu' : 'u')
+    return []
+  } catch (error) {
+    return [`${path}: not a valid regular expression (${messageOf(error)})`]
+  }
 }
 
 /** A jobs declaration names an output of its step; a wait on jobs names an earlier step that declares them. */
@@ -130,11 +158,8 @@ function checkConcurrencyKey(key: string, scope: { params: Record<string, unknow
 function checkParameterRules(def: ParameterDefinition, path: string): string[] {
   const issues: string[] = []
   if (def.type === 'string' && def.pattern !== undefined) {
-    try {
-      new RegExp(def.pattern, 'u')
-    } catch {
-      return [`${path}/pattern: not a valid regular expression`]
-    }
+    const bad = checkPattern(def.pattern, false, `${path}/pattern`)
+    if (bad.length > 0) return bad
   }
   if (def.type === 'integer' && def.minimum !== undefined && def.maximum !== undefined && def.minimum > def.maximum) {
     issues.push(`${path}: minimum is greater than maximum`)

@@ -164,8 +164,22 @@ export function downloadCases(t: Test, site: () => Site): void {
     const none = await harness(t, s, `${s.base}/few/*.pdf`)
     t.match(await none.run(), { status: 'failed', error: /^0 file\(s\) match .* at least 1 required$/ })
     const optional = await harness(t, s, `${s.base}/few/*.pdf`, { minFiles: 0 })
-    t.match(await optional.run(), { status: 'success' })
+    t.match(await optional.run(), { status: 'success', summary: 'no file matched (min_files 0)' })
     t.same(await values(optional), { files: [], count: 0, total_bytes: 0 })
+    t.ok(optional.h.logs.some((l) => l.message === 'nothing to download: min_files is 0, so no match is a success with count 0'))
+  })
+
+  t.test('a folder that does not exist fails, also with min_files 0', async (t) => {
+    const s = site()
+    for (const [path, folder] of [[`${s.base}/gone/*.pdf`, `${s.base}/gone`], [`${s.base}/gone/*/x.pdf`, `${s.base}/gone/*`]]) {
+      for (const minFiles of [0, 1]) {
+        const d = await harness(t, s, path!, { minFiles })
+        t.match(await d.run(), { status: 'failed', retryable: false, error: `the folder ${folder} of ${path} does not exist on ${s.transport.host}` })
+      }
+    }
+    await put(s, 'there/a/x.pdf', 'x')
+    const globbed = await harness(t, s, `${s.base}/there/*/*.pdf`, { minFiles: 0 })
+    t.match(await globbed.run(), { status: 'success', summary: '1 file(s), 1 bytes' }, 'a folder part that is a glob needs one matching folder')
   })
 
   t.test('abort between files stops at once', async (t) => {

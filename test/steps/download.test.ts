@@ -42,4 +42,5 @@ t.test('the listing reads the framed lines only and refuses a malformed one', as
   for (const line of ['Welcome to beslogin', 'F 3 /x/noise.png', `${frame.tag} BEGIN`, `${frame.tag} V F 12 /x/a b.png`, `${frame.tag} END 1`]) reader.take(line)
   t.same(parseGlobOutput(frame, reader.values()), { files: [{ path: '/x/a b.png', size: 12 }], skipped: 0 })
   t.throws(() => parseGlobOutput(frame, ['F x /x/a.png']), { name: 'FramingError' })
+  t.same(parseGlobOutput(frame, ['NOFOLDER /x/gone dir']), { files: [], skipped: 0, missingFolder: '/x/gone dir' })
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execStep } from '../../src/steps/exec.js'
@@ -123,4 +123,67 @@ t.test('environment values reach the command but not the task log', async (t) =>
   const logged = h.logs.map((entry) => entry.message).join('\n')
   t.match(logged, /export API_KEY=<hidden>/)
   t.notOk(logged.includes(secret), 'the value appears nowhere in the log')
+})
+
+t.test('fail_on: a matching stdout or stderr line fails the step once it ended, naming the line and the message', async (t) => {
+  const checks = [{ pattern: 'error:\\s+(repeat|order|miss)', message: 'ccompare found a repeated, misordered or missing run', ignore_case: true }]
+  const h = await stepHarness(t, execDef({
+    command: `echo 'checking 3 runs'; echo 'Error:  repeat run 10001' >&2; echo done > done.txt`,
+    cwd: '{{ vars.dir }}', fail_on: checks,
+  }), { vars: { dir: tempDir(t) } })
+  const outcome = await execStep.run(h.ctx)
+  t.match(outcome, {
+    status: 'failed', retryable: false,
+    error: 'ccompare found a repeated, misordered or missing run: stderr line "Error:  repeat run 10001" matches fail_on ' +
+      '/error:\\s+(repeat|order|miss)/',
+  })
+  t.ok(existsSync(join(h.ctx.render('{{ vars.dir }}'), 'done.txt')), 'the command ran to its end')
+  const two = await stepHarness(t, execDef({ command: `echo 'error: order 10002'; echo 'error: miss 10003'`, fail_on: checks }))
+  t.match(await execStep.run(two.ctx), { status: 'failed', error: /: stdout line "error: order 10002" matches .* \(and 1 more line\(s\)\)$/ })
+
+  const clean = await stepHarness(t, execDef({ command: `echo 'errors: none'`, fail_on: checks }))
+  t.match(await execStep.run(clean.ctx), { status: 'success' })
+  const caseMatters = await stepHarness(t, execDef({ command: `echo 'ERROR: order'`, fail_on: [{ pattern: 'error: order' }] }))
+  t.match(await execStep.run(caseMatters.ctx), { status: 'success' }, 'without ignore_case the case counts')
+  const noMessage = await stepHarness(t, execDef({ command: `echo 'error: order'; exit 3`, fail_on: [{ pattern: 'error: order' }] }))
+  t.match(await execStep.run(noMessage.ctx), {
+    status: 'failed', retryable: false, error: 'the output reports a failure: stdout line "error: order" matches fail_on /error: order/',
+  }, 'the matching line says more than the exit code')
+})
+
+t.test('fail_on_output: any line with text on stdout or stderr fails; blank lines and silence do not', async (t) => {
+  const run = async (command: string) => execStep.run((await stepHarness(t, execDef({ command, fail_on_output: true }))).ctx)
+  t.match(await run('true'), { status: 'success' })
+  t.match(await run(`printf '\\n  \\n'`), { status: 'success' })
+  t.match(await run(`echo 'run 10002: 12 events out of range' >&2; echo second >&2`), {
+    status: 'failed', retryable: false,
+    error: 'the command printed output, and fail_on_output allows none: stderr line "run 10002: 12 events out of range" (and 1 more line(s))',
+  })
+})
+
+t.test('a detached command\'s output checks survive a re-attach: a line read before it still fails the step', async (t) => {
+  const base = mkdtempSync(join(tmpdir(), 'topup-runs-'))
+  t.teardown(() => rmSync(base, { recursive: true, force: true }))
+  const go = join(base, 'go')
+  const def = execDef({
+    command: `echo 'error: repeat 10001'; while [ ! -e ${go} ]; do sleep 0.05; done; echo 'all compared'`,
+    detached: true, fail_on: [{ pattern: '^error: (repeat|order|miss)', message: 'ccompare failed' }],
+  })
+  const first = await stepHarness(t, def, { remoteRunsDir: base })
+  const running = execStep.run(first.ctx)
+  for (let i = 0; i < 400; i++) {
+    const saved = (await first.progressState()) as { output?: { checks?: { hits: number } } } | null
+    if (saved?.output?.checks?.hits === 1) break
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  first.controller.abort('pause')
+  t.match(await running, { status: 'interrupted' })
+
+  const second = await stepHarness(t, def, { db: first.db, taskId: first.taskId, executionId: first.executionId, remoteRunsDir: base })
+  t.match(second.ctx.progress.resumed, { output: { checks: { hits: 1, first: { line: 'error: repeat 10001', stream: 'stdout', check: 0 } } } })
+  writeFileSync(go, '')
+  t.match(await execStep.run(second.ctx), {
+    status: 'failed', retryable: false, error: 'ccompare failed: stdout line "error: repeat 10001" matches fail_on /^error: (repeat|order|miss)/',
+  })
+  t.same(second.logs.filter((l) => l.source === 'stdout').map((l) => l.message), ['all compared'], 'the line was not read twice')
 })

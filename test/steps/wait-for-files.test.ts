@@ -1,8 +1,9 @@
 import t from 'tap'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { waitForFilesStep, type WaitProgress } from '../../src/steps/wait-for-files.js'
+import { fileCheckFrame, parseFileCheckOutput } from '../../src/steps/file-check-script.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import type { Transport } from '../../src/remote/transport.js'
 import type { StepOf } from '../../src/workflows/definition.js'
@@ -139,4 +140,123 @@ t.test('names with spaces and quotes, and noise on stdout', async (t) => {
   const outcome = await waitForFilesStep.run(h.ctx)
   t.equal(outcome.status, 'failed')
   t.match(await h.outputs(), { complete: ['rec 1.txt', 'Interval run *.png', "it's $(id).txt"], incomplete: ['rec 2*.txt'] })
+})
+
+function grow(dir: string, name: string, bytes: number) {
+  appendFileSync(join(dir, name), 'x'.repeat(bytes))
+}
+
+t.test('stable_polls: a file counts once its size held in that many polls in a row', async (t) => {
+  const dir = tempDir(t)
+  const h = await stepHarness(t, waitDef({ directory: dir, files: ['hist10001.root'], stable_polls: 2, poll_seconds: 0.2, max_wait_minutes: 1 }))
+  afterPoll(h, 1, () => grow(dir, 'hist10001.root', 10))
+  afterPoll(h, 2, () => grow(dir, 'hist10001.root', 10))
+  const outcome = await waitForFilesStep.run(h.ctx)
+  t.match(outcome, { status: 'success' })
+  const saved = (await h.progressState()) as WaitProgress
+  t.equal(saved.polls, 4, 'seen at poll 2 (10 bytes), grown at poll 3 (20 bytes), unchanged at poll 4')
+  t.same(saved.sizes, { 'hist10001.root': [20, 2] })
+  t.ok(h.logs.some((l) => l.message === '0/1 complete; waiting for hist10001.root (hist10001.root growing)'))
+  t.ok(h.logs.some((l) => /each file once its size held in 2 polls in a row/.test(l.message)))
+})
+
+t.test('stable_polls carries over a pause: the sizes seen before it count', async (t) => {
+  const dir = tempDir(t)
+  grow(dir, 'a.root', 5)
+  const def = waitDef({ directory: dir, files: ['a.root', 'b.root'], stable_polls: 3, poll_seconds: 0.2, max_wait_minutes: 1 })
+  const first = await stepHarness(t, def)
+  afterPoll(first, 2, () => first.controller.abort('pause'))
+  t.match(await waitForFilesStep.run(first.ctx), { status: 'interrupted' })
+  t.same(((await first.progressState()) as WaitProgress).sizes, { 'a.root': [5, 2] })
+  grow(dir, 'b.root', 5)
+  const second = await stepHarness(t, def, { db: first.db, taskId: first.taskId, executionId: first.executionId })
+  afterPoll(second, 3, () => t.same((second.ctx.progress.resumed as WaitProgress).sizes, { 'a.root': [5, 2] }))
+  t.match(await waitForFilesStep.run(second.ctx), { status: 'success' })
+  const saved = (await second.progressState()) as WaitProgress
+  t.same(saved.sizes, { 'a.root': [5, 5], 'b.root': [5, 3] }, 'a.root counted from the first poll after the pause, b.root from its third')
+  t.equal(saved.polls, 5)
+})
+
+t.test('a counted glob per item: "1/3 hist files", done at the count, more than the count fails at once', async (t) => {
+  const dir = tempDir(t)
+  const def = waitDef({
+    directory: dir, for_each: '{{ steps.list_runs.outputs.runs }}', poll_seconds: 0.2, max_wait_minutes: 1,
+    files: ['rec{{ item }}_1.txt', { glob: 'hist{{ item }}_*.root', count: '{{ params.jobs }}', label: 'hist files' }],
+  })
+  const scope = { params: { jobs: 3 }, steps: { list_runs: { outputs: { runs: ['10001', '10002'] } } } }
+  touch(dir, 'rec10001_1.txt', 'rec10002_1.txt', 'hist10001_0.root', 'hist10001_1.root', 'hist10001_2.root', 'hist10002_0.root')
+  const h = await stepHarness(t, def, scope)
+  afterPoll(h, 1, () => touch(dir, 'hist10002_1.root'))
+  afterPoll(h, 2, () => touch(dir, 'hist10002_2.root'))
+  t.match(await waitForFilesStep.run(h.ctx), { status: 'success' })
+  const progress = h.logs.map((l) => l.message).filter((m) => /complete/.test(m))
+  t.same(progress.slice(0, 2), ['1/2 complete; waiting for 10002 (1/3 hist files)', '1/2 complete; waiting for 10002 (2/3 hist files)'])
+
+  touch(dir, 'hist10002_3.root')
+  const over = await stepHarness(t, def, scope)
+  t.match(await waitForFilesStep.run(over.ctx), {
+    status: 'failed', retryable: false,
+    error: `more files than expected in ${dir}: 10002: 4 files match hist10002_*.root, 3 expected`,
+  })
+})
+
+t.test('as_many_as: as many hist files in the run folder as the run has job files (extended globs)', async (t) => {
+  const dir = tempDir(t)
+  mkdirSync(join(dir, '10001'))
+  mkdirSync(join(dir, '10002'))
+  touch(dir, 'rec10001_0', 'rec10001_1', 'rec10001_0.bosslog', 'rec10001_1.bosserr', '10001/hist10001_0.root')
+  const h = await stepHarness(t, waitDef({
+    directory: dir, for_each: '{{ steps.list_runs.outputs.runs }}', poll_seconds: 0.2, max_wait_minutes: 1,
+    files: [{ glob: '{{ item }}/hist{{ item }}_*.root', as_many_as: 'rec{{ item }}_+([0-9])', label: 'hist files' }],
+  }), { steps: { list_runs: { outputs: { runs: ['10001', '10002'] } } } })
+  afterPoll(h, 1, () => touch(dir, '10001/hist10001_1.root', 'rec10002_0'))
+  afterPoll(h, 2, () => touch(dir, '10002/hist10002_0.root'))
+  t.match(await waitForFilesStep.run(h.ctx), { status: 'success' })
+  const progress = h.logs.map((l) => l.message).filter((m) => /complete/.test(m))
+  t.same(progress.slice(0, 2), [
+    '0/2 complete; waiting for 10001 (1/2 hist files), 10002 (no file matches rec10002_+([0-9]) yet)',
+    '1/2 complete; waiting for 10002 (0/1 hist files)',
+  ])
+})
+
+t.test('min_count, a counted glob without for_each, and stable sizes with counts', async (t) => {
+  const dir = tempDir(t)
+  touch(dir, 'check1.png')
+  const h = await stepHarness(t, waitDef({
+    directory: dir, stable_polls: 2, poll_seconds: 0.2, max_wait_minutes: 1,
+    files: [{ glob: 'check*.png', min_count: 2 }, { glob: '*.root' }],
+  }))
+  afterPoll(h, 1, () => { touch(dir, 'check2.png'); grow(dir, 'h.root', 3) })
+  afterPoll(h, 2, () => grow(dir, 'h.root', 3))
+  t.match(await waitForFilesStep.run(h.ctx), { status: 'success' })
+  t.match(await h.outputs(), { complete: ['check*.png', '*.root'], incomplete: [] })
+  t.equal(((await h.progressState()) as WaitProgress).polls, 4)
+  t.ok(h.logs.some((l) => l.message === '0/2 complete; waiting for check*.png (1/2+ check*.png, 1 growing), *.root (0/1+ *.root, 1 growing)'),
+    h.logs.map((l) => l.message).join('\n'))
+})
+
+t.test('a count that is not a whole number fails naming the item', async (t) => {
+  const h = await stepHarness(t, waitDef({
+    directory: tempDir(t), for_each: '{{ steps.l.outputs.runs }}',
+    files: [{ glob: 'hist{{ item }}_*.root', count: '{{ params.jobs }}' }],
+  }), { params: { jobs: 'many' }, steps: { l: { outputs: { runs: ['10001'] } } } })
+  await t.rejects(waitForFilesStep.run(h.ctx), /count of hist\{\{ item \}\}_\*\.root must be a whole number ≥ 0, got "many" for 10001/)
+})
+
+t.test('the file check answer: counts, sizes and names from the frame only; a malformed answer is refused', async (t) => {
+  const request = { directory: '/d', sizes: true, anomalies: ['Interval_run0.png'],
+    files: [{ pattern: 'a.root', mode: 'first' as const }, { pattern: 'h_*.root', mode: 'all' as const }, { pattern: 'rec_*', mode: 'count' as const }] }
+  const frame = fileCheckFrame(request)
+  const reader = frame.reader()
+  for (const line of ['F 0 1', `${frame.tag} BEGIN`, `${frame.tag} V F 0 1`, `${frame.tag} V M 12 a.root`, 'M 1 fake.root',
+    `${frame.tag} V F 1 2`, `${frame.tag} V M 3 h_1.root`, `${frame.tag} V M - h 2.root`, `${frame.tag} V F 2 7`,
+    `${frame.tag} V A 3 0`, `${frame.tag} END 7`]) reader.take(line)
+  t.same(parseFileCheckOutput(frame, request, reader.values()), {
+    directoryExists: true,
+    files: [{ count: 1, matches: [{ name: 'a.root', size: 12 }] },
+      { count: 2, matches: [{ name: 'h_1.root', size: 3 }, { name: 'h 2.root', size: null }] }, { count: 7, matches: [] }],
+    anomalies: [{ count: 0, matches: [] }],
+  })
+  t.throws(() => parseFileCheckOutput(frame, request, ['F 0 1', 'M 12 a.root', 'F 1 3', 'M 3 h_1.root']), { name: 'FramingError' })
+  t.throws(() => parseFileCheckOutput(frame, request, ['F 0 2']), { name: 'FramingError' })
 })

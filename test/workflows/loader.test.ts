@@ -97,6 +97,22 @@ const cases: [string, (wf: ReturnType<typeof minimal>) => unknown, RegExp][] = [
     /\/concurrency\/key: unknown parameter "round"/],
   ['a concurrency limit of 0', (wf) => { (wf as Record<string, unknown>).concurrency = { key: '{{ vars.base }}', limit: 0 } },
     /\/concurrency\/limit: must be >= 1/],
+  ['a fail_on pattern that does not compile', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).fail_on = [{ pattern: 'error: (repeat' }] },
+    /\/steps\/0\/inputs\/fail_on\/0\/pattern: not a valid regular expression/],
+  ['fail_on_output that is not a boolean', (wf) => { (wf.steps[0]!.inputs as Record<string, unknown>).fail_on_output = 'yes' },
+    /\/steps\/0\/inputs\/fail_on_output: must be boolean/],
+  ['an advice pattern that does not compile', (wf) => { (wf as Record<string, unknown>).advice = [{ match: 'ok' , advice: 'fine' }, { match: '[', advice: 'x' }] },
+    /mini\.json: \/advice\/1\/match: not a valid regular expression/],
+  ['an advice without its text', (wf) => { (wf as Record<string, unknown>).advice = [{ match: 'x' }] }, /\/advice\/0: .*advice/],
+  ['a file entry counted two ways', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).files = [{ glob: 'h_*.root', count: 3, min_count: 1 }] },
+    /\/steps\/1\/inputs\/files\/0: give one of count, min_count and as_many_as, not count and min_count/],
+  ['a count that is not whole', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).files = [{ glob: 'h_*.root', min_count: 1.5 }] },
+    /\/steps\/1\/inputs\/files\/0\/min_count: must be a whole number/],
+  ['an unknown property in a file entry', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).files = [{ glob: 'h_*.root', size: 3 }] },
+    /\/steps\/1\/inputs\/files\/0/],
+  ['stable_polls of 0', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).stable_polls = 0 }, /\/steps\/1\/inputs\/stable_polls: must be >= 1/],
+  ['a count that refers to an unknown step', (wf) => { (wf.steps[1]!.inputs as Record<string, unknown>).files = [{ glob: 'h_*.root', count: '{{ steps.nope.outputs.n }}' }] },
+    /\/steps\/1\/inputs\/files\/0\/count: .*"nope", which is not an earlier step/],
 ]
 for (const [what, mutate, expected] of cases) {
   t.test(`an invalid file: ${what}`, async (t) => {
@@ -107,6 +123,19 @@ for (const [what, mutate, expected] of cases) {
     t.ok(error.issues.every((i) => i.includes('mini.json: ')), 'every issue names the file')
   })
 }
+
+t.test('output checks, counted and stable file waits and advice load', async (t) => {
+  const wf = minimal() as ReturnType<typeof minimal> & { advice?: unknown }
+  Object.assign(wf.steps[0]!.inputs, { fail_on: [{ pattern: 'error:\\s+(repeat|order|miss)', message: 'ccompare failed', ignore_case: true }], fail_on_output: false })
+  Object.assign(wf.steps[1]!.inputs, {
+    stable_polls: 2,
+    files: ['{{ item }}.done', { glob: 'hist{{ item }}_*.root', count: '{{ params.date_param }}', label: 'hist files' },
+      { glob: '{{ item }}/hist*.root', as_many_as: 'rec{{ item }}_+([0-9])' }, { glob: 'check*.png', min_count: 2 }, { glob: '*.log' }],
+  })
+  wf.advice = [{ match: '^step list failed', advice: 'look at the folder' }, { match: 'TIMED OUT', advice: 'again', ignore_case: true }]
+  const [loaded] = loadWorkflows(folderWith(t, { 'mini.json': wf }))
+  t.same(loaded!.definition.advice, wf.advice)
+})
 
 t.test('not JSON', async (t) => {
   t.match(loadError(folderWith(t, { 'broken.json': '{ "name": ' })).message, /broken\.json: not valid JSON/)
