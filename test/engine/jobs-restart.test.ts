@@ -38,12 +38,12 @@ t.test('after a SIGKILL the next server continues watching the recorded jobs and
   mkdirSync(workflows)
   writeFileSync(join(workflows, 'jobs.json'), JSON.stringify({
     name: 'restart_jobs', display_name: 'jobs across a restart', version: '1',
-    vars: { bin: cluster.bin, script },
+    vars: { bin: cluster.bin, script, work: cluster.workDir },
     steps: [
       {
         id: 'submit', display_name: 'submit', type: 'exec', host: 'local',
         inputs: {
-          command: '{{ vars.bin }}/hep_sub {{ vars.script }} && {{ vars.bin }}/hep_sub {{ vars.script }}',
+          command: 'cd {{ vars.work }} && {{ vars.bin }}/hep_sub {{ vars.script }} && {{ vars.bin }}/hep_sub {{ vars.script }}',
           jobs: { system: 'hepjob', from_output: 'cluster_ids', tools: '{{ vars.bin }}' },
         },
         outputs: { cluster_ids: { pattern: 'submitted to cluster ([0-9]+)', all: true } },

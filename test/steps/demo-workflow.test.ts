@@ -60,20 +60,21 @@ t.test('the demo runs the first stage end to end', async (t) => {
   t.ok(logs.submit?.includes('DONE'))
 
   const day = vars.date_dir!
+  const shared = dirname(day)
   for (const run of runs) {
     for (const f of [`rec${run}_1.txt`, `rec${run}_1.txt.bosserr`, `rec${run}_1.txt.bosslog`, `Interval_run${run}.txt`]) {
       t.ok(existsSync(join(day, f)), f)
     }
-    t.ok(existsSync(join(day, 'calibConst', `InjSigTime_00${run}_720.root`)))
-    t.ok(existsSync(join(day, 'Interval_plot', `Interval_run${run}.png`)))
+    t.ok(existsSync(join(shared, 'calibConst', `InjSigTime_00${run}_720.root`)), 'in InjSigTimeCal/calibConst, shared by every day')
+    t.ok(existsSync(join(shared, 'Interval_plot', `Interval_run${run}.png`)))
     t.match(readFileSync(join(day, `rec${run}_1.txt.bosslog`), 'utf8'),
       /Application Manager Finalized successfully\n.*Application Manager Terminated successfully\n$/)
   }
-  t.equal(readFileSync(join(day, 'interval.txt'), 'utf8'), runs.map((r) => `${r} 15000000\n`).join(''))
+  t.equal(readFileSync(join(shared, 'interval.txt'), 'utf8'), runs.map((r) => `${r} 15000000\n`).join(''))
   t.same(steps.check?.outputs, { checked_runs: runs })
 
   const pdfPath = steps.merge?.outputs.pdf as string
-  t.equal(pdfPath, join(day, 'Interval_plot', 'mergedd_IST.pdf'))
+  t.equal(pdfPath, join(shared, 'Interval_plot', 'mergedd_IST.pdf'))
   const pdf = readFileSync(pdfPath)
   t.equal(pdf.subarray(0, 8).toString(), '%PDF-1.4')
   t.match(pdf.toString('latin1'), /\/Type \/Pages \/Kids \[[^\]]+\] \/Count 4 >>/)

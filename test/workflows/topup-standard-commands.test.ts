@@ -114,7 +114,7 @@ t.test('a good day: submit, list, wait, job logs, move, IST check (twice), merge
   t.same(first.steps.list_runs?.outputs, { runs })
 
   finishJobs(site, runs)
-  writeFileSync(join(site.dayDir, 'interval.txt'), '85400 15000000\n85481 15000000\n')
+  writeFileSync(join(site.jobDir, 'interval.txt'), '85400 15000000\n85481 15000000\n')
   const rest = await runSteps(t, site,
     ['wait_for_job_files', 'check_job_logs', 'move_files', 'ist_check', 'merge_plots', 'download_pdf'], first.steps)
   for (const id of Object.keys(rest.outcomes)) t.match(rest.outcomes[id], { status: 'success' }, id)
@@ -122,21 +122,21 @@ t.test('a good day: submit, list, wait, job logs, move, IST check (twice), merge
   t.same(rest.steps.check_job_logs?.outputs, { ok_runs: runs })
   t.same(rest.logs.check_job_logs?.filter((l) => /^(OK|FAILED) /.test(l)), runs.map((r) => `OK ${r}`))
 
-  t.same(readdirSync(join(site.dayDir, 'calibConst')).sort(), runs.map((r) => `InjSigTime_00${r}_720.root`))
+  t.same(readdirSync(join(site.jobDir, 'calibConst')).sort(), runs.map((r) => `InjSigTime_00${r}_720.root`))
   t.same(readdirSync(site.dayDir).filter((f) => f.endsWith('.root') || f.endsWith('.png')), [], 'nothing left behind')
-  t.same(readdirSync(join(site.dayDir, 'Interval_plot')).sort(),
+  t.same(readdirSync(join(site.jobDir, 'Interval_plot')).sort(),
     [...runs.map((r) => `Interval_run${r}.png`), 'mergedd_IST.pdf'].sort())
   t.same(rest.steps.ist_check?.outputs, { checked_runs: runs })
-  t.same(lines(join(site.dayDir, 'interval.txt')), ['85400 15000000', '85481 15000000', '85482 15000000', '85483 15000000'],
+  t.same(lines(join(site.jobDir, 'interval.txt')), ['85400 15000000', '85481 15000000', '85482 15000000', '85483 15000000'],
     'appended the runs not yet listed')
 
   const again = await runSteps(t, site, ['ist_check'])
   t.match(again.outcomes.ist_check, { status: 'success' })
   t.ok(again.logs.ist_check?.includes('IST CHECK PASSED (3 runs, 0 added to interval.txt)'))
-  t.equal(lines(join(site.dayDir, 'interval.txt')).length, 4, 'a re-run adds no duplicate line')
+  t.equal(lines(join(site.jobDir, 'interval.txt')).length, 4, 'a re-run adds no duplicate line')
 
   const pdf = rest.steps.merge_plots?.outputs.pdf_path as string
-  t.equal(pdf, join(site.dayDir, 'Interval_plot', 'mergedd_IST.pdf'))
+  t.equal(pdf, join(site.jobDir, 'Interval_plot', 'mergedd_IST.pdf'))
   t.same(lines(pdf), ['%PDF-1.4 stand-in', ...runs.map((r) => `page Interval_run${r}.png`)], 'convert ran inside the container')
   const artifacts = await site.db.selectFrom('step_outputs').select('output_name').where('output_type', '!=', 'value').execute()
   t.equal(artifacts.length, 1, 'the PDF was fetched')
@@ -154,7 +154,7 @@ t.test('a failed job and a wrong interval are caught, naming the runs', async (t
         : 'interval_From_DB=15000000 interval_before_sorting=15000000 interval_after_sorting=15000000\n',
   })
   rmSync(join(site.dayDir, 'rec85481_1.txt.bosslog'))
-  writeFileSync(join(site.dayDir, 'interval.txt'), '85400 15000000\n')
+  writeFileSync(join(site.jobDir, 'interval.txt'), '85400 15000000\n')
   const r = await runSteps(t, site, ['check_job_logs', 'move_files', 'ist_check'], steps)
 
   t.match(r.outcomes.check_job_logs, { status: 'failed' })
@@ -166,7 +166,7 @@ t.test('a failed job and a wrong interval are caught, naming the runs', async (t
   t.ok(r.logs.ist_check?.includes('BAD run 85481: interval_before_sorting=missing'))
   t.ok(r.logs.ist_check?.includes('OK run 85482'), 'key=value on one line is read too')
   t.ok(r.logs.ist_check?.includes('BAD run 85483: interval_after_sorting=14000000'))
-  t.same(lines(join(site.dayDir, 'interval.txt')), ['85400 15000000'], 'interval.txt is unchanged')
+  t.same(lines(join(site.jobDir, 'interval.txt')), ['85400 15000000'], 'interval.txt is unchanged')
 })
 
 t.test('DONE without a single submission fails the submit step', async (t) => {
