@@ -52,6 +52,14 @@ interface Teardown { teardown(fn: () => unknown): void }
 
 const signal = () => AbortSignal.timeout(60_000)
 
+/** Runs a command on the transport's host, its exit code checked (its output not read). */
+export function commandRunner(transport: Transport): (command: string) => Promise<void> {
+  return async (command) => {
+    const result = await transport.run({ command, signal: signal() })
+    if (result.exitCode !== 0) throw new Error(`on ${transport.host}, exit ${result.exitCode ?? result.signal}: ${command.slice(0, 200)}`)
+  }
+}
+
 /**
  * Installs a private copy of the stand-in cluster on the transport's host (this machine by default, or the SSH
  * test site's target) under /tmp, with a state folder and settings of its own. At the end of the test it is
@@ -60,23 +68,30 @@ const signal = () => AbortSignal.timeout(60_000)
 export async function installSimCluster(t: Teardown, transport: Transport = new LocalTransport()): Promise<SimCluster> {
   const dir = `/tmp/topup-sim-cluster-${process.pid}-${randomBytes(4).toString('hex')}`
   const bin = `${dir}/bin`
-  const stateDir = `${bin}/.state`
-  const workDir = `${dir}/work`
-  const run = async (command: string) => {
-    const result = await transport.run({ command, signal: signal() })
-    if (result.exitCode !== 0) throw new Error(`on ${transport.host}, exit ${result.exitCode ?? result.signal}: ${command.slice(0, 200)}`)
-  }
+  const run = commandRunner(transport)
   // a file a command, mode kept; the copy's .state is not copied
   const files = readdirSync(SOURCE).filter((name) => !name.startsWith('.')).map((name) => {
     const path = join(SOURCE, name)
     const mode = (statSync(path).mode & 0o777).toString(8)
     return `printf '%s' ${shellQuote(readFileSync(path, 'utf8'))} > ${bin}/${name} && chmod ${mode} ${bin}/${name}`
   })
-  await run([`mkdir -m 700 ${dir}`, `mkdir ${bin} ${stateDir} ${workDir}`, ...files].join(' && '))
+  await run([`mkdir -m 700 ${dir}`, `mkdir ${bin} ${bin}/.state ${dir}/work`, ...files].join(' && '))
+  const cluster = simClusterAt(transport, bin, `${dir}/work`)
+  t.teardown(async () => {
+    await cluster.stop()
+    await run(`rm -rf ${dir}`)
+  })
+  return cluster
+}
+
+/** The controls of a stand-in cluster whose tools are in `bin` on the transport's host (its state in bin/.state). */
+export function simClusterAt(transport: Transport, bin: string, workDir: string): SimCluster {
+  const stateDir = `${bin}/.state`
+  const run = commandRunner(transport)
   let stopped = false
   const writeState = (name: string, lines: string[]) =>
     run(`printf '%s\\n' ${shellJoin(lines)} > ${stateDir}/${name}.new && mv -f ${stateDir}/${name}.new ${stateDir}/${name}`)
-  const cluster: SimCluster = {
+  return {
     bin, stateDir, workDir, run,
     async configure(settings) {
       const lines = Object.entries(settings).map(([name, value]) => {
@@ -102,11 +117,6 @@ export async function installSimCluster(t: Teardown, transport: Transport = new 
       await run(`${bin}/sim-stop`)
     },
   }
-  t.teardown(async () => {
-    await cluster.stop()
-    await run(`rm -rf ${dir}`)
-  })
-  return cluster
 }
 
 /**

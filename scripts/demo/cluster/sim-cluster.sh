@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # A simulated HTCondor pool behind IHEP's HepJob wrappers, sourced by every stand-in tool of this folder
-# (hep_sub hep_q hep_rm condor_submit condor_q condor_history condor_rm condor_hold condor_release, and sim-runner,
-# sim-jobs, sim-stop). The tools print what the real ones print (docs: domain.md, "Batch-system output") and behave
+# (hep_sub boss.condor hep_q hep_rm condor_submit condor_q condor_history condor_rm condor_hold condor_release, and
+# sim-runner, sim-jobs, sim-stop). The tools print what the real ones print (docs: domain.md, "Batch-system output") and behave
 # as they do where it matters to a tracker:
 #   - lag: a job is in neither the queue nor the history for lag_seconds after its submission;
 #   - each job is run by a detached runner (its own session and process group): idle for start_seconds, then
@@ -11,6 +11,10 @@
 #   - ids listed in <state>/refuse-removal are not removed: "Permission denied to remove job C.P", exit 1.
 # Command lines (those src/batch/ builds, and what a person types):
 #   hep_sub [-g group] [-o file] [-e file] <executable> [argument...]     1 job(s) submitted to cluster C
+#     (without -o/-e the job's output goes next to the executable: <executable>.out.C.0 and .err.C.0)
+#   boss.condor [-g group] [-n N] <job option file>                        N job(s) submitted to cluster C
+#     (boss.exe, found on PATH when submitting, runs the file; with -n, proc P runs the file named with
+#     %{ProcId} replaced by P; output <file>.bosslog, error <file>.bosserr, in the folder of the submission)
 #   condor_submit [-terse] [-batch-name name] <file>: executable arguments initialdir output error JobBatchName
 #     (or +JobBatchName, batch_name) hold, `queue [N]`, and $(Cluster) $(Process) and the file's own macros
 #   condor_q [C.P|C]... -af <attribute>...        condor_history [-limit N] [C.P|C]... -af <attribute>...
@@ -546,9 +550,8 @@ sim_hep_q() { # [-u <user>]
 
 sim_hep_enqueue() { # <executable> [argument...]
   sim_next_cluster
-  local base=${1##*/}
-  sim_job_out=${sim_hep_out:-$base.$sim_cluster.0.out}
-  sim_job_err=${sim_hep_err:-$base.$sim_cluster.0.err}
+  sim_job_out=${sim_hep_out:-$1.out.$sim_cluster.0}
+  sim_job_err=${sim_hep_err:-$1.err.$sim_cluster.0}
   sim_write_job "$sim_cluster.0" "$@"
 }
 
@@ -574,6 +577,48 @@ sim_hep_sub() { # [-g <group>] [-o <stdout file>] [-e <stderr file>] <executable
   sim_locked -x sim_hep_enqueue "$exe" "$@" || sim_fail "hep_sub: the job could not be queued"
   sim_start_runners
   echo "1 job(s) submitted to cluster $sim_cluster"
+}
+
+sim_boss_files=()
+sim_boss_enqueue() { # <boss.exe>: one cluster, a proc a job-option file of sim_boss_files
+  local i
+  sim_next_cluster
+  for i in "${!sim_boss_files[@]}"; do
+    sim_job_out=${sim_boss_files[i]}.bosslog sim_job_err=${sim_boss_files[i]}.bosserr
+    sim_write_job "$sim_cluster.$i" "$1" "${sim_boss_files[i]}" || return 1
+  done
+}
+
+sim_boss_condor() { # [-g <group>] [-n <N>] <job option file, %{ProcId} standing for the proc's number>
+  local count=1 exe i name proc='%{ProcId}'
+  while (($#)); do
+    case $1 in
+      -g | -group)
+        (($# >= 2)) || sim_fail "boss.condor: $1 requires a group"
+        sim_job_group=$2
+        shift 2 ;;
+      -n)
+        [[ ${2:-} =~ ^[1-9][0-9]{0,3}$ ]] || sim_fail "boss.condor: -n requires a number of jobs"
+        count=$2
+        shift 2 ;;
+      -*) sim_fail "boss.condor: unknown option $1" ;;
+      *) break ;;
+    esac
+  done
+  (($# == 1)) || sim_fail "usage: boss.condor [-g group] [-n N] <job option file>"
+  exe=$(command -v boss.exe) || sim_fail "boss.condor: boss.exe not found (source the BOSS environment first)"
+  sim_boss_files=()
+  for ((i = 0; i < count; i++)); do
+    name=${1//"$proc"/$i}
+    [[ $name == /* ]] || name=$PWD/$name
+    [ -f "$name" ] || sim_fail "ERROR: job option file $name does not exist"
+    sim_boss_files+=("$name")
+  done
+  sim_job_iwd=$PWD
+  sim_init
+  sim_locked -x sim_boss_enqueue "$exe" || sim_fail "boss.condor: the jobs could not be queued"
+  sim_start_runners
+  echo "$count job(s) submitted to cluster $sim_cluster"
 }
 
 sim_split_arguments() { # <text>: sets sim_arguments to the words of a submit file's `arguments`

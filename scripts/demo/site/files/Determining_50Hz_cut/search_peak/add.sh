@@ -1,0 +1,2 @@
+#!/bin/bash
+cat shield_run* >> window.dat

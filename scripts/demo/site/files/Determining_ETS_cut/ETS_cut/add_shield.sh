@@ -1,0 +1,2 @@
+#!/bin/bash
+cat shield*.txt >> ets_cut.txt
