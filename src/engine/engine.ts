@@ -119,7 +119,7 @@ export function createEngine(deps: EngineDeps): Engine {
       return row
     },
 
-    async resume(taskId, body = {}) {
+    async resume(taskId, body = {}, by) {
       const task = await requireTask(taskId)
       if (task.status !== 'paused') {
         throw new AppError('invalid_transition', `task ${taskId} is ${task.status}: cannot resume`,
@@ -127,7 +127,7 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       const plan = await planResume(db, task, body)
       await jobs.resume(taskId, rerunSteps(task, body.retry_from_step))
-      await store.commit((trx, emit) => applyResume(trx, emit, task, body, plan, config.siteVars))
+      await store.commit((trx, emit) => applyResume(trx, emit, task, body, plan, config.siteVars, by))
       await scheduler.kick()
       return requireTask(taskId)
     },

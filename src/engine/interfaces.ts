@@ -14,7 +14,8 @@ export interface ResumeBody {
 export interface TaskControl {
   start(taskId: number): Promise<TaskRow>
   pause(taskId: number): Promise<TaskRow>
-  resume(taskId: number, body?: ResumeBody): Promise<TaskRow>
+  /** `by`: who resumes (the API's user), logged as "resumed by <user>": the resume after a review is its approval. */
+  resume(taskId: number, body?: ResumeBody, by?: string): Promise<TaskRow>
   cancel(taskId: number): Promise<TaskRow>
 }
 

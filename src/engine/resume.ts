@@ -49,9 +49,11 @@ export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promi
 /**
  * paused → queued, with the planned changes written and logged in the same transaction. Changed parameters may
  * change the day the task works on (refused when another unfinished task works on it) and its concurrency key.
+ * `by`, the user who resumes, is logged first: resuming a task paused for review approves what was reviewed.
  */
 export async function applyResume(
   trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, plan: ResumePlan, siteVars: Readonly<Record<string, string>>,
+  by?: string,
 ): Promise<TaskRow> {
   const { changes } = plan
   const dateChange = changes.find((c) => c.name === 'date_param')
@@ -63,6 +65,7 @@ export async function applyResume(
       ...(dateChange ? { date_param: encodeParameter(dateChange.new) } : {}),
     },
   })
+  if (by !== undefined) await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resumed by ${by}` })
   if (changes.length > 0) {
     await refuseDuplicate(trx, row)
     await writeConcurrency(trx, row, snapshotOf(task), plan.parameters, siteVars)

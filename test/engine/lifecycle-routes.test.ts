@@ -119,6 +119,20 @@ t.test('someone else\'s task is 404; an admin may act on it', async (t) => {
   t.equal(res.statusCode, 409, 'the admin sees it (409, not 404)')
 })
 
+t.test('the task log records who resumed the task (here an admin, not its owner)', async (t) => {
+  const s = shared()
+  const task = await s.create({ seconds: '0.3' })
+  await s.post(`/api/tasks/${task.id}/start`)
+  await s.post(`/api/tasks/${task.id}/pause`)
+  await s.waitFor(task.id, 'paused')
+  t.equal((await s.post(`/api/tasks/${task.id}/resume`, undefined, s.app.authFor('root', 'admin'))).statusCode, 200)
+  await s.waitFor(task.id, 'success')
+  const logs = await s.app.app.inject({ method: 'GET', url: `/api/tasks/${task.id}/logs`, headers: s.alice })
+  const resumes = (logs.json() as { items: Array<{ message: string; source: string | null }> }).items
+    .filter((l) => l.source === 'resume')
+  t.same(resumes.map((l) => l.message), ['resumed by root'])
+})
+
 t.test('concurrent HTTP requests racing: exactly one start and one cancel win', async (t) => {
   const s = shared()
   const task = await s.create()

@@ -49,14 +49,16 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
       tags: ['tasks'], summary: 'Resume a paused task',
       description: 'Queues a paused task again. The body is optional: `parameters` (changed values, checked against the '
         + 'task\'s own workflow snapshot, recorded old → new in the task log) and `retry_from_step` (an unknown step id '
-        + `is 400 unknown_step); without it the task continues where it paused. ${transitionsText}`,
+        + `is 400 unknown_step); without it the task continues where it paused. The task log records who resumed it `
+        + `("resumed by <user>"): after a review pause, that is who approved. ${transitionsText}`,
       params: IdParams,
       body: ResumeBody,
       response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
     },
     preValidation: bodyOptional,
   }, async (request) => {
-    const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    return toTask(await engineOf().resume(task.id, request.body))
+    const principal = principalOf(request)
+    const task = await findVisibleTask(deps.db, principal, request.params.id)
+    return toTask(await engineOf().resume(task.id, request.body, principal.userId))
   })
 }
