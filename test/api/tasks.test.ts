@@ -29,13 +29,18 @@ t.test('POST /api/tasks with the seed body', async (t) => {
     user_id: 'user123', workflow_name: 'topup_standard_workflow', task_name: '处理250624日期数据',
     date_param: '250624', status: 'pending', progress_percentage: 0, concurrency_key: 'round-round18',
     parameters: { date_param: '250624', round: 'round18', submit_job: true, max_wait_minutes: 25, check_ist: true },
-    progress: { task_id: task.id, status: 'pending', steps_total: 8, steps_done: 0 },
+    progress: { task_id: task.id, status: 'pending', steps_total: 38, steps_done: 0 },
   })
   t.same(task.steps.map((s: { step_id: string; status: string }) => [s.step_id, s.status]), [
-    ['submit_jobs', 'pending'], ['list_runs', 'pending'], ['wait_for_job_files', 'pending'], ['check_job_logs', 'pending'],
-    ['move_files', 'pending'],
-    ['ist_check', 'pending'], ['merge_plots', 'pending'], ['download_pdf', 'pending'],
-  ])
+    'submit_jobs', 'list_runs', 'wait_for_job_files', 'check_job_logs', 'move_files', 'ist_check', 'merge_plots', 'download_pdf',
+    'submit_hist_jobs', 'list_hist_runs', 'wait_for_hist_files', 'merge_hist', 'draw_hist_plots', 'wait_for_hist_plots',
+    'merge_hist_plots', 'download_hist_pdf',
+    'submit_peak_jobs', 'list_peak_runs', 'wait_for_shield_files', 'add_windows',
+    'submit_shield_jobs', 'wait_for_shield_jobs', 'check_shield_plots', 'merge_shield_plots', 'download_shield_pdfs',
+    'submit_ets_jobs', 'list_ets_runs', 'wait_for_ets_files', 'add_ets_cuts', 'tidy_ets_cuts', 'merge_ets_plots', 'download_ets_pdf',
+    'submit_check_jobs', 'list_check_runs', 'wait_for_check_files', 'merge_check_plots', 'download_check_pdf',
+    'reset_folders',
+  ].map((id) => [id, 'pending']))
   const wf = workflows.get('topup_standard_workflow')!
   t.equal(task.workflow_id, wf.id)
   const row = await db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow()
@@ -187,7 +192,7 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   const progress = await app.inject({ url: `/api/tasks/${task.id}/progress`, headers: auth })
   t.same(progress.json(), {
     task_id: task.id, status: 'running', progress_percentage: 14.3, current_step: 'list_runs',
-    steps_total: 8, steps_done: 1, steps_failed: 0, last_seq: 0,
+    steps_total: 38, steps_done: 1, steps_failed: 0, last_seq: 0,
     jobs: {
       total: 0, summary: '0/0 done',
       by_state: { queued: 0, running: 0, held: 0, suspended: 0, completed: 0, failed: 0, removed: 0, lost: 0 },

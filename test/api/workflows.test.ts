@@ -29,7 +29,7 @@ t.test('GET /api/workflows/{name}', async (t) => {
   t.equal(res.statusCode, 200)
   const wf = res.json()
   t.equal(wf.runnable, true)
-  t.equal(wf.steps.length, 8)
+  t.equal(wf.steps.length, 38)
   t.match(wf.steps[0], { id: 'submit_jobs', type: 'exec', host: 'beslogin', inputs: { require_marker: '^DONE$', detached: true } })
   t.match(wf.vars, { work_area: '/besfs5/groups/cal/topup/{{ params.round }}/DataValid', env_script: '~/w720' })
   t.match(wf.parameters.max_wait_minutes, { type: 'integer', minimum: 5, maximum: 120, default: 25 })

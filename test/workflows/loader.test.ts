@@ -48,11 +48,21 @@ t.test('the shipped workflows load', async (t) => {
   t.match(params.max_wait_minutes, { type: 'integer', default: 25, minimum: 5, maximum: 120 })
   t.match(params.check_ist, { type: 'boolean', default: true })
   const steps = topup!.definition.steps
-  t.same(steps.map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'exec', 'download'])
+  t.same(steps.slice(0, 8).map((s) => s.type), ['exec', 'exec', 'wait_for_files', 'exec', 'exec', 'exec', 'exec', 'download'], 'stage 1')
+  t.same(steps.filter((s) => s.pause_after).map((s) => s.id),
+    ['download_pdf', 'download_hist_pdf', 'download_shield_pdfs', 'download_ets_pdf', 'download_check_pdf'], 'review gates after 1.4, 2.5, 4.2, 5.4, 6.2')
+  t.equal(steps.at(-1)!.id, 'reset_folders', 'step 7 ends the day')
+  const submits = steps.filter((s) => s.type === 'exec' && s.inputs.jobs !== undefined)
+  t.same(submits.map((s) => s.id), ['submit_jobs', 'submit_hist_jobs', 'submit_peak_jobs', 'submit_shield_jobs', 'submit_ets_jobs', 'submit_check_jobs'])
+  for (const submit of submits) {
+    t.match(submit, { retry: { count: 0 }, inputs: { require_marker: '^DONE$', detached: true } }, `${submit.id}: DONE, never retried`)
+    if (submit.id !== 'submit_jobs') t.equal(submit.when, '{{ params.submit_job }}', `${submit.id}: submit_job false re-uses what is on disk`)
+    t.ok(steps.some((s) => (s.type === 'wait_for_files' || s.type === 'wait_for_jobs') && s.inputs.jobs === submit.id), `${submit.id}: its jobs are waited for`)
+  }
+  for (const s of steps) if (s.type === 'wait_for_files') t.equal(s.inputs.poll_seconds, '{{ vars.poll_seconds }}', `${s.id} polls at the site's pace`)
   t.match(steps[0]!.inputs, { jobs: { system: 'hepjob', from_output: 'cluster_ids', tools: '{{ vars.hepjob_bin }}' } }, 'the submission declares its jobs')
   t.match(steps[2]!.inputs, { jobs: 'submit_jobs' }, 'the file wait also waits for the jobs')
   t.ok(steps.every((s) => s.host === 'beslogin'))
-  t.equal(steps.at(-1)!.pause_after, true)
   const step = (id: string) => steps.find((s) => s.id === id)!
   t.match(step('submit_jobs'), { retry: { count: 0 }, outputs: { cluster_ids: { required: true } } }, 'a retry would submit everything again')
   t.match(step('wait_for_job_files'), { retry: { count: 0 }, on_failure: 'pause' })

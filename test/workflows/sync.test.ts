@@ -61,5 +61,5 @@ t.test('a workflow with unimplemented step types is not runnable', async (t) => 
   const catalog = await syncWorkflows(db, loadWorkflows(workflowsCopy(t)), ['exec'])
   const wf = catalog.get('topup_standard_workflow')!
   t.equal(wf.runnable, false)
-  t.same(wf.missingStepTypes, ['wait_for_files', 'download'])
+  t.same(wf.missingStepTypes, ['wait_for_files', 'download', 'wait_for_jobs'])
 })
