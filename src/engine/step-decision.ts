@@ -28,6 +28,8 @@ export interface DecisionInput {
   stepId: string
   onFailure: 'stop' | 'continue' | 'pause'
   pauseAfter: boolean
+  /** What the person should look at when `pauseAfter` pauses (the step's `review`), added to the reason. */
+  reviewNote?: string | undefined
   retriesLeft: boolean
   isLast: boolean
   /** Set when the step's host counts as down: why ("host beslogin unreachable: …"). */
@@ -95,7 +97,8 @@ function decideBare(input: DecisionInput): { decision: Decision; executionStatus
   if (result.status === 'success') {
     // After the last step too: the review is the point, and resuming then completes the task.
     if (input.pauseAfter) {
-      return { decision: { kind: 'pause', at: 'next', reason: REVIEW_REASON }, executionStatus: 'success' }
+      const reason = input.reviewNote ? `${REVIEW_REASON}: ${input.reviewNote}` : REVIEW_REASON
+      return { decision: { kind: 'pause', at: 'next', reason }, executionStatus: 'success' }
     }
     return { decision: moveOn(), executionStatus: 'success' }
   }

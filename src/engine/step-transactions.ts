@@ -71,7 +71,7 @@ export async function finishAttempt(
     const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
-      retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown, advice: snapshotOf(pos.task).advice,
+      reviewNote: step.review, retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown, advice: snapshotOf(pos.task).advice,
     })
     await closeExecution(trx, emit, execution, { status: executionStatus, summary: result.summary, error: result.error })
     if (decision.kind === 'retry') {

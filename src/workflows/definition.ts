@@ -215,6 +215,8 @@ const StepCommon = {
   on_failure: Type.Optional(Type.Union([Type.Literal('stop'), Type.Literal('continue'), Type.Literal('pause')])),
   /** Pause the task after this step succeeds, for a person to review ("waiting for review"). */
   pause_after: Type.Optional(Type.Boolean()),
+  /** With pause_after: what the person should look at; the pause reason becomes "waiting for review: <review>". */
+  review: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
   /** Safe to run again after a restart interrupted it (otherwise the task pauses for a person). */
   idempotent: Type.Optional(Type.Boolean()),
   outputs: Type.Optional(Type.Record(Identifier, OutputDeclarationSchema)),

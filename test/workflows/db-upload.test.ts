@@ -80,7 +80,7 @@ t.test('the range first; each part\'s dry run kept and reviewed before its inser
     const paused = await f.waitForStatus(task.id, 'paused', 60_000)
     t.match(paused, { current_step: `download_dry_run_${part.table.toLowerCase()}`, resume_from_step: `insert_${part.table.toLowerCase()}` },
       `${part.table}: paused after its dry run's download, before its real insert`)
-    t.match(paused.status_reason, /^waiting for review — Open the dry run of genInsertCmd\.sh/, 'the reason says what to look at')
+    t.match(paused.status_reason, /^waiting for review: the \w+ dry run; resuming approves its insert — Open the dry run of genInsertCmd\.sh/, 'the reason says what to look at')
     const { rows } = await listTaskArtifacts(f.db, task.id, { limit: 10, offset: 0 })
     t.equal(rows.length, i + 1, 'one artifact a dry run so far')
     const artifact = rows.at(-1)!

@@ -43,7 +43,8 @@ t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every r
   /** Waits until the task pauses at a review gate (or ends), and says where. */
   const gate = async () => {
     const row = await f.waitForStatus(task.id, ['paused', 'failed', 'success'], 120_000)
-    t.equal(row.status_reason ?? row.error_message, row.status === 'paused' ? 'waiting for review' : null, `${row.status} at ${row.current_step}`)
+    if (row.status === 'paused') t.match(row.status_reason, /^waiting for review: \S/, `paused at ${row.current_step}, saying what to look at`)
+    else t.equal(row.error_message, null, `${row.status} at ${row.current_step}`)
     return row
   }
   /** The names of the task's artifacts so far (a stage run again fetches its PDFs again, under new names). */
