@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { basename } from 'node:path'
@@ -10,6 +10,9 @@ import type { WorkflowDefinition } from '../../src/workflows/definition.js'
 import { shellQuote as q } from '../../src/shell-quote.js'
 import { engineFixture, type EngineFixture } from '../engine/fixture.js'
 import { installDemoSite } from '../helpers/demo-site.js'
+import { startSshSite } from '../helpers/ssh-site.js'
+import { siteProvider } from '../remote/site-provider.js'
+import type { Transport } from '../../src/remote/transport.js'
 
 // workflows/topup_standard.json as shipped, run by the real engine from 1.1 to step 7 on the simulated site
 // (scripts/demo/site), its host beslogin being this machine and its site variables pointing at the site.
@@ -21,13 +24,29 @@ const transports: HostTransports = { transportFor: () => local, hostDown: () => 
 const lines = (text: string) => text.split('\n').filter((line) => line !== '')
 const runsOf = (text: string) => lines(text).map((line) => line.split(/\s+/)[0])
 
-t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every review gate', async (t) => {
-  const site = await installDemoSite(t, { runs: 3, files: 2, rootPauseSeconds: 0.3 })
+/** Where the site runs: its commands' transport, and the engine's hosts (beslogin among them). */
+interface Place { transport: Transport; transports: HostTransports }
+
+const here = (): Place => ({ transport: local, transports })
+
+/** beslogin is the SSH test site's target, reached through its jump host under the target's login noise. */
+async function throughTheJump(t: Tap): Promise<Place> {
+  const ssh = await startSshSite(t)
+  const { provider } = siteProvider(t, ssh, { extraHosts: { beslogin: ssh.hosts.target } })
+  return { transport: provider.transportFor('beslogin'), transports: provider }
+}
+type Tap = Parameters<typeof installDemoSite>[0]
+
+t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every review gate', (t) => chain(t, here()))
+t.test('the same through the jump host, under the login noise', async (t) => chain(t, await throughTheJump(t)))
+
+async function chain(t: Test, place: Place) {
+  const site = await installDemoSite(t, { runs: 3, files: 2, rootPauseSeconds: 0.3 }, place.transport)
   const v = site.vars
   const [r1, r2, r3] = site.runs[DAY] as [string, string, string]
   await site.configure({ abnormal_runs: r3 })
   const f: EngineFixture = engineFixture(t, {
-    transports,
+    transports: place.transports,
     config: {
       siteVars: {
         raw_data_dir: `${v.data_root}/{{ params.round }}`, work_area: v.work_area, env_script: v.env_script,
@@ -94,4 +113,4 @@ t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every r
   t.same((await site.list(peak)).filter((n) => n.startsWith('shield_run')), [], 'and search_peak/')
   t.equal(await site.read(`${peak}/window.dat`), windows, 'the cumulative files stay')
   t.same(runsOf(await site.read(`${v.job_dir}/interval.txt`)), [r1, r2, r3], 'interval.txt: each run once')
-})
+}
