@@ -1,30 +1,25 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { listTaskArtifacts } from '../../src/db/artifact-repository.js'
 import { taskOutputValues } from '../../src/db/output-repository.js'
 import type { TaskEvent } from '../../src/domain.js'
-import { LocalTransport } from '../../src/remote/local/local-transport.js'
-import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { shellQuote as q } from '../../src/shell-quote.js'
 import type { WorkflowDefinition } from '../../src/workflows/definition.js'
 import { engineFixture, type EngineFixture, type TestWorkflow } from '../engine/fixture.js'
 import { installDemoSite, type DemoSite } from '../helpers/demo-site.js'
+import { onThisMachine, throughTheJump, type SitePlace } from '../helpers/site-place.js'
 
 // workflows/topup_db_upload.json as shipped, run by the real engine on the simulated site (scripts/demo/site) on
 // this machine: its step-8 programs record every call in site/calls.log and every insert in site/database.txt.
 const workflow = JSON.parse(readFileSync('workflows/topup_db_upload.json', 'utf8')) as WorkflowDefinition & TestWorkflow
 const DAYS = ['250623', '250624']
 
-// beslogin, the workflow's host, is this machine here
-const local = new LocalTransport()
-const transports: HostTransports = { transportFor: () => local, hostDown: () => null, userOf: () => userInfo().username }
 
 /** A site as the daily chain leaves it for the upload: two days' runs in interval.txt and calibConst/. */
-async function siteReady(t: Test): Promise<{ site: DemoSite; runs: string[] }> {
-  const site = await installDemoSite(t, { days: DAYS, runs: 2, files: 1 })
+async function siteReady(t: Test, place: SitePlace = onThisMachine()): Promise<{ site: DemoSite; runs: string[] }> {
+  const site = await installDemoSite(t, { days: DAYS, runs: 2, files: 1 }, place.transport)
   const v = site.vars
   const runs = DAYS.flatMap((day) => site.runs[day]!)
   const base = v.work_area
@@ -39,10 +34,10 @@ async function siteReady(t: Test): Promise<{ site: DemoSite; runs: string[] }> {
   return { site, runs }
 }
 
-function engineFor(t: Test, site: DemoSite): EngineFixture {
+function engineFor(t: Test, site: DemoSite, place: SitePlace = onThisMachine()): EngineFixture {
   const v = site.vars
   return engineFixture(t, {
-    transports,
+    transports: place.transports,
     config: {
       siteVars: {
         work_area: v.work_area, env_script: v.env_script, afs_injsiginterval: v.afs_injsiginterval,
@@ -55,11 +50,15 @@ function engineFor(t: Test, site: DemoSite): EngineFixture {
 const logs = (events: TaskEvent[]) => events.flatMap((e) => e.type === 'log' ? [e.data] : [])
 const stepsStarted = (events: TaskEvent[]) => events.flatMap((e) => e.type === 'step.started' ? [e.data.step_id] : [])
 
-t.test('the range first; each part\'s dry run kept and reviewed before its insert, which happens once', async (t) => {
-  const { site, runs } = await siteReady(t)
+t.test('the range first; each part\'s dry run kept and reviewed before its insert, which happens once', (t) =>
+  fullUpload(t, onThisMachine()))
+t.test('the same on the SSH test site through the jump, under the login noise', async (t) => fullUpload(t, await throughTheJump(t)))
+
+async function fullUpload(t: Test, place: SitePlace) {
+  const { site, runs } = await siteReady(t, place)
   const v = site.vars
   const [from, to] = [runs[0]!, runs.at(-1)!]
-  const f = engineFor(t, site)
+  const f = engineFor(t, site, place)
   const task = await f.createTask(workflow, {}, 'alice')
   await f.engine.start(task.id)
 
@@ -119,7 +118,7 @@ t.test('the range first; each part\'s dry run kept and reviewed before its inser
     'cp_3files.sh', 'a.out', 'a.out', `a.out 720 ${from} ${to}`, `a.out 720 ${from} ${to}`, 'rootmove.sh',
     ...['0', '1'].map((n) => `genInsertCmd.sh -runfrom ${from} -runto ${to} -sub_switch ${n}`), 'reset_root.sh',
   ], 'the site\'s programs, in the order of stages.md')
-})
+}
 
 /** Runs the upload, approving every review, until it ends; the ended task and its log. */
 async function runToEnd(t: Test, site: DemoSite) {

@@ -1,46 +1,26 @@
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { userInfo } from 'node:os'
 import { basename } from 'node:path'
-import { LocalTransport } from '../../src/remote/local/local-transport.js'
-import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { listTaskArtifacts } from '../../src/db/artifact-repository.js'
 import { taskOutputValues } from '../../src/db/output-repository.js'
 import type { WorkflowDefinition } from '../../src/workflows/definition.js'
 import { shellQuote as q } from '../../src/shell-quote.js'
 import { engineFixture, type EngineFixture } from '../engine/fixture.js'
 import { installDemoSite } from '../helpers/demo-site.js'
-import { startSshSite } from '../helpers/ssh-site.js'
-import { siteProvider } from '../remote/site-provider.js'
-import type { Transport } from '../../src/remote/transport.js'
+import { onThisMachine, throughTheJump, type SitePlace } from '../helpers/site-place.js'
 
 // workflows/topup_standard.json as shipped, run by the real engine from 1.1 to step 7 on the simulated site
 // (scripts/demo/site), its host beslogin being this machine and its site variables pointing at the site.
 const workflow = JSON.parse(readFileSync('workflows/topup_standard.json', 'utf8')) as WorkflowDefinition
 const DAY = '250624'
-const local = new LocalTransport()
-const transports: HostTransports = { transportFor: () => local, hostDown: () => null, userOf: () => userInfo().username }
 
 const lines = (text: string) => text.split('\n').filter((line) => line !== '')
 const runsOf = (text: string) => lines(text).map((line) => line.split(/\s+/)[0])
 
-/** Where the site runs: its commands' transport, and the engine's hosts (beslogin among them). */
-interface Place { transport: Transport; transports: HostTransports }
-
-const here = (): Place => ({ transport: local, transports })
-
-/** beslogin is the SSH test site's target, reached through its jump host under the target's login noise. */
-async function throughTheJump(t: Tap): Promise<Place> {
-  const ssh = await startSshSite(t)
-  const { provider } = siteProvider(t, ssh, { extraHosts: { beslogin: ssh.hosts.target } })
-  return { transport: provider.transportFor('beslogin'), transports: provider }
-}
-type Tap = Parameters<typeof installDemoSite>[0]
-
-t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every review gate', (t) => chain(t, here()))
+t.test('the standard workflow runs stages 1 to 7 on the site, pausing at every review gate', (t) => chain(t, onThisMachine()))
 t.test('the same through the jump host, under the login noise', async (t) => chain(t, await throughTheJump(t)))
 
-async function chain(t: Test, place: Place) {
+async function chain(t: Test, place: SitePlace) {
   const site = await installDemoSite(t, { runs: 3, files: 2, rootPauseSeconds: 0.3 }, place.transport)
   const v = site.vars
   const [r1, r2, r3] = site.runs[DAY] as [string, string, string]
