@@ -17,7 +17,7 @@ export default {
   'list.status': 'Status',
   'list.workflow': 'Workflow',
   'list.all': 'all',
-  'list.count': '{n} tasks',
+  'list.count': 'tasks shown: {n}',
   'list.empty': 'No task matches.',
   'list.id': 'No.',
   'list.name': 'Task',
