@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.js'
+import { dayTasksOfRound, workflowSnapshots } from '../db/task-repository.js'
 import type { TaskStatus } from '../domain.js'
 import { taskSteps } from '../engine/snapshot.js'
 import { REVIEW_REASON } from '../engine/step-decision.js'
@@ -27,14 +28,7 @@ export interface DayTask {
  */
 export async function latestTasksByDay(db: Db, workflow: string, round: string, days: readonly string[]): Promise<Map<string, DayTask>> {
   const wanted = new Set(days)
-  const rows = await db.selectFrom('tasks')
-    .innerJoin('task_parameters as p', (join) => join.onRef('p.task_id', '=', 'tasks.id')
-      .on('p.param_name', '=', 'round').on('p.param_value', '=', round))
-    .select(['tasks.id', 'tasks.user_id', 'tasks.date_param', 'tasks.status', 'tasks.status_reason', 'tasks.current_step',
-      'tasks.progress_percentage', 'tasks.created_at', 'tasks.updated_at'])
-    .where('tasks.workflow_name', '=', workflow).where('tasks.date_param', 'is not', null)
-    .orderBy('tasks.created_at', 'desc').orderBy('tasks.id', 'desc')
-    .execute()
+  const rows = await dayTasksOfRound(db, workflow, round)
   const latest = new Map<string, DayTask>()
   for (const { date_param: day, ...row } of rows) {
     if (day === null || !wanted.has(day)) continue
@@ -55,8 +49,7 @@ export async function latestTasksByDay(db: Db, workflow: string, round: string, 
 async function nameCurrentSteps(db: Db, tasks: DayTask[]): Promise<void> {
   const withStep = tasks.filter((task) => task.current_step !== null)
   if (withStep.length === 0) return
-  const snapshots = await db.selectFrom('tasks').select(['id', 'workflow_snapshot'])
-    .where('id', 'in', withStep.map((task) => task.id)).execute()
+  const snapshots = await workflowSnapshots(db, withStep.map((task) => task.id))
   const byId = new Map(snapshots.map((row) => [row.id, row]))
   for (const task of withStep) {
     const row = byId.get(task.id)

@@ -154,3 +154,21 @@ export async function lastHeartbeat(db: Db, taskId: number): Promise<string | nu
   const row = await db.selectFrom(beats).select((eb) => eb.fn.max('beats.heartbeat_at').as('beat')).executeTakeFirst()
   return row?.beat ?? null
 }
+
+/** Every task of the workflow and round that has a day (date_param), newest first (id breaks ties). */
+export function dayTasksOfRound(db: Db, workflow: string, round: string) {
+  return db.selectFrom('tasks')
+    .innerJoin('task_parameters as p', (join) => join.onRef('p.task_id', '=', 'tasks.id')
+      .on('p.param_name', '=', 'round').on('p.param_value', '=', round))
+    .select(['tasks.id', 'tasks.user_id', 'tasks.date_param', 'tasks.status', 'tasks.status_reason', 'tasks.current_step',
+      'tasks.progress_percentage', 'tasks.created_at', 'tasks.updated_at'])
+    .where('tasks.workflow_name', '=', workflow).where('tasks.date_param', 'is not', null)
+    .orderBy('tasks.created_at', 'desc').orderBy('tasks.id', 'desc')
+    .execute()
+}
+
+/** The workflow snapshots of the tasks. */
+export function workflowSnapshots(db: Db, ids: readonly number[]): Promise<Pick<TaskRow, 'id' | 'workflow_snapshot'>[]> {
+  if (ids.length === 0) return Promise.resolve([])
+  return db.selectFrom('tasks').select(['id', 'workflow_snapshot']).where('id', 'in', [...ids]).execute()
+}
