@@ -1,4 +1,5 @@
 import type { Transport } from '../remote/transport.js'
+import { runFramed } from '../remote/framed-run.js'
 import { Frame, FramingError } from '../remote/framing.js'
 import { shellJoin } from '../shell-quote.js'
 import { BatchError, type ControlAction } from './types.js'
@@ -68,18 +69,11 @@ export function toolOutput(frame: Frame, values: readonly string[]): ToolOutput 
 /** Runs a built command on a host and returns the tool's output; lines outside the frame go to `onNoise`. */
 export async function runBatchCommand(transport: Transport, command: BatchCommand, signal: AbortSignal,
   onNoise?: (stream: 'stdout' | 'stderr', line: string) => void): Promise<ToolOutput> {
-  const reader = command.frame.reader()
-  const result = await transport.run({
-    command: command.command,
-    signal,
-    onLine: (stream, line) => {
-      if (stream === 'stdout' ? !reader.take(line) : true) onNoise?.(stream, line)
-    },
-  })
+  const { result, values } = await runFramed(transport, command.frame, command.command, signal, onNoise)
   if (result.exitCode !== 0) {
     throw new BatchError(`${command.frame.what} on ${transport.host} exited with ${result.exitCode ?? result.signal}`)
   }
-  return toolOutput(command.frame, reader.values())
+  return toolOutput(command.frame, values())
 }
 
 /** "exit 2: <the last stderr line, else stdout line>", for a message naming why a tool failed. */

@@ -1,5 +1,6 @@
 import { AppError, messageOf } from '../errors.js'
 import { isAbortError } from '../remote/abort-error.js'
+import { runFramed, type FramedRun } from '../remote/framed-run.js'
 import { Frame, FramingError } from '../remote/framing.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { TransportError } from '../remote/transport.js'
@@ -47,15 +48,13 @@ list_days processed "$2"
  */
 export async function listSite(transports: Pick<HostTransports, 'transportFor'>, folders: DayFolders): Promise<SiteListing> {
   const frame = new Frame(`the listing of days on ${folders.host}`)
-  const reader = frame.reader()
   const signal = AbortSignal.timeout(LISTING_TIMEOUT_MS)
   let exit: string
+  let run: FramedRun
   try {
-    const result = await transports.transportFor(folders.host).run({
-      command: `set -- ${shellJoin([folders.rawDataDir, folders.jobDir])}\n${frame.wrap(SCRIPT)}`,
-      signal,
-      onLine: (stream, line) => { if (stream === 'stdout') reader.take(line) },
-    })
+    run = await runFramed(transports.transportFor(folders.host), frame,
+      `set -- ${shellJoin([folders.rawDataDir, folders.jobDir])}\n${frame.wrap(SCRIPT)}`, signal)
+    const { result } = run
     exit = result.signal !== null ? `killed by signal ${result.signal}` : `exit code ${result.exitCode}`
   } catch (error) {
     if (error instanceof TransportError) throw new AppError('site_unreachable', `${folders.host} cannot be reached: ${error.describe()}`)
@@ -66,7 +65,7 @@ export async function listSite(transports: Pick<HostTransports, 'transportFor'>,
   }
   let values: string[]
   try {
-    values = reader.values()
+    values = run.values()
   } catch (error) {
     if (!(error instanceof FramingError)) throw error
     throw new AppError('site_listing_failed', `${messageOf(error)} (${exit})`)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
+import { runFramed } from './framed-run.js'
 import { TransportError, type RunResult, type Transport } from './transport.js'
 import { AbortError, abortedAfterKill, isAbortError } from './abort-error.js'
 import { shellQuote } from '../shell-quote.js'
@@ -122,13 +123,9 @@ function groupOf(frame: Frame, value: string): { pgid: number; startTime: string
 
 /** Runs a framed script; its values, whatever else stdout held. */
 async function framedValues(transport: Transport, frame: Frame, script: string, signal: AbortSignal): Promise<string[]> {
-  const reader = frame.reader()
-  const result = await transport.run({
-    command: frame.wrap(script), signal,
-    onLine: (stream, line) => { if (stream === 'stdout') reader.take(line) },
-  })
+  const { result, values } = await runFramed(transport, frame, frame.wrap(script), signal)
   if (result.exitCode !== 0) throw new Error(`${frame.what} failed: exit code ${result.exitCode ?? result.signal}`)
-  return reader.values()
+  return values()
 }
 
 async function withReattach<T>(request: DetachedRequest, attempt: () => Promise<T>): Promise<T> {

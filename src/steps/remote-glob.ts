@@ -1,4 +1,5 @@
 import type { Transport } from '../remote/transport.js'
+import { runFramed } from '../remote/framed-run.js'
 import { shellJoin } from '../shell-quote.js'
 import { Frame, FramingError } from '../remote/framing.js'
 
@@ -66,14 +67,7 @@ export function parseGlobOutput(frame: Frame, values: readonly string[]): GlobLi
 export async function listRemoteFiles(transport: Transport, pattern: string, signal: AbortSignal,
   onNoise?: (stream: 'stdout' | 'stderr', line: string) => void): Promise<GlobListing> {
   const frame = new Frame(`the file listing of ${pattern} on ${transport.host}`)
-  const reader = frame.reader()
-  const result = await transport.run({
-    command: buildGlobCommand(frame, pattern),
-    signal,
-    onLine: (stream, line) => {
-      if (stream === 'stdout' ? !reader.take(line) : true) onNoise?.(stream, line)
-    },
-  })
+  const { result, values } = await runFramed(transport, frame, buildGlobCommand(frame, pattern), signal, onNoise)
   if (result.exitCode !== 0) throw new Error(`the file listing exited with ${result.exitCode ?? result.signal}`)
-  return parseGlobOutput(frame, reader.values())
+  return parseGlobOutput(frame, values())
 }

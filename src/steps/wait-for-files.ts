@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
+import { runFramed } from '../remote/framed-run.js'
 import type { AbortReason, StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import { isAbortError } from '../remote/abort-error.js'
 import { TransportError } from '../remote/transport.js'
@@ -165,17 +166,10 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
 
 async function poll(ctx: StepContext<'wait_for_files'>, request: FileCheckRequest) {
   const frame = fileCheckFrame(request)
-  const reader = frame.reader()
-  const result = await ctx.transport().run({
-    command: buildFileCheckCommand(frame, request),
-    signal: ctx.signal,
-    onLine: (stream, line) => {
-      if (stream === 'stdout') reader.take(line)
-      else ctx.log('debug', line, 'stderr')
-    },
-  })
+  const { result, values } = await runFramed(ctx.transport(), frame, buildFileCheckCommand(frame, request), ctx.signal,
+    (stream, line) => { if (stream === 'stderr') ctx.log('debug', line, 'stderr') })
   if (result.exitCode !== 0) throw new Error(`file check exited with ${result.exitCode ?? result.signal}`)
-  return parseFileCheckOutput(frame, request, reader.values())
+  return parseFileCheckOutput(frame, request, values())
 }
 
 async function record(ctx: StepContext<'wait_for_files'>, items: Item[], complete: string[], waited: number) {
