@@ -48,8 +48,17 @@ function describeJob(job: JobRow): string {
   }
 }
 
+/**
+ * Whether a person must look before the wait goes on: a job held too long, or a host whose batch system could
+ * not be polled — the task pauses with the reason (and the wait continues after the resume).
+ */
+export function personNeeded(ctx: StepContext, jobs: readonly JobRow[], verdict: JobsVerdict): StepOutcome | null {
+  return pollTrouble(ctx, jobs) ??
+    (verdict.heldTooLong === null ? null : { status: 'interrupted', review: true, error: verdict.heldTooLong })
+}
+
 /** A host whose batch system could not be polled `limit` times in a row: the task pauses with the reason. */
-export function pollTrouble(ctx: StepContext, jobs: readonly JobRow[]): StepOutcome | null {
+function pollTrouble(ctx: StepContext, jobs: readonly JobRow[]): StepOutcome | null {
   const keys = new Map<string, JobGroupKey>()
   for (const job of jobs) if (job.finished_at === null) keys.set(jobGroupName(job), job)
   for (const key of keys.values()) {

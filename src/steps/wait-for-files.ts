@@ -7,7 +7,7 @@ import type { BuiltInOutputValues } from '../workflows/definition.js'
 import { buildFileCheckCommand, fileCheckFrame, parseFileCheckOutput, type FileCheckRequest } from './file-check-script.js'
 import { historyOf, judgePoll, planWait, type Item, type Judgement, type SizeHistory } from './file-needs.js'
 import { messageOf } from '../errors.js'
-import { judgeJobs, pollTrouble } from './job-verdict.js'
+import { judgeJobs, personNeeded } from './job-verdict.js'
 import { numberInput, stopOutcome, WaitClock, type WaitTime } from './wait-clock.js'
 
 /**
@@ -118,12 +118,11 @@ async function runWait(ctx: StepContext<'wait_for_files'>): Promise<StepOutcome>
         await finish()
         return { status: 'failed', error: verdict.failure, retryable: false, summary: verdict.summary }
       }
-      const trouble = pollTrouble(ctx, jobs)
-      const held = verdict.heldTooLong === null ? null : { status: 'interrupted', review: true, error: verdict.heldTooLong } as const
-      if (trouble ?? held) {
+      const stop = personNeeded(ctx, jobs, verdict)
+      if (stop) {
         clock.stop()
         await save()
-        return trouble ?? held!
+        return stop
       }
       jobsDone = verdict.allCompleted
       heldDeadlineMs = verdict.heldDeadlineMs ?? Infinity

@@ -1,6 +1,6 @@
 import type { AbortReason, StepContext, StepImplementation, StepOutcome } from './step-type.js'
 import type { BuiltInOutputValues } from '../workflows/definition.js'
-import { judgeJobs, pollTrouble } from './job-verdict.js'
+import { judgeJobs, personNeeded } from './job-verdict.js'
 import { numberInput, stopOutcome, WaitClock } from './wait-clock.js'
 
 /**
@@ -56,12 +56,11 @@ async function runWaitForJobs(ctx: StepContext<'wait_for_jobs'>): Promise<StepOu
       return finish({ status: 'success', summary: `all ${verdict.total} job(s) completed after ${clock.waited()} s` },
         verdict.total, verdict.completed)
     }
-    const trouble = pollTrouble(ctx, jobs) ??
-      (verdict.heldTooLong === null ? null : { status: 'interrupted', review: true, error: verdict.heldTooLong } as const)
-    if (trouble) {
+    const stop = personNeeded(ctx, jobs, verdict)
+    if (stop) {
       clock.stop()
       await save()
-      return trouble
+      return stop
     }
     const remaining = maxWaitSeconds - clock.waited()
     if (remaining <= 0) {
