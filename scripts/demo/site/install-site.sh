@@ -168,4 +168,20 @@ for day in "${day_list[@]}"; do
   found=("$dir"/*.raw)
   echo "day $day: ${#found[@]} raw files, runs ${found[0]:${#dir}+7:5} to ${found[-1]:${#dir}+7:5}"
 done
-echo "site installed at $root ($round, BOSS $boss): source $root/w720 for its tools"
+# what a Topup server needs to run the shipped workflows on this site: beslogin is this machine, the workflows'
+# site variables point here, and every wait polls at the simulation's pace. Single-quoted values read the same
+# when sourced by a shell and when loaded as an env file.
+[[ $root != *\'* ]] || bad "the site's folder must not have a ' in its path"
+printf '{ "hosts": { "beslogin": { "transport": "local", "hostname": "localhost", "username": "%s" } } }\n' \
+  "$(id -un)" > "$root/hosts.json"
+{
+  echo "# Topup's settings for the simulated site at $root: set -a && . $root/topup.env && set +a && npm start"
+  printf "%s='%s'\n" HOSTS_FILE "$root/hosts.json" JOB_POLL_MIN_SECONDS 1 JOB_POLL_MAX_SECONDS 2 JOB_LAG_SECONDS 5 \
+    TOPUP_VAR_POLL_SECONDS 0.5 TOPUP_VAR_RAW_DATA_DIR "$root/bes3fs/offline/data/cal/{{ params.round }}" \
+    TOPUP_VAR_WORK_AREA "$root/besfs5/groups/cal/topup/{{ params.round }}/DataValid" TOPUP_VAR_ENV_SCRIPT "$root/w720" \
+    TOPUP_VAR_HEPJOB_BIN "$hepjob" TOPUP_VAR_CONTAINER_SHELL "$root/cvmfs/container.ihep.ac.cn/bin/hep_container" \
+    TOPUP_VAR_AFS_CALIBCONST "$afs" TOPUP_VAR_CHECKDB_SHARE \
+    "$root/besfs5/users/topup/boss{{ vars.bosse }}/workarea/workarea-{{ vars.boss }}/Analysis/checkDBAlg/checkDBAlg-00-00-00/share"
+} > "$root/topup.env"
+echo "site installed at $root ($round, BOSS $boss): source $root/w720 for its tools;" \
+  "set -a && . $root/topup.env && set +a && npm start serves it"
