@@ -10,8 +10,9 @@ import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
 import { lastSeenText } from './heartbeat.js'
 import { canContinue, stateOf } from './resumable.js'
-import { taskSteps } from './snapshot.js'
+import { snapshotOf, taskSteps } from './snapshot.js'
 import { recoveryDecision } from './recovery-decision.js'
+import { PAUSE_REASON, withAdvice } from './step-decision.js'
 import { transitionTask } from './task-state.js'
 
 export interface RecoveryDeps extends CancelDeps {
@@ -90,8 +91,10 @@ async function recoverTask(deps: RecoveryDeps, task: TaskRow, seen: string): Pro
       await closeExecution(trx, emit, execution,
         { status: 'interrupted', summary: execution.output_summary, error: 'interrupted by restart' }, now)
     }
+    // a pause the restart brought, like one a step brought, says what to do (a pause asked for does not)
+    const reason = choice.to === 'paused' && choice.reason !== PAUSE_REASON ? withAdvice(choice.reason, snapshotOf(task).advice) : choice.reason
     await transitionTask(trx, emit, task.id, choice.to, {
-      from: [task.status], reason: choice.reason,
+      from: [task.status], reason,
       set: last ? { resume_from_step: last.step_name } : {},
     })
     if (last && choice.note) {

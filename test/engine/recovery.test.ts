@@ -57,7 +57,8 @@ t.test('SIGKILL of the server mid-task, then restart: nothing lost, nothing stuc
 
   const again = await startServerProcess(t, dir, env)
   const taskA = await again.waitForStatus(a, ['paused'])
-  t.equal(taskA.status_reason, 'interrupted by restart during step long')
+  t.equal(taskA.status_reason,
+    'interrupted by restart during step long — it may have run in part: look at its file, then resume', 'with the workflow\'s advice')
   t.equal(taskA.resume_from_step, 'long')
   t.notOk(alive(pidA), 'the orphaned command of task a was stopped')
   await again.waitForStatus(e, ['cancelled'])

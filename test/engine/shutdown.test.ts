@@ -74,7 +74,8 @@ t.test('SIGTERM: stop starting work, stop waits at once, let commands finish wit
   await again.waitForStatus(short, ['success'])
   t.same([lines(`${short}.first`), lines(`${short}.long`), lines(`${short}.last`)], [1, 1, 1])
   const paused = await again.waitForStatus(long, ['paused'])
-  t.equal(paused.status_reason, 'interrupted by restart during step long')
+  t.equal(paused.status_reason,
+    'interrupted by restart during step long — it may have run in part: look at its file, then resume', 'with the workflow\'s advice')
   t.equal(lines(`${long}.long`), 1)
   await again.waitForStatus(queued, ['success'])
   writeFileSync(join(work, `ready-${wait}`), '')

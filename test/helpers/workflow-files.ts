@@ -17,6 +17,7 @@ export const processWorkflows = {
       exec('long', `echo run >> ${file('long')}; echo $$ > ${file('pid')}; sleep {{ params.secs }}`),
       exec('last', `echo run >> ${file('last')}`),
     ],
+    advice: [{ match: '^interrupted by restart during step long$', advice: 'it may have run in part: look at its file, then resume' }],
   },
   idem_flow: {
     steps: [
