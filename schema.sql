@@ -64,7 +64,9 @@ CREATE TABLE tasks (
   -- the workflow's `concurrency` as rendered at creation: at most concurrency_limit started, unfinished tasks
   -- per key (NULL: no such setting)
   concurrency_key     TEXT,
-  concurrency_limit   INTEGER
+  concurrency_limit   INTEGER,
+  -- who or what made the task: the signed-in user's id, or schedule:<name> (NULL: made before this was recorded)
+  created_by          TEXT
 );
 CREATE INDEX idx_tasks_user_created ON tasks (user_id, created_at);
 CREATE INDEX idx_tasks_status ON tasks (status, queued_at);
@@ -175,6 +177,19 @@ CREATE TABLE task_parameters (
   param_value TEXT    NOT NULL,
   param_type  TEXT    NOT NULL,
   UNIQUE (task_id, param_name)
+);
+
+-- Each firing of a schedule (SCHEDULES_FILE), once: the UNIQUE pair is what keeps a restart or a catch-up from
+-- making a firing's task twice.
+CREATE TABLE schedule_runs (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  schedule   TEXT    NOT NULL,
+  fire_time  TEXT    NOT NULL,
+  outcome    TEXT    NOT NULL CHECK (outcome IN ('created', 'skipped', 'failed')),
+  task_id    INTEGER REFERENCES tasks (id) ON DELETE SET NULL,
+  message    TEXT,
+  created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  UNIQUE (schedule, fire_time)
 );
 
 -- Host keys pinned on first use (KNOWN_HOSTS_POLICY=accept-new).

@@ -44,6 +44,11 @@ export const batchSystems = ['hepjob', 'htcondor', 'slurm'] as const
 export const BatchSystem = Type.Enum(batchSystems, { description: 'batch system' })
 export type BatchSystem = Static<typeof BatchSystem>
 
+/** What became of one firing of a schedule: a task made, skipped (its day already done or under way), or failed. */
+export const scheduleOutcomes = ['created', 'skipped', 'failed'] as const
+export const ScheduleOutcome = Type.Enum(scheduleOutcomes, { description: 'what a firing of a schedule did' })
+export type ScheduleOutcome = Static<typeof ScheduleOutcome>
+
 /** Ordered from least to most severe: a `level` filter means that level and more severe. */
 export const logLevels = ['debug', 'info', 'warning', 'error'] as const
 export const LogLevel = Type.Enum(logLevels, { description: 'log level' })

@@ -9,6 +9,9 @@ import { createLogger } from './logger.js'
 import { implementedStepTypes, stepRegistry } from './steps/registry.js'
 import { createEngine } from './engine/engine.js'
 import { createTransportProvider } from './remote/transport-provider.js'
+import { systemClock } from './schedules/clock.js'
+import { loadSchedules } from './schedules/schedule-file.js'
+import { createScheduler } from './schedules/scheduler.js'
 import { loadWorkflows } from './workflows/loader.js'
 import { syncWorkflows } from './workflows/sync.js'
 
@@ -24,8 +27,8 @@ export interface RunningServer {
 }
 
 /**
- * Start-up in order: .env, config, logger, database, workflows (an invalid file stops here), app, listen.
- * Throws ConfigError / WorkflowLoadError for main.ts to print.
+ * Start-up in order: .env, config, logger, database, workflows and schedules (an invalid file stops here), app,
+ * listen, recovery, schedules armed. Throws ConfigError / WorkflowLoadError / ScheduleFileError for main.ts to print.
  */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   loadDotEnv()
@@ -48,13 +51,20 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     })
     // Registered after the pool's close, so it runs before it: running steps drain first.
     shutdownHooks.push(() => engine.shutdown())
+    const scheduler = createScheduler({
+      db, workflows, siteVars: config.siteVars, control: engine, logger, clock: systemClock,
+      schedules: loadSchedules(config.SCHEDULES_FILE, workflows), catchUpMax: config.SCHEDULE_CATCH_UP_MAX,
+    })
+    // Registered after the engine's shutdown, so it runs before it: no task is made while the engine drains.
+    shutdownHooks.push(() => scheduler.stop())
     const deps: AppDeps = {
-      config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger, transports,
+      config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger, transports, scheduler,
     }
     const app = await buildApp(deps)
     await app.listen({ host: config.HOST, port: config.PORT })
     // After listen: a second server started by mistake on the same port stops before touching any task.
     await engine.recover()
+    await scheduler.start()
     logger.info({ database: config.databaseFile }, 'topup listening')
 
     let closing: Promise<void> | null = null

@@ -4,6 +4,7 @@ import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
 import type { HostTransports } from '../remote/transport-provider.js'
+import type { Scheduler } from '../schedules/scheduler.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 
 /** What the app is built from; routes receive it and reach for nothing global. */
@@ -18,6 +19,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger
   /** Commands on the hosts (the list of days reads the site with them); absent, only `local`. */
   transports?: Pick<HostTransports, 'transportFor'>
+  /** The schedules and their next firings; absent, GET /api/schedules lists none. */
+  scheduler?: Pick<Scheduler, 'schedules' | 'nextRuns'>
   /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
   secretKey?: string
 }

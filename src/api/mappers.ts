@@ -21,7 +21,8 @@ export function toTask(row: TaskRow): Static<typeof TaskSchema> {
     progress_percentage: row.progress_percentage, current_step: row.current_step,
     resume_from_step: row.resume_from_step, error_message: row.error_message, last_seq: row.last_seq,
     created_at: row.created_at, updated_at: row.updated_at, queued_at: row.queued_at,
-    started_at: row.started_at, completed_at: row.completed_at, concurrency_key: row.concurrency_key,
+    started_at: row.started_at, completed_at: row.completed_at, created_by: row.created_by,
+    concurrency_key: row.concurrency_key,
   }
 }
 

@@ -1,5 +1,7 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
-import { batchSystems, executionStatuses, jobStates, logLevels, taskEventTypes, taskStatuses, type TaskEventType } from '../domain.js'
+import {
+  batchSystems, executionStatuses, jobStates, logLevels, scheduleOutcomes, taskEventTypes, taskStatuses, type TaskEventType,
+} from '../domain.js'
 
 /** What task_events holds: every event type but `log`, whose lines live in task_logs. */
 export type StoredEventType = Exclude<TaskEventType, 'log'>
@@ -16,6 +18,7 @@ export const enums = {
   storedEventType: storedEventTypes,
   jobState: jobStates,
   batchSystem: batchSystems,
+  scheduleOutcome: scheduleOutcomes,
 } as const
 export type EnumKind = keyof typeof enums
 
@@ -42,7 +45,7 @@ export const tables = {
     progress_percentage: 'real=', current_step: 'text?', resume_from_step: 'text?',
     error_message: 'text?', last_seq: 'int=', heartbeat_at: 'text?', queued_at: 'text?',
     created_at: 'text=', updated_at: 'text=', started_at: 'text?', completed_at: 'text?',
-    concurrency_key: 'text?', concurrency_limit: 'int?',
+    concurrency_key: 'text?', concurrency_limit: 'int?', created_by: 'text?',
   },
   task_executions: {
     id: 'id', task_id: 'int', step_name: 'text', step_display_name: 'text', step_type: 'text',
@@ -67,6 +70,10 @@ export const tables = {
     last_seen_at: 'text?', finished_at: 'text?',
   },
   task_parameters: { id: 'id', task_id: 'int', param_name: 'text', param_value: 'text', param_type: 'text' },
+  schedule_runs: {
+    id: 'id', schedule: 'text', fire_time: 'text', outcome: 'scheduleOutcome', task_id: 'int?', message: 'text?',
+    created_at: 'text=',
+  },
   host_keys: {
     hostname: 'text', port: 'int', key_type: 'text', key_base64: 'text', fingerprint: 'text',
     first_seen: 'text=',
@@ -95,3 +102,4 @@ export type TaskLogRow = Selectable<Database['task_logs']>
 export type JobRow = Selectable<Database['remote_jobs']>
 export type NewJob = Insertable<Database['remote_jobs']>
 export type TaskParameterRow = Selectable<Database['task_parameters']>
+export type ScheduleRunRow = Selectable<Database['schedule_runs']>

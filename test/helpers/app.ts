@@ -35,6 +35,8 @@ export interface TestAppOptions {
   logger?: FastifyBaseLogger
   /** The hosts the app (and the engine, if any) run commands on; by default `local` only. */
   transports?: HostTransports
+  /** Builds the schedules the app shows, on the test's database, workflows and engine. */
+  scheduler?: (parts: { db: Db; workflows: WorkflowCatalog; config: Readonly<Config>; control?: TaskControl }) => AppDeps['scheduler']
 }
 
 export interface TestApp {
@@ -66,8 +68,9 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
   const engine = options.engine ? await startEngine(t, db, config, options.transports) : undefined
   const control = engine ?? options.control
   const events = engine?.events ?? options.events
+  const scheduler = options.scheduler?.({ db, workflows, config, ...(control ? { control } : {}) })
   const deps: AppDeps = {
-    config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}),
+    config, db, workflows, ...(control ? { control } : {}), ...(events ? { events } : {}), ...(scheduler ? { scheduler } : {}),
     ...(options.logger ? { logger: options.logger } : {}), ...(options.transports ? { transports: options.transports } : {}),
   }
   const app = await buildApp(deps)

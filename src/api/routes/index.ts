@@ -6,6 +6,7 @@ import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
 import { jobRoutes } from './jobs.js'
 import { logRoutes } from './logs.js'
+import { scheduleRoutes } from './schedules.js'
 import { taskRoutes } from './tasks.js'
 import { taskLifecycleRoutes } from './task-lifecycle.js'
 import { workflowRoutes } from './workflows.js'
@@ -24,4 +25,5 @@ export const routeModules: RouteModule[] = [
   artifactRoutes,
   workflowRoutes,
   dayRoutes,
+  scheduleRoutes,
 ]

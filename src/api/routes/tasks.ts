@@ -3,10 +3,9 @@ import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
 import { countJobsByState } from '../../db/job-repository.js'
-import { insertTask, listTaskParameters, listTasks } from '../../db/task-repository.js'
-import { refuseDuplicate, writeConcurrency } from '../../engine/task-identity.js'
+import { listTaskParameters, listTasks } from '../../db/task-repository.js'
+import { createTask } from '../../engine/task-creation.js'
 import { AppError } from '../../errors.js'
-import { describeParameterErrors, encodeParameter, resolveParameters } from '../../workflows/parameters.js'
 import { toExecution, toProgress, toStepSummaries, toTask, toTaskDetail } from '../mappers.js'
 import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
@@ -46,40 +45,15 @@ export const taskRoutes: RouteModule = async (app, deps) => {
     const principal = principalOf(request)
     const body = request.body
     const userId = actingUser(principal, body.user_id)
-    const workflow = deps.workflows.get(body.workflow_name)
-    if (!workflow) throw new AppError('not_found', `workflow "${body.workflow_name}" not found`)
-    const resolved = resolveParameters(workflow.definition.parameters, body.parameters ?? {})
-    if (!resolved.ok) {
-      throw new AppError('invalid_parameters', describeParameterErrors(resolved.errors), { errors: resolved.errors })
-    }
-    if (!workflow.runnable) {
-      throw new AppError('workflow_not_runnable',
-        `workflow "${workflow.name}" cannot run yet: no implementation for step types ${workflow.missingStepTypes.join(', ')}`,
-        { extra: { missing_step_types: workflow.missingStepTypes } })
-    }
     const control = deps.control
     if (body.start && !control) {
       throw new AppError('service_unavailable', 'this server has no task engine: create the task without "start"')
     }
-    const params = workflow.definition.parameters ?? {}
-    const dateParam = resolved.values.date_param
-    const task = await deps.db.transaction().execute(async (trx) => {
-      // The insert comes first: it takes SQLite's one write lock, so no other create can commit between the
-      // duplicate check below and this one's commit (the check sees every task committed before it).
-      const row = await insertTask(trx, {
-        user_id: userId,
-        workflow_id: workflow.id,
-        workflow_name: workflow.name,
-        workflow_snapshot: workflow.definitionJson,
-        task_name: body.task_name ?? `${workflow.definition.display_name}${typeof dateParam === 'string' ? ` ${dateParam}` : ''}`,
-        date_param: typeof dateParam === 'string' ? dateParam : null,
-      }, Object.entries(resolved.values).map(([name, value]) => ({
-        param_name: name, param_value: encodeParameter(value), param_type: params[name]?.type ?? typeof value,
-      })))
-      await refuseDuplicate(trx, row)
-      return await writeConcurrency(trx, row, workflow.definition, resolved.values, deps.config.siteVars) ?? row
+    const task = await createTask({ db: deps.db, workflows: deps.workflows, siteVars: deps.config.siteVars }, {
+      workflowName: body.workflow_name, taskName: body.task_name, parameters: body.parameters ?? {},
+      userId, createdBy: principal.userId,
     })
-    request.log.info({ task_id: task.id, workflow: workflow.name, user_id: userId }, 'task created')
+    request.log.info({ task_id: task.id, workflow: task.workflow_name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
     if (body.start && control) await control.start(task.id)
     reply.code(201).header('location', `/api/tasks/${task.id}`)

@@ -39,6 +39,9 @@ export const TaskSchema = Type.Object({
   queued_at: Nullable(Timestamp),
   started_at: Nullable(Timestamp),
   completed_at: Nullable(Timestamp),
+  created_by: Nullable(Type.String({
+    description: 'who or what made the task: the id of the user who created it (an admin creating it for someone shows the admin), or schedule:<name>; null for tasks made before this was recorded',
+  })),
   concurrency_key: Nullable(Type.String({
     description: 'the workflow\'s concurrency key as rendered for this task: it waits queued while another task of the key holds it',
   })),
