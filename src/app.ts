@@ -13,7 +13,7 @@ import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { ProblemSchema } from './api/schemas/common.js'
-import { validatorCompiler } from './api/validator.js'
+import { refuseUndeclaredQuery, validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
 import { resolveSecretKey } from './auth/secret.js'
 import { pageModuleRoutes } from './page-modules.js'
@@ -84,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {
+    api.addHook('onRoute', refuseUndeclaredQuery)
     await api.register(authPlugin, { secretKey })
     for (const routeModule of routeModules) await api.register(routeModule, routes)
   }, { prefix: '/api' })
