@@ -15,7 +15,7 @@ import type { Api } from './api/route-module.js'
 import { ProblemSchema } from './api/schemas/common.js'
 import { refuseUndeclaredQuery, validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
-import { resolveSecretKey } from './auth/secret.js'
+import { tokenKeys } from './auth/secret.js'
 import { pageModuleRoutes } from './page-modules.js'
 import { serviceVersion } from './version.js'
 
@@ -79,13 +79,14 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
   await app.register(fastifyWebsocket, { options: websocketOptions })
 
-  const secretKey = deps.secretKey ?? resolveSecretKey(deps.config, (message, file) => deps.logger?.info({ file }, message))
+  const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
+    : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))
   const routes = routeDeps(deps)
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {
     api.addHook('onRoute', refuseUndeclaredQuery)
-    await api.register(authPlugin, { secretKey })
+    await api.register(authPlugin, { keys, db: deps.db })
     for (const routeModule of routeModules) await api.register(routeModule, routes)
   }, { prefix: '/api' })
   return app

@@ -17,6 +17,7 @@ export const EnvSchema = Type.Object({
   DATA_DIR: Str('data', 'folder for the database, the generated secret, artifacts and local work folders'),
   DATABASE_URL: OptStr('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
   SECRET_KEY: OptStr('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
+  SECRET_KEY_PREVIOUS: OptStr('the key before a change of SECRET_KEY: tokens it signed are still accepted until they expire (then unset it)'),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     { default: 'info', description: 'fatal | error | warn | info | debug | trace | silent' }),
   LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
