@@ -202,3 +202,11 @@ CREATE TABLE host_keys (
   first_seen  TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   PRIMARY KEY (hostname, port)
 );
+
+-- Bearer tokens withdrawn before their expiry (npm run token -- --revoke <jti>), by their jti; expires_at is the
+-- token's own expiry when known (after it the row no longer matters).
+CREATE TABLE revoked_tokens (
+  jti        TEXT NOT NULL PRIMARY KEY,
+  expires_at TEXT,
+  revoked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
@@ -9,17 +11,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { routeDeps, type AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
+import { limitBody, serverLimits } from './api/http-limits.js'
 import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { ProblemSchema } from './api/schemas/common.js'
-import { validatorCompiler } from './api/validator.js'
+import { docsPolicy, securityHeaders } from './api/security-headers.js'
+import { refuseUndeclaredQuery, validatorCompiler } from './api/validator.js'
 import { authPlugin } from './auth/plugin.js'
-import { resolveSecretKey } from './auth/secret.js'
+import { tokenKeys } from './auth/secret.js'
 import { pageModuleRoutes } from './page-modules.js'
 import { serviceVersion } from './version.js'
 
-export const BODY_LIMIT_BYTES = 1024 * 1024
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const publicDir = resolve(root, 'public')
 const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
@@ -28,7 +31,7 @@ const requestIdPattern = /^[A-Za-z0-9._-]{1,64}$/
 export async function buildApp(deps: AppDeps): Promise<Api> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    ...serverLimits(deps.config),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id']
@@ -45,6 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   registerErrorHandlers(app)
   app.addSchema(ProblemSchema)
+  const indexHtml = readFileSync(resolve(publicDir, 'index.html'), 'utf8')
+  await app.register(fastifyHelmet, securityHeaders(indexHtml))
 
   await app.register(fastifySwagger, {
     // Shared schemas appear under components.schemas by their $id (e.g. Problem), not as def-0.
@@ -72,19 +77,22 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
       security: [{ bearer: [] }],
     },
   })
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: docsPolicy(indexHtml) })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
   await app.register(pageModuleRoutes)
   // Upgrade requests arrive on the HTTP server as a whole and are routed like any request; only /api/ws accepts
   // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
   await app.register(fastifyWebsocket, { options: websocketOptions })
 
-  const secretKey = deps.secretKey ?? resolveSecretKey(deps.config, (message, file) => deps.logger?.info({ file }, message))
+  const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
+    : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))
   const routes = routeDeps(deps)
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {
-    await api.register(authPlugin, { secretKey })
+    api.addHook('onRoute', refuseUndeclaredQuery)
+    api.addHook('onRoute', limitBody)
+    await api.register(authPlugin, { keys, db: deps.db })
     for (const routeModule of routeModules) await api.register(routeModule, routes)
   }, { prefix: '/api' })
   return app

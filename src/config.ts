@@ -14,9 +14,16 @@ const OptStr = (description: string) => Type.Optional(Type.String({ minLength: 1
 export const EnvSchema = Type.Object({
   HOST: Str('0.0.0.0', 'address to listen on'),
   PORT: Int(1, 65535, 5000, 'TCP port to listen on'),
+  HTTP_HEADERS_TIMEOUT_SECONDS: Num(0.1, 600, 15,
+    'a client must send a request\'s headers within this many seconds of starting it, or its connection is closed (slow clients cannot hold connections)'),
+  HTTP_REQUEST_TIMEOUT_SECONDS: Num(0.1, 3600, 60,
+    'the whole request, headers and body, must arrive within this many seconds (at least HTTP_HEADERS_TIMEOUT_SECONDS); the answer may take longer'),
+  HTTP_KEEP_ALIVE_SECONDS: Num(0.1, 3600, 72,
+    'an idle keep-alive connection is closed after this many seconds (longer than a reverse proxy\'s own idle timeout, often 60 s)'),
   DATA_DIR: Str('data', 'folder for the database, the generated secret, artifacts and local work folders'),
   DATABASE_URL: OptStr('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
   SECRET_KEY: OptStr('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
+  SECRET_KEY_PREVIOUS: OptStr('the key before a change of SECRET_KEY: tokens it signed are still accepted until they expire (then unset it)'),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     { default: 'info', description: 'fatal | error | warn | info | debug | trace | silent' }),
   LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
@@ -83,6 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`${name}=${String(env[name])} is invalid: ${error.message} (${describe(schema)}${expected})`)
   }
   const parsed = converted as Env
+  if (parsed.HTTP_HEADERS_TIMEOUT_SECONDS > parsed.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_SECONDS=${parsed.HTTP_HEADERS_TIMEOUT_SECONDS} is invalid: it must not exceed `
+      + `HTTP_REQUEST_TIMEOUT_SECONDS=${parsed.HTTP_REQUEST_TIMEOUT_SECONDS} (the headers are part of the request)`)
+  }
   const siteVars: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith('TOPUP_VAR_') && value !== undefined) siteVars[key.slice(10).toLowerCase()] = value

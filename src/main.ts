@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { resolveSecretKey } from './auth/secret.js'
-import { parseTtl, signToken, TokenError } from './auth/token.js'
+import { parseTtl, signToken, TokenError, tokenIdentity } from './auth/token.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { MigrationError } from './db/migrate.js'
 import { ScheduleFileError } from './schedules/schedule-file.js'
@@ -14,7 +14,9 @@ const usage = `usage: node dist/main.js [command]
   serve                                   start the HTTP server (default)
   token --user <name> [--admin] [--ttl 24h] [--link]
                                           print a bearer token signed with SECRET_KEY (--link: as a
-                                          link that signs the web page in, http://HOST:PORT/#token=…)
+                                          link that signs the web page in, http://HOST:PORT/#token=…);
+                                          its id (jti) goes to stderr
+  token --revoke <jti or token>           withdraw a token before it expires (refused from the next request)
   workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
 
 function fail(message: string, code = 1): never {
@@ -32,16 +34,33 @@ async function serve(): Promise<void> {
   handleSignals(await startServer())
 }
 
-function token(args: string[]): void {
+async function token(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args, options: { user: { type: 'string' }, admin: { type: 'boolean', default: false }, ttl: { type: 'string', default: '24h' },
-      link: { type: 'boolean', default: false } },
+      link: { type: 'boolean', default: false }, revoke: { type: 'string' } },
   })
-  if (!values.user) fail(`token: --user is required\n${usage}`, 2)
+  if (values.revoke !== undefined) return revoke(values.revoke)
+  if (!values.user) fail(`token: --user (or --revoke) is required\n${usage}`, 2)
   const cfg = config()
   const key = resolveSecretKey(cfg, (message, file) => process.stderr.write(`${message}: ${file}\n`))
   const signed = signToken(key, { userId: values.user, role: values.admin ? 'admin' : 'user' }, parseTtl(values.ttl))
+  const { jti } = tokenIdentity(signed)
+  process.stderr.write(`token id ${jti} (npm run token -- --revoke ${jti} withdraws it)\n`)
   process.stdout.write(`${values.link ? signInLink(cfg.HOST, cfg.PORT, signed) : signed}\n`)
+}
+
+/** Records the token's id in the database the server reads (only this command opens it: issuing a token does not). */
+async function revoke(tokenOrId: string): Promise<void> {
+  const { jti, expiresAt } = tokenIdentity(tokenOrId)
+  const { openDatabase } = await import('./db/connect.js')
+  const { revokeToken } = await import('./auth/revocations.js')
+  const { db } = openDatabase(config().databaseFile)
+  try {
+    await revokeToken(db, jti, expiresAt)
+  } finally {
+    await db.destroy()
+  }
+  process.stdout.write(`revoked token ${jti}\n`)
 }
 
 /** The page's address with the token in the fragment, which browsers never send to a server nor to a proxy. */
@@ -66,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv
   try {
     if (command === 'serve') await serve()
-    else if (command === 'token') token(rest)
+    else if (command === 'token') await token(rest)
     else if (command === 'workflows' && rest[0] === 'validate') await validateWorkflows()
     else if (command === 'help' || command === '--help') process.stdout.write(`${usage}\n`)
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)

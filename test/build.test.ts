@@ -55,7 +55,7 @@ t.test('the compiled token command prints a JWT, loading neither the server nor 
   const token = r.stdout.trim()
   t.match(token, /^ey[\w-]+\.[\w-]+\.[\w-]+$/)
   const key = readFileSync(join(dir, 'data', 'secret.key'), 'utf8').trim()
-  t.match(verifyToken(key, token), { userId: 'alice', role: 'user' }, 'signed with the key generated into DATA_DIR')
+  t.match(await verifyToken(key, token), { userId: 'alice', role: 'user' }, 'signed with the key generated into DATA_DIR')
   t.same(serverPackages(loaded(r.stderr)), [], 'none of the server\'s packages was loaded')
 })
 

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Db } from '../db/connect.js'
 import { AppError } from '../errors.js'
-import { TokenError, verifyToken, type Principal } from './token.js'
+import { isRevoked } from './revocations.js'
+import { TokenError, verifyToken, type Principal, type TokenKeys } from './token.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,9 +14,9 @@ declare module 'fastify' {
     /**
      * Authenticates a raw request: `Authorization: Bearer <token>` or, when `allowQuery` (WebSocket
      * upgrades, where browsers cannot set headers), the sub-protocol `bearer.<token>` or a `token` query
-     * parameter. Throws AppError unauthorized.
+     * parameter. Rejects with AppError unauthorized.
      */
-    authenticate(request: FastifyRequest, options?: { allowQuery?: boolean }): Principal
+    authenticate(request: FastifyRequest, options?: { allowQuery?: boolean }): Promise<Principal>
   }
   interface FastifyContextConfig {
     /** false: the route needs no bearer token (health, or a route that authenticates itself). */
@@ -45,13 +47,14 @@ export function bearerToken(request: FastifyRequest, allowQuery = false): string
  * route config says `auth: false`. A request no route matches is answered by the app's own 404 handler, outside
  * this scope, so it is a 404 with or without a token.
  */
-export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: string }) => {
+export const authPlugin = fp(async (app: FastifyInstance, options: { keys: TokenKeys; db: Db }) => {
   app.decorateRequest('principal', null)
-  app.decorate('authenticate', (request: FastifyRequest, opts: { allowQuery?: boolean } = {}): Principal => {
+  const revoked = (jti: string) => isRevoked(options.db, jti)
+  app.decorate('authenticate', async (request: FastifyRequest, opts: { allowQuery?: boolean } = {}): Promise<Principal> => {
     const token = bearerToken(request, opts.allowQuery)
     if (!token) throw new AppError('unauthorized', 'a bearer token is required (Authorization: Bearer <token>)')
     try {
-      return verifyToken(options.secretKey, token)
+      return await verifyToken(options.keys, token, { isRevoked: revoked })
     } catch (error) {
       if (error instanceof TokenError) throw new AppError('unauthorized', error.message)
       throw error
@@ -59,7 +62,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { secretKey: 
   })
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.auth === false) return
-    request.principal = app.authenticate(request)
+    request.principal = await app.authenticate(request)
   })
 }, { name: 'topup-auth' })
 

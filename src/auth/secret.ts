@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
+import type { TokenKeys } from './token.js'
 
 /**
  * SECRET_KEY, or a random key generated once into DATA_DIR/secret.key (mode 0600) and reused, so tokens
@@ -21,4 +22,17 @@ export function resolveSecretKey(config: Pick<Config, 'SECRET_KEY' | 'DATA_DIR'>
   chmodSync(file, 0o600)
   notify('SECRET_KEY is not set: generated a random token key (kept for later starts)', file)
   return key
+}
+
+/**
+ * The keys the server verifies tokens with: the current one (as above) and, during a change of key,
+ * SECRET_KEY_PREVIOUS, so that tokens signed before the change keep working until they expire.
+ */
+export function tokenKeys(config: Pick<Config, 'SECRET_KEY' | 'SECRET_KEY_PREVIOUS' | 'DATA_DIR'>,
+  notify?: (message: string, file: string) => void): TokenKeys {
+  return {
+    current: resolveSecretKey(config, notify),
+    ...(config.SECRET_KEY_PREVIOUS ? { previous: config.SECRET_KEY_PREVIOUS } : {}),
+    source: config.SECRET_KEY ? 'SECRET_KEY' : 'DATA_DIR/secret.key',
+  }
 }

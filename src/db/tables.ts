@@ -78,6 +78,7 @@ export const tables = {
     hostname: 'text', port: 'int', key_type: 'text', key_base64: 'text', fingerprint: 'text',
     first_seen: 'text=',
   },
+  revoked_tokens: { jti: 'text', expires_at: 'text?', revoked_at: 'text=' },
 } as const
 
 export type ColumnKind = 'id' | `${'int' | 'real' | 'text' | EnumKind}${'' | '?' | '='}`

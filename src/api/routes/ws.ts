@@ -28,7 +28,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     config: { auth: false },
     schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)', hide: true },
     onRequest: async (request) => {
-      request.principal = app.authenticate(request, { allowQuery: true })
+      request.principal = await app.authenticate(request, { allowQuery: true })
     },
     wsHandler: (socket, request) => {
       const principal = request.principal

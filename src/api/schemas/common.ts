@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { errorCodes } from '../../errors.js'
+import { MAX_TEXT_LENGTH } from './text.js'
 
 const PROBLEM_ID = 'Problem'
 
@@ -54,3 +55,11 @@ export function pageOf<T extends TSchema>(item: T, description: string) {
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 export const Timestamp = Type.String({ description: 'ISO-8601 UTC, e.g. 2025-06-24T08:00:00.000Z' })
 export const ParameterValue = Type.Union([Type.String(), Type.Integer(), Type.Boolean()])
+
+/**
+ * Workflow parameters as a client sends them: each value is checked against its workflow's definition by the
+ * route (src/workflows/parameters.ts), every string in them by the validator (at most MAX_TEXT_LENGTH characters).
+ */
+export const ParametersInput = (description: string) => Type.Record(Type.String(), Type.Unknown(), {
+  maxProperties: 100, description: `${description}; strings at most ${MAX_TEXT_LENGTH} characters`,
+})

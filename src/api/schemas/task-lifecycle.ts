@@ -1,10 +1,9 @@
 import { Type, type Static } from 'typebox'
+import { ParametersInput } from './common.js'
 
 export const ResumeBody = Type.Object({
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
-    description: 'changed parameters, laid over the current ones and checked against the task\'s own workflow snapshot; '
-      + 'each change is written to the task log as old → new',
-  })),
+  parameters: Type.Optional(ParametersInput('changed parameters, laid over the current ones and checked against the task\'s '
+    + 'own workflow snapshot; each change is written to the task log as old → new')),
   retry_from_step: Type.Optional(Type.String({
     minLength: 1, maxLength: 64,
     description: 'a step id of the task\'s workflow to continue from (default: where the task paused)',

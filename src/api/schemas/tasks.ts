@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox'
 import { executionStatuses, TaskStatus } from '../../domain.js'
-import { Limit, Nullable, Offset, ParameterValue, Timestamp, pageOf } from './common.js'
+import { Limit, Nullable, Offset, ParameterValue, ParametersInput, Timestamp, pageOf } from './common.js'
 import { JobCountsSchema } from './jobs.js'
+import { DateOrDateTime } from './text.js'
 
 const parametersExample = { date_param: '250624', submit_job: true, max_wait_minutes: 25 }
 
@@ -9,7 +10,7 @@ export const CreateTaskBody = Type.Object({
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'defaults to the caller; another user needs the admin role' })),
   workflow_name: Type.String({ minLength: 1, maxLength: 100 }),
   task_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'defaults to "<workflow display name> <date_param>"' })),
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'checked against the workflow\'s parameters; defaults are filled in' })),
+  parameters: Type.Optional(ParametersInput('checked against the workflow\'s parameters; defaults are filled in')),
   start: Type.Optional(Type.Boolean({ description: 'queue the task for running right away (needs the engine)' })),
 }, {
   additionalProperties: false,
@@ -92,8 +93,8 @@ export const TaskListQuery = Type.Object({
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'admins: any user; others: only themselves' })),
   status: Type.Optional(TaskStatus),
   workflow_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  created_after: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (inclusive)' })),
-  created_before: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (exclusive)' })),
+  created_after: Type.Optional(DateOrDateTime('created at or after (inclusive)')),
+  created_before: Type.Optional(DateOrDateTime('created before (exclusive)')),
   limit: Limit(50, 500),
   offset: Offset,
 })

@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { ParameterSchema } from '../../workflows/definition.js'
-import { Nullable, ParameterValue } from './common.js'
+import { Nullable, ParameterValue, ParametersInput } from './common.js'
 
 export const WorkflowNameParams = Type.Object({ workflow_name: Type.String({ minLength: 1, maxLength: 100 }) })
 
@@ -37,7 +37,7 @@ export const WorkflowDetailSchema = Type.Object({
 })
 
 export const ValidateBody = Type.Object({
-  parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  parameters: Type.Optional(ParametersInput('the values to check, as a create request would send them')),
 }, { additionalProperties: false, examples: [{ parameters: { date_param: '250624', max_wait_minutes: 25 } }] })
 
 export const ValidateResultSchema = Type.Object({
