@@ -20,11 +20,13 @@ import { TaskJobs } from './task-jobs.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { StopHandle } from './stop-handle.js'
+import { storageRetryPolicy } from './storage-hold.js'
 import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
-  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'> &
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'STORAGE_RETRY_MAX_SECONDS' | 'siteVars' |
+  'DATA_DIR' | 'REMOTE_RUNS_DIR'> &
   JobPollConfig
 
 export interface EngineDeps {
@@ -88,7 +90,7 @@ export function createEngine(deps: EngineDeps): Engine {
     } finally {
       if (runs.get(task.id) === run) runs.delete(task.id)
     }
-  }, logger)
+  }, logger, storageRetryPolicy(config))
 
   async function requireTask(taskId: number): Promise<TaskRow> {
     const task = await findTask(db, taskId)
