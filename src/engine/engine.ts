@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
+import { storageFault } from '../db/storage-fault.js'
 import { findTask, taskStatus } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
@@ -20,7 +21,7 @@ import { TaskJobs } from './task-jobs.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { StopHandle } from './stop-handle.js'
-import { storageRetryPolicy } from './storage-hold.js'
+import { BackgroundRetries, storageRetryPolicy } from './storage-hold.js'
 import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
@@ -78,6 +79,16 @@ export function createEngine(deps: EngineDeps): Engine {
   const runnerDeps = {
     db, store, config, steps: deps.steps, transports, logger, jobs, tracker, jobPollFailures: config.JOB_POLL_FAILURES,
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
+  }
+
+  const retries = new BackgroundRetries(storageRetryPolicy(config), logger)
+  const recoverLater = (taskIds: number[]) => {
+    if (taskIds.length > 0) retries.retry('recover tasks', () => recoverAgain(taskIds))
+  }
+  async function recoverAgain(taskIds: number[]): Promise<void> {
+    const report = await recoverTasks({ store, steps: deps.steps, transports, logger, jobs }, taskIds)
+    recoverLater(report.unrecorded)
+    await scheduler.kick()
   }
 
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
@@ -146,18 +157,24 @@ export function createEngine(deps: EngineDeps): Engine {
         return row
       }
       // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
-      return finishCancel(runnerDeps, row)
+      return finishCancel(runnerDeps, row).catch((error: unknown) => {
+        // the cancel is recorded; its end is not, and no runner would ever write it
+        if (storageFault(error)) retries.retry('finish cancelling', async () => { await finishCancel(runnerDeps, row) })
+        throw error
+      })
     },
 
     async recover() {
       await tracker.start()
       const report = await recoverTasks({ store, steps: deps.steps, transports, logger, jobs })
+      recoverLater(report.unrecorded)
       await scheduler.kick()
       return report
     },
 
     async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       shuttingDown = true
+      retries.stop()
       scheduler.stop()
       tracker.stop()
       for (const run of runs.values()) run.request('shutdown')

@@ -76,3 +76,36 @@ async function pauseForStorage(deps: StorageHoldDeps, taskId: number, fault: Sto
     return 'paused'
   })
 }
+
+/**
+ * Writes that no runner waits for — the recovery of a task at boot, the end of a cancel — tried again in the
+ * background after a storage fault, the delay doubling, until they go through: else the task would stay
+ * `running` or `cancelling` with nobody to end it until the next restart. Stopped on shutdown.
+ */
+export class BackgroundRetries {
+  readonly #timers = new Set<NodeJS.Timeout>()
+  #stopped = false
+
+  constructor(private readonly policy: RetryPolicy, private readonly logger: CancelDeps['logger']) {}
+
+  /** Runs `write` again later; a write that fails on the storage once more is tried again, any other error logged. */
+  retry(what: string, write: () => Promise<void>, attempt = 1): void {
+    if (this.#stopped) return
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer)
+      if (this.#stopped) return
+      write().catch((error: unknown) => {
+        if (storageFault(error)) this.retry(what, write, attempt + 1)
+        else this.logger.error({ err: error }, `could not ${what}`)
+      })
+    }, retryDelaySeconds(this.policy, attempt) * 1000)
+    timer.unref()
+    this.#timers.add(timer)
+  }
+
+  stop(): void {
+    this.#stopped = true
+    for (const timer of this.#timers) clearTimeout(timer)
+    this.#timers.clear()
+  }
+}

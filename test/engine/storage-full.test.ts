@@ -5,7 +5,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import t from 'tap'
 import { openDatabase } from '../../src/db/connect.js'
-import { createEngine } from '../../src/engine/engine.js'
+import { createEngine, type EngineConfig } from '../../src/engine/engine.js'
 import { stepRegistry } from '../../src/steps/registry.js'
 import type { TaskEvent } from '../../src/domain.js'
 import { smallDisk } from '../helpers/small-disk.js'
@@ -19,20 +19,38 @@ function capturedLogger() {
   return { logger: pino({ level: 'info' }, stream), lines }
 }
 
-t.test('a write that fails on a full disk strands no task: paused with the reason once space is back, its slot taken up', async (t) => {
+/** A real engine on a SQLite file on a small disk; its log lines captured. */
+function engineOnSmallDisk(t: Parameters<typeof smallDisk>[0], config: Partial<EngineConfig> = {}) {
   const disk = smallDisk(t)
-  const outside = mkdtempSync(join(tmpdir(), 'topup-storage-gate-'))
-  t.teardown(() => rmSync(outside, { recursive: true, force: true }))
   const { db } = openDatabase(join(disk.dir, 'topup.db'))
   const { logger, lines } = capturedLogger()
   const engine = createEngine({
     db, logger, steps: stepRegistry,
-    config: { ...testConfig, DATA_DIR: join(disk.dir, 'data'), MAX_PARALLEL_TASKS: 1, STORAGE_RETRY_MAX_SECONDS: 0.2 },
+    config: { ...testConfig, DATA_DIR: join(disk.dir, 'data'), STORAGE_RETRY_MAX_SECONDS: 0.2, ...config },
   })
   t.teardown(async () => {
     await engine.shutdown(2000)
     await db.destroy()
   })
+  const seen: TaskEvent[] = []
+  engine.bus.subscribe((e) => { seen.push(e) })
+  const succeeded = (taskId: number) => until(`task ${taskId} to succeed`, () =>
+    seen.find((e) => e.task_id === taskId && e.type === 'task.status' && e.data.status === 'success'))
+  /** A task of one short step, put in `status` as if a process had left it there. */
+  const leftAs = async (status: 'running' | 'queued') => {
+    const task = await insertTask(db, { name: 'short', steps: [execStep('only', 'echo done')] }, {}, 'alice')
+    const now = new Date().toISOString()
+    await db.updateTable('tasks').set({ status, queued_at: now, ...(status === 'running' ? { started_at: now } : {}) })
+      .where('id', '=', task.id).execute()
+    return task
+  }
+  return { disk, db, engine, lines, seen, succeeded, leftAs }
+}
+
+t.test('a write that fails on a full disk strands no task: paused with the reason once space is back, its slot taken up', async (t) => {
+  const { disk, db, engine, lines, seen, succeeded } = engineOnSmallDisk(t, { MAX_PARALLEL_TASKS: 1 })
+  const outside = mkdtempSync(join(tmpdir(), 'topup-storage-gate-'))
+  t.teardown(() => rmSync(outside, { recursive: true, force: true }))
   const gate = join(outside, 'go')
   const gated = await insertTask(db, {
     name: 'gated', steps: [
@@ -41,8 +59,6 @@ t.test('a write that fails on a full disk strands no task: paused with the reaso
     ],
   }, {}, 'alice')
   const next = await insertTask(db, { name: 'next', steps: [execStep('only', 'echo next')] }, {}, 'bob')
-  const seen: TaskEvent[] = []
-  engine.bus.subscribe((e) => { seen.push(e) })
 
   await engine.start(gated.id)
   await until('the gated step to run', () => seen.some((e) => e.task_id === gated.id && e.type === 'step.started'))
@@ -76,8 +92,7 @@ t.test('a write that fails on a full disk strands no task: paused with the reaso
   t.match(executions, [{ step_name: 'wait', status: 'failed', end_time: String,
     error_details: 'a database write failed (the server\'s disk is full, SQLITE_FULL): how this attempt ended could not be recorded' }])
 
-  await until('the next task to succeed in the freed slot', () =>
-    seen.find((e) => e.task_id === next.id && e.type === 'task.status' && e.data.status === 'success'))
+  await succeeded(next.id)
   t.same(statusesOf(await engine.events.read(next.id, 0, 1000)).slice(-2), ['running', 'success'], 'the next task ran')
 
   const events = await engine.events.read(gated.id, 0, 1000)
@@ -86,7 +101,32 @@ t.test('a write that fails on a full disk strands no task: paused with the reaso
   t.same(statusesOf(events), ['queued', 'running', 'paused'])
 
   await engine.resume(gated.id)
-  await until('the resumed task to succeed', () =>
-    seen.find((e) => e.task_id === gated.id && e.type === 'task.status' && e.data.status === 'success'))
+  await succeeded(gated.id)
   t.ok(existsSync(gate))
+})
+
+t.test('a claim that the full disk refused is tried again once space is back', async (t) => {
+  const { disk, engine, lines, succeeded, leftAs } = engineOnSmallDisk(t)
+  const queued = await leftAs('queued')
+  disk.fill()
+  await engine.recover()
+  await until('the claim to fail', () => lines.find((l) => l.msg === 'scheduler could not claim a task'))
+  t.match(lines.find((l) => l.msg === 'scheduler could not claim a task'), { err: { code: 'SQLITE_FULL' } })
+  t.same(engine.running(), [], 'nothing runs meanwhile')
+  disk.free()
+  await succeeded(queued.id)
+  t.same(statusesOf(await engine.events.read(queued.id, 0, 100)), ['running', 'success'], 'claimed once writes work')
+})
+
+t.test('a recovery at start that the full disk refused is tried again once space is back', async (t) => {
+  const { disk, engine, succeeded, leftAs } = engineOnSmallDisk(t)
+  // left running by a process that is gone (claimed, no step begun)
+  const orphan = await leftAs('running')
+  disk.fill()
+  const report = await engine.recover()
+  t.same(report.unrecorded, [orphan.id], 'the recovery of the orphaned task could not be written')
+  t.same(report.requeued, [])
+  disk.free()
+  await succeeded(orphan.id)
+  t.same(statusesOf(await engine.events.read(orphan.id, 0, 100)), ['queued', 'running', 'success'], 'recovered, then run')
 })
