@@ -11,7 +11,7 @@ import { localTransports, type HostTransports } from '../remote/transport-provid
 import type { StepTable } from '../steps/registry.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
-import { EventStore } from './event-store.js'
+import { EventStore, LOG_FLUSH_MS } from './event-store.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
 import type { TaskControl, TaskEventSource } from './interfaces.js'
 import { applyResume, planResume, rerunSteps } from './resume.js'
@@ -68,7 +68,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const { db, config, logger } = deps
   const bus = new EventBus((error, event) =>
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
-  const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
+  const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'),
+    { ...storageRetryPolicy(config), baseDelaySeconds: LOG_FLUSH_MS / 1000 })
   const transports = deps.transports ?? localTransports()
   const tracker = new JobTracker({
     store, transports, logger, timing: (host) => pollTiming(config, deps.hostPollMinSeconds?.(host)),

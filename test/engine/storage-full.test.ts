@@ -80,6 +80,8 @@ t.test('a write that fails on a full disk strands no task: paused with the reaso
   t.equal((await db.selectFrom('tasks').select('status').where('id', '=', gated.id).executeTakeFirstOrThrow()).status,
     'running', 'nothing could be written about it')
 
+  // the line the step printed last is refused too, and kept for later
+  await until('a log flush to be refused', () => lines.find((l) => l.msg === 'could not write task log lines'))
   disk.free()
   await until('the gated task to be paused', () =>
     seen.find((e) => e.task_id === gated.id && e.type === 'task.status' && e.data.status === 'paused'))
@@ -99,6 +101,9 @@ t.test('a write that fails on a full disk strands no task: paused with the reaso
   t.same(events.slice(0, committed.length), committed, 'every event committed before the disk filled is still there')
   t.same(events.map((e) => e.seq), events.map((_, i) => i + 1), 'seqs stay gapless')
   t.same(statusesOf(events), ['queued', 'running', 'paused'])
+  const released = events.find((e) => e.type === 'log' && e.data.message === 'released')
+  const pausedAt = events.find((e) => e.type === 'task.status' && e.data.status === 'paused')!
+  t.ok(released && released.seq < pausedAt.seq, 'the line the step printed while the disk was full was kept, and written first')
 
   await engine.resume(gated.id)
   await succeeded(gated.id)
