@@ -23,12 +23,19 @@ export const errorCodes = {
   site_listing_failed: { status: 502, title: 'Site listing failed' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
   site_unreachable: { status: 503, title: 'Site unreachable' },
+  storage_error: { status: 503, title: 'Storage error' },
+  storage_full: { status: 507, title: 'Insufficient storage' },
 } as const
 
 export type ErrorCode = keyof typeof errorCodes
 
-/** The 5xx codes whose detail is written for the client (what is missing or which host failed), never internals. */
-export const plainServerErrors: ReadonlySet<ErrorCode> = new Set(['service_unavailable', 'site_listing_failed', 'site_unreachable'])
+/**
+ * The 5xx codes whose detail is written for the client (what is missing, which host failed, that the disk is full),
+ * never internals.
+ */
+export const plainServerErrors: ReadonlySet<ErrorCode> = new Set([
+  'service_unavailable', 'site_listing_failed', 'site_unreachable', 'storage_error', 'storage_full',
+])
 
 export interface FieldError {
   /** JSON pointer or parameter name the error is about. */

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs'
+import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
@@ -28,12 +28,35 @@ export class RotatingFile {
     this.size = statSync(file).size
   }
 
+  /** Lines that could not be written since the last one that could. */
+  private dropped = 0
+
+  /**
+   * Never throws: a line that cannot be written (the disk is full…) is dropped here — it still goes to stdout —
+   * since a throwing log call fails whatever logged it, the error handler and the task runner included. The
+   * first line written again says how many were dropped.
+   */
   write(line: string): boolean {
-    const bytes = Buffer.byteLength(line)
-    if (this.maxBytes > 0 && this.size > 0 && this.size + bytes > this.maxBytes) this.rotate()
-    writeSync(this.fd, line)
-    this.size += bytes
+    try {
+      if (this.dropped > 0) {
+        this.append(`${JSON.stringify({ level: 40, time: new Date().toISOString(), service: 'topup',
+          msg: `${this.dropped} log line(s) could not be written to this file (they went to stdout only)` })}\n`)
+        this.dropped = 0
+      }
+      this.append(line)
+    } catch {
+      this.dropped++
+      // a line written in part is cut off again, so the file stays one JSON object per line
+      try { ftruncateSync(this.fd, this.size) } catch { /* the next line starts after the fragment */ }
+    }
     return true
+  }
+
+  private append(line: string): void {
+    const buffer = Buffer.from(line)
+    if (this.maxBytes > 0 && this.size > 0 && this.size + buffer.length > this.maxBytes) this.rotate()
+    for (let written = 0; written < buffer.length;) written += writeSync(this.fd, buffer, written)
+    this.size += buffer.length
   }
 
   reopen(): void {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { describeFault, storageFault, type StorageFault } from '../db/storage-fault.js'
 import { AppError, plainServerErrors, problem, toProblem, type ErrorCode, type FieldError, type Problem } from '../errors.js'
 
 /** Fastify's own client errors, by code, mapped to ours. */
@@ -28,12 +29,24 @@ function validationErrors(error: FastifyError): FieldError[] {
   })
 }
 
+/** A full disk is 507 (space must be freed); any other storage fault is 503 (the server's storage is failing). */
+function storageProblem(fault: StorageFault, requestId: string): Problem {
+  const advice = fault.kind === 'full'
+    ? 'try again once space has been freed on the server'
+    : 'try again later, and tell the administrator if it persists'
+  return problem(fault.kind === 'full' ? 'storage_full' : 'storage_error',
+    `${describeFault(fault)}, so this request could not be completed: ${advice} (request id ${requestId})`)
+}
+
 /** Any thrown value → a problem; 5xx details are replaced so that internals never leave the server. */
 export function problemOf(error: unknown, requestId: string): Problem {
   if (error instanceof AppError) {
     if (error.status < 500) return toProblem(error)
-    return problem(error.code, `${plainServerErrors.has(error.code) ? error.message : 'internal error'} (request id ${requestId})`)
+    if (!plainServerErrors.has(error.code)) return problem(error.code, `internal error (request id ${requestId})`)
+    return problem(error.code, `${error.message} (request id ${requestId})`, error.errors, error.extra)
   }
+  const fault = storageFault(error)
+  if (fault) return storageProblem(fault, requestId)
   const fe = error as Partial<FastifyError>
   if (fe.validation) {
     const errors = validationErrors(fe as FastifyError)
@@ -55,7 +68,7 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 /** Any error of a request → its problem+json answer (the app's error handler, also for Fastify's `frameworkErrors`). */
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const body = problemOf(error, request.id)
-  if (body.status >= 500) request.log.error({ err: error }, 'request failed')
+  if (body.status >= 500) request.log.error({ err: error, code: body.code }, 'request failed')
   else request.log.info({ code: body.code, detail: body.detail }, 'request rejected')
   return sendProblem(reply, body)
 }

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { Kysely } from 'kysely'
 import { migrate } from './migrate.js'
+import { TransactionSafeSqliteDialect } from './sqlite-dialect.js'
 import type { Database } from './tables.js'
 
 export type Db = Kysely<Database>
@@ -26,6 +27,6 @@ export function openDatabase(file: string): { db: Db; sqlite: SQLite.Database } 
     sqlite.close()
     throw error
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new TransactionSafeSqliteDialect(sqlite) })
   return { db, sqlite }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
+import { storageFault } from '../db/storage-fault.js'
 import { findTask, taskStatus } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { AppError } from '../errors.js'
@@ -10,7 +11,7 @@ import { localTransports, type HostTransports } from '../remote/transport-provid
 import type { StepTable } from '../steps/registry.js'
 import { EventBus } from './bus.js'
 import { finishCancel } from './cancellation.js'
-import { EventStore } from './event-store.js'
+import { EventStore, LOG_FLUSH_MS } from './event-store.js'
 import { recoverTasks, type RecoveryReport } from './recovery.js'
 import type { TaskControl, TaskEventSource } from './interfaces.js'
 import { applyResume, planResume, rerunSteps } from './resume.js'
@@ -20,11 +21,13 @@ import { TaskJobs } from './task-jobs.js'
 import { runTask } from './runner.js'
 import { Scheduler } from './scheduler.js'
 import { StopHandle } from './stop-handle.js'
+import { BackgroundRetries, storageRetryPolicy } from './storage-hold.js'
 import { transitionTask } from './task-state.js'
 import { HEARTBEAT_MS, staleRunners, type StaleRunner } from './heartbeat.js'
 
 export type EngineConfig = Pick<Config, 'MAX_PARALLEL_TASKS' | 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' |
-  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'siteVars' | 'DATA_DIR' | 'REMOTE_RUNS_DIR'> &
+  'RETRY_DELAY_SECONDS' | 'RETRY_MAX_DELAY_SECONDS' | 'SHUTDOWN_GRACE_SECONDS' | 'STORAGE_RETRY_MAX_SECONDS' | 'siteVars' |
+  'DATA_DIR' | 'REMOTE_RUNS_DIR'> &
   JobPollConfig
 
 export interface EngineDeps {
@@ -65,7 +68,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const { db, config, logger } = deps
   const bus = new EventBus((error, event) =>
     logger.warn({ err: error, task_id: event.task_id, seq: event.seq }, 'an event listener failed'))
-  const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'))
+  const store = new EventStore(db, bus, (error) => logger.error({ err: error }, 'could not write task log lines'),
+    { ...storageRetryPolicy(config), baseDelaySeconds: LOG_FLUSH_MS / 1000 })
   const transports = deps.transports ?? localTransports()
   const tracker = new JobTracker({
     store, transports, logger, timing: (host) => pollTiming(config, deps.hostPollMinSeconds?.(host)),
@@ -78,6 +82,16 @@ export function createEngine(deps: EngineDeps): Engine {
     dataDir: resolve(config.DATA_DIR), remoteRunsDir: config.REMOTE_RUNS_DIR, heartbeatMs: deps.heartbeatMs ?? HEARTBEAT_MS,
   }
 
+  const retries = new BackgroundRetries(storageRetryPolicy(config), logger)
+  const recoverLater = (taskIds: number[]) => {
+    if (taskIds.length > 0) retries.retry('recover tasks', () => recoverAgain(taskIds))
+  }
+  async function recoverAgain(taskIds: number[]): Promise<void> {
+    const report = await recoverTasks({ store, steps: deps.steps, transports, logger, jobs }, taskIds)
+    recoverLater(report.unrecorded)
+    await scheduler.kick()
+  }
+
   const scheduler = new Scheduler(store, config.MAX_PARALLEL_TASKS, async (task) => {
     const run = new StopHandle(task.id)
     // A claim that was under way when shutdown began: its runner stops at the first step boundary too.
@@ -88,7 +102,7 @@ export function createEngine(deps: EngineDeps): Engine {
     } finally {
       if (runs.get(task.id) === run) runs.delete(task.id)
     }
-  }, logger)
+  }, logger, storageRetryPolicy(config))
 
   async function requireTask(taskId: number): Promise<TaskRow> {
     const task = await findTask(db, taskId)
@@ -144,18 +158,24 @@ export function createEngine(deps: EngineDeps): Engine {
         return row
       }
       // Nothing runs it here (pending, queued, paused — or running in a process that is gone): end it now.
-      return finishCancel(runnerDeps, row)
+      return finishCancel(runnerDeps, row).catch((error: unknown) => {
+        // the cancel is recorded; its end is not, and no runner would ever write it
+        if (storageFault(error)) retries.retry('finish cancelling', async () => { await finishCancel(runnerDeps, row) })
+        throw error
+      })
     },
 
     async recover() {
       await tracker.start()
       const report = await recoverTasks({ store, steps: deps.steps, transports, logger, jobs })
+      recoverLater(report.unrecorded)
       await scheduler.kick()
       return report
     },
 
     async shutdown(graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000) {
       shuttingDown = true
+      retries.stop()
       scheduler.stop()
       tracker.stop()
       for (const run of runs.values()) run.request('shutdown')

@@ -1,7 +1,9 @@
 import type { Db } from '../db/connect.js'
 import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
 import { saveProgressState } from '../db/execution-repository.js'
+import { storageFault } from '../db/storage-fault.js'
 import type { EventBus } from './bus.js'
+import { retryDelaySeconds, type RetryPolicy } from './retry-policy.js'
 import type { LogLevel, TaskEvent } from '../domain.js'
 
 type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
@@ -44,6 +46,8 @@ interface Batch { lines: BufferedLine[]; progress: Map<number, unknown> }
 
 export const LOG_FLUSH_MS = 50
 export const LOG_FLUSH_LINES = 1000
+/** Lines kept while the storage refuses writes (disk full…); beyond them the oldest are dropped. */
+export const LOG_HELD_LINES = 20 * LOG_FLUSH_LINES
 
 /**
  * Writes task events and log lines, numbering them from tasks.last_seq in the same transaction as the rows,
@@ -57,8 +61,14 @@ export class EventStore {
   readonly #progress = new Map<number, () => unknown>()
   #timer: NodeJS.Timeout | null = null
   #flushing: Promise<void> | null = null
+  /** Flushes in a row that the storage refused: the delay before the next one doubles with them. */
+  #refused = 0
 
-  constructor(readonly db: Db, readonly bus: EventBus, private readonly onError: (error: unknown) => void = () => {}) {}
+  constructor(
+    readonly db: Db, readonly bus: EventBus, private readonly onError: (error: unknown) => void = () => {},
+    /** The delays between flushes that the storage refused (the engine's: from STORAGE_RETRY_MAX_SECONDS). */
+    private readonly storageRetry: RetryPolicy = { maxRetries: Infinity, baseDelaySeconds: LOG_FLUSH_MS / 1000, maxDelaySeconds: 5 },
+  ) {}
 
   async commit<T>(work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
     const batch = this.#takeBuffer(Infinity)
@@ -66,12 +76,21 @@ export class EventStore {
       return await this.#write(batch, work)
     } catch (error) {
       // The buffered lines rolled back with the failed work; they still belong to the log.
-      this.#buffer = [...batch.lines, ...this.#buffer]
-      for (const [executionId, state] of batch.progress) {
-        if (!this.#progress.has(executionId)) this.#progress.set(executionId, () => state)
-      }
+      this.#putBack(batch)
       this.#schedule()
       throw error
+    }
+  }
+
+  #putBack(batch: Batch): void {
+    this.#buffer = [...batch.lines, ...this.#buffer]
+    for (const [executionId, state] of batch.progress) {
+      if (!this.#progress.has(executionId)) this.#progress.set(executionId, () => state)
+    }
+    const over = this.#buffer.length - LOG_HELD_LINES
+    if (over > 0) {
+      this.#buffer = this.#buffer.slice(over)
+      this.onError(new Error(`${over} task log line(s) dropped: the database has refused writes for too long`))
     }
   }
 
@@ -105,6 +124,7 @@ export class EventStore {
         for (const [executionId, state] of batch.progress) await saveProgressState(trx, executionId, state)
         return work(trx, emit)
       })
+    this.#refused = 0
     for (const event of published) this.bus.publish(event)
     for (const fn of after) {
       try { fn() } catch (error) { this.onError(error) }
@@ -115,7 +135,8 @@ export class EventStore {
   /** Buffers a line; `write`, when given, runs in the transaction that writes it (e.g. the job ids it revealed). */
   log(line: LogLine, write?: LineWrite): void {
     this.#buffer.push(buffered(line, write))
-    if (this.#buffer.length >= LOG_FLUSH_LINES) void this.flush()
+    // while the storage refuses writes, the held lines wait for the next try instead of one try per line
+    if (this.#buffer.length >= LOG_FLUSH_LINES && this.#refused === 0) void this.flush()
     else this.#schedule()
   }
 
@@ -136,10 +157,26 @@ export class EventStore {
     await this.#flushing
   }
 
+  /**
+   * A batch that cannot be written is reported and dropped, not retried forever — unless the storage refused it
+   * (disk full…): then its lines are kept for the next try, made later and later while the refusals go on, and
+   * reported once, when the first one comes.
+   */
   async #drain(): Promise<void> {
     while (!this.#empty) {
-      // A batch that cannot be written (the disk is full…) is reported and dropped, not retried forever.
-      await this.#write(this.#takeBuffer(LOG_FLUSH_LINES), async () => undefined).catch(this.onError)
+      const batch = this.#takeBuffer(LOG_FLUSH_LINES)
+      try {
+        await this.#write(batch, async () => undefined)
+      } catch (error) {
+        if (!storageFault(error)) {
+          this.onError(error)
+          continue
+        }
+        this.#putBack(batch)
+        if (this.#refused++ === 0) this.onError(error)
+        this.#schedule(retryDelaySeconds(this.storageRetry, this.#refused) * 1000)
+        return
+      }
     }
   }
 
@@ -164,9 +201,9 @@ export class EventStore {
     return { lines, progress }
   }
 
-  #schedule(): void {
+  #schedule(delayMs = LOG_FLUSH_MS): void {
     if (this.#timer || this.#empty) return
-    this.#timer = setTimeout(() => { this.#timer = null; void this.flush() }, LOG_FLUSH_MS)
+    this.#timer = setTimeout(() => { this.#timer = null; void this.flush() }, delayMs)
   }
 }
 

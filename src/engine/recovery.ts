@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import type { HostTransports } from '../remote/transport-provider.js'
+import { storageFault } from '../db/storage-fault.js'
 import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
 import type { StepTable } from '../steps/registry.js'
 import { finishCancel, type CancelDeps } from './cancellation.js'
@@ -28,6 +29,8 @@ export interface RecoveryReport {
   cancelled: number[]
   /** When each recovered task's runner last beat (heartbeat_at), by task id; null when it never did. */
   lastSeen: Record<number, string | null>
+  /** Tasks whose recovery could not be written (a storage fault: disk full…), to be recovered again later. */
+  unrecorded: number[]
 }
 
 /**
@@ -35,12 +38,12 @@ export interface RecoveryReport {
  * a runner. A step that can continue (canContinue: a wait, a detached command with its handle and offsets)
  * continues from its durable progress; an idempotent step runs again; any other interrupted step may already
  * have had effects, so its task pauses for a person instead of silently running the command a second time.
- * `queued` tasks simply stay queued.
+ * `queued` tasks simply stay queued. `only`: just these tasks (a recovery that the storage refused, tried again).
  */
-export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> {
-  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [], lastSeen: {} }
+export async function recoverTasks(deps: RecoveryDeps, only?: readonly number[]): Promise<RecoveryReport> {
+  const report: RecoveryReport = { requeued: [], paused: [], cancelled: [], lastSeen: {}, unrecorded: [] }
   const start = new Date()
-  const tasks = await unfinishedTasks(deps.store.db)
+  const tasks = (await unfinishedTasks(deps.store.db)).filter((task) => !only || only.includes(task.id))
   for (const task of tasks) {
     try {
       const beat = await lastHeartbeat(deps.store.db, task.id)
@@ -56,6 +59,7 @@ export async function recoverTasks(deps: RecoveryDeps): Promise<RecoveryReport> 
     } catch (error) {
       // e.g. a request changed the task meanwhile; one task must not keep the others from recovering
       deps.logger.error({ err: error, task_id: task.id }, 'could not recover a task')
+      if (storageFault(error)) report.unrecorded.push(task.id)
     }
   }
   if (tasks.length > 0) deps.logger.info(report, 'recovered unfinished tasks')

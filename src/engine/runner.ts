@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import { findTask, listTaskParameters, taskStatus } from '../db/task-repository.js'
 import { runningExecutions } from '../db/execution-repository.js'
+import { describeFault, storageFault } from '../db/storage-fault.js'
 import { taskOutputValues } from '../db/output-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import type { StepTable } from '../steps/registry.js'
@@ -15,6 +16,7 @@ import type { AttemptResult } from './step-decision.js'
 import { resumedProgress } from './resumable.js'
 import { snapshotOf } from './snapshot.js'
 import { stopEarlierRun } from './orphans.js'
+import { holdAfterStorageFault } from './storage-hold.js'
 import { beginStep, completeTask, finishAttempt, nothingLeft, type StepPosition } from './step-transactions.js'
 import type { StopHandle } from './stop-handle.js'
 import { tryTransition } from './task-state.js'
@@ -22,7 +24,7 @@ import { messageOf } from '../errors.js'
 
 export interface RunnerDeps extends AttemptDeps, CancelDeps {
   config: Pick<Config, 'DEFAULT_TIMEOUT_MINUTES' | 'MAX_RETRY_ATTEMPTS' | 'RETRY_DELAY_SECONDS' |
-    'RETRY_MAX_DELAY_SECONDS' | 'siteVars'>
+    'RETRY_MAX_DELAY_SECONDS' | 'STORAGE_RETRY_MAX_SECONDS' | 'siteVars'>
   steps: StepTable
 }
 
@@ -41,9 +43,11 @@ export async function runTask(deps: RunnerDeps, taskId: number, run: StopHandle)
       if (task) await finishCancel(deps, task)
     } else if (status === 'failed') await deps.jobs.afterFailure(taskId)
   } catch (error) {
-    deps.logger.error({ err: error, task_id: taskId }, 'task runner failed')
-    await failUnexpectedly(deps, taskId, error).catch((e: unknown) =>
-      deps.logger.error({ err: e, task_id: taskId }, 'could not record the runner failure'))
+    const fault = storageFault(error)
+    deps.logger.error({ err: error, task_id: taskId },
+      fault ? `task runner could not write to the database: ${describeFault(fault)}` : 'task runner failed')
+    const record = fault ? holdAfterStorageFault(deps, taskId, run, fault) : failUnexpectedly(deps, taskId, error)
+    await record.catch((e: unknown) => deps.logger.error({ err: e, task_id: taskId }, 'could not record the runner failure'))
   }
 }
 
@@ -117,7 +121,7 @@ async function buildScope(deps: RunnerDeps, task: TaskRow, definition: WorkflowD
   return { params, vars, steps, task: taskRef }
 }
 
-/** A bug or a database fault: the task must still end somewhere visible, never stay `running`. */
+/** A bug or a database fault other than the storage's: the task must still end somewhere visible, never stay `running`. */
 async function failUnexpectedly(deps: RunnerDeps, taskId: number, error: unknown): Promise<void> {
   const message = `internal error: ${messageOf(error)}`
   await deps.store.commit(async (trx, emit) => {

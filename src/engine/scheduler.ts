@@ -1,8 +1,10 @@
 import type { Logger } from 'pino'
+import { storageFault } from '../db/storage-fault.js'
 import type { TaskRow } from '../db/tables.js'
 import { schedulingRows, type SchedulingRow } from '../db/task-repository.js'
 import { blockersOf, holdingStatuses, isWaitReason, waitReason } from './concurrency.js'
 import type { EventStore } from './event-store.js'
+import { retryDelaySeconds, type RetryPolicy } from './retry-policy.js'
 import { endStatuses, noteQueuedReason, tryTransition } from './task-state.js'
 
 /**
@@ -17,12 +19,16 @@ export class Scheduler {
   #stopped = false
   #claiming: Promise<void> = Promise.resolve()
   #unsubscribe: (() => void) | null = null
+  #retryTimer: NodeJS.Timeout | null = null
+  #storageRetries = 0
 
   constructor(
     private readonly store: EventStore,
     private readonly maxParallel: number,
     private readonly launch: (task: TaskRow) => Promise<void>,
     private readonly logger: Logger,
+    /** The delays between claims tried again after a storage fault. */
+    private readonly storageRetry: RetryPolicy,
   ) {}
 
   /**
@@ -38,8 +44,9 @@ export class Scheduler {
         void this.kick()
       })
     }
-    this.#claiming = this.#claiming.then(() => this.#fill()).catch((error: unknown) => {
+    this.#claiming = this.#claiming.then(() => this.#fill()).then(() => { this.#storageRetries = 0 }, (error: unknown) => {
       this.logger.error({ err: error }, 'scheduler could not claim a task')
+      if (storageFault(error)) this.#kickLater()
     })
     return this.#claiming
   }
@@ -48,6 +55,18 @@ export class Scheduler {
   stop(): void {
     this.#stopped = true
     this.#unsubscribe?.()
+    if (this.#retryTimer) clearTimeout(this.#retryTimer)
+  }
+
+  /**
+   * A claim that failed on the storage (disk full…) is tried again, the delay doubling: no status change may come
+   * to kick it once writes work again, and queued tasks would wait beside a free slot.
+   */
+  #kickLater(): void {
+    if (this.#stopped || this.#retryTimer) return
+    const delay = retryDelaySeconds(this.storageRetry, ++this.#storageRetries)
+    this.#retryTimer = setTimeout(() => { this.#retryTimer = null; void this.kick() }, delay * 1000)
+    this.#retryTimer.unref()
   }
 
   get running(): number[] {

@@ -52,13 +52,15 @@ export class StopHandle {
     this.#controller?.abort(reason)
   }
 
-  /** Waits `ms`, or less when a stop is requested. */
-  sleep(ms: number): Promise<void> {
-    if (this.#requested) return Promise.resolve()
+  /** Waits `ms`, or less when a stop is requested (only one that `wakesOn` accepts, when given). */
+  sleep(ms: number, wakesOn: (request: StopRequest) => boolean = () => true): Promise<void> {
+    const woken = () => this.#requested !== null && wakesOn(this.#requested)
+    if (woken()) return Promise.resolve()
     return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); this.#wakers.delete(done); resolve() }
+      const done = () => { clearTimeout(timer); this.#wakers.delete(wake); resolve() }
+      const wake = () => { if (woken()) done() }
       const timer = setTimeout(done, ms)
-      this.#wakers.add(done)
+      this.#wakers.add(wake)
     })
   }
 

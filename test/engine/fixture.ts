@@ -19,7 +19,7 @@ interface Teardown { teardown(fn: () => unknown): void }
 /** DATA_DIR is each fixture's own folder. */
 export const testConfig: Omit<EngineConfig, 'DATA_DIR'> = {
   MAX_PARALLEL_TASKS: 3, DEFAULT_TIMEOUT_MINUTES: 30, MAX_RETRY_ATTEMPTS: 0, RETRY_DELAY_SECONDS: 0,
-  RETRY_MAX_DELAY_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 5, siteVars: {}, REMOTE_RUNS_DIR: '~/.topup/runs',
+  RETRY_MAX_DELAY_SECONDS: 60, SHUTDOWN_GRACE_SECONDS: 5, STORAGE_RETRY_MAX_SECONDS: 1, siteVars: {}, REMOTE_RUNS_DIR: '~/.topup/runs',
   // cluster jobs are polled fast here: the tests wait on their states, not on the clock
   JOB_POLL_MIN_SECONDS: 0.2, JOB_POLL_MAX_SECONDS: 1, JOB_LAG_SECONDS: 10, JOB_POLL_FAILURES: 3,
 }
