@@ -4,8 +4,11 @@ export interface TaskStreamOptions {
   taskId: number
   /** The last seq the client already has; everything after it is delivered. */
   afterSeq: number
-  /** Events of this task with seq > afterSeq, in seq order, at most `limit`. */
-  readPage(afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /**
+   * Events of this task with seq > afterSeq, in seq order, at most `limit`. `signal` aborts when the stream
+   * closes: a read still waiting for its turn (HistoryGate) then never runs.
+   */
+  readPage(afterSeq: number, limit: number, signal: AbortSignal): Promise<TaskEvent[]>
   /** Sends one event; false when the connection can take no more (the stream then stops). */
   deliver(event: TaskEvent): boolean
   /** Resolves once the connection's send buffer is low again; awaited between replay pages. */
@@ -34,6 +37,7 @@ export class TaskStream {
   private pumping = false
   private closed = false
   private retryTimer: NodeJS.Timeout | null = null
+  private readonly stopped = new AbortController()
   private readonly pageSize: number
   private readonly retryMs: number
 
@@ -67,6 +71,7 @@ export class TaskStream {
 
   close(): void {
     this.closed = true
+    this.stopped.abort()
     this.pending = []
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
@@ -90,6 +95,8 @@ export class TaskStream {
         }
       }
     } catch (error) {
+      // A stream closed meanwhile (its read cancelled, or failing after) has nobody left to tell.
+      if (this.closed) return
       this.close()
       this.options.onError(error)
     } finally {
@@ -98,13 +105,13 @@ export class TaskStream {
   }
 
   private async replay(): Promise<void> {
-    for (;;) {
-      const page = await this.options.readPage(this.lastSeq, this.pageSize)
+    while (!this.closed) {
+      const page = await this.options.readPage(this.lastSeq, this.pageSize, this.stopped.signal)
       for (const event of page) {
         if (this.closed) return
         if (event.seq > this.lastSeq) this.send(event)
       }
-      if (page.length < this.pageSize || this.closed) return
+      if (page.length < this.pageSize) return
       await this.options.drained()
       // A long history must not hold the event loop: let other connections and the engine run between pages.
       await new Promise((resolve) => setImmediate(resolve))
