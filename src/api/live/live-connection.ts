@@ -175,6 +175,9 @@ export class LiveConnection {
     this.send({ type: 'error', code: 'rate_limited',
       message: `too many messages: at most ${messageBurst} at once, then ${messagesPerSecond} per second` })
     this.closeWith(CloseCode.policyViolation, 'rate limit exceeded')
+    // Stop reading: whatever else it has sent would only be parsed to be dropped. Its answer to the close frame
+    // is not read either, so the grace timer ends the connection.
+    this.socket.pause()
   }
 
   private closeSlowConsumer(): void {
