@@ -146,3 +146,38 @@ t.test('replays across the server read at most HISTORY_READS_MAX pages at once, 
   }
   t.equal(counter.peak(), 2, 'two reads ran at once at most (and did overlap)')
 })
+
+t.test('a replay waiting long for its turn beside a busy task (more live events than it keeps pending) misses none', async (t) => {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  let blockerTask = 0
+  let blocked = 0
+  const server = await startLiveServer(t, { HISTORY_READS_MAX: '1' }, undefined, (read) => async (taskId, afterSeq, limit) => {
+    if (taskId === blockerTask) { blocked++; await released }
+    return read(taskId, afterSeq, limit)
+  })
+  blockerTask = await seedTask(server.db, 'alice')
+  await history(server.store, blockerTask, 1)
+  const busy = await seedTask(server.db, 'alice')
+  await history(server.store, busy, 100)
+
+  const holder = await open(server, 'alice')
+  t.teardown(() => holder.close())
+  holder.send({ type: 'subscribe', task_id: blockerTask })
+  for (let i = 0; i < 100 && blocked === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(blocked, 1, 'the slot is held')
+  const client = await open(server, 'alice')
+  t.teardown(() => client.close())
+  client.send({ type: 'subscribe', task_id: busy })
+  await client.next((m) => m.type === 'subscribed')
+  // Far more live events than a stream keeps pending (1,000) while its replay waits.
+  for (let i = 1; i <= 2500; i++) {
+    if (i % 10 === 0) await emitProgress(server.store, busy, 'alice', i % 100)
+    else server.store.log({ taskId: busy, level: 'info', message: `live ${i}` })
+  }
+  await server.store.flush()
+  t.equal(client.events(busy).length, 0, 'nothing sent before the replay\'s turn')
+  release()
+  await client.next((m) => m.event?.seq === 2600, 20_000)
+  t.equal(gaps(client.events(busy).map((e) => e.seq), 2600), null, 'exactly 1..2600')
+})

@@ -15,6 +15,8 @@ export interface TaskStreamOptions {
   drained(): Promise<void>
   onError(error: unknown): void
   pageSize?: number
+  /** Live events kept while the replay runs (or waits for its turn); past it they are read from the database instead. */
+  maxPending?: number
   /** Wait before asking the database again when a live event is ahead of what it holds. */
   retryMs?: number
 }
@@ -29,6 +31,8 @@ export interface TaskStreamOptions {
  * the next pending event is not `lastSeq + 1` (the replay has not reached it yet, or a live event jumped),
  * the database is read again from `lastSeq`, and pending events at or below `lastSeq` are dropped as
  * duplicates. Holes that exist in the database itself are not waited for: the read returns what is there.
+ * For the same reason pending events may be forgotten: past `maxPending` (a replay waiting long for its turn
+ * beside a busy task) they are dropped and the replay reads the database once more.
  */
 export class TaskStream {
   readonly taskId: number
@@ -38,13 +42,17 @@ export class TaskStream {
   private closed = false
   private retryTimer: NodeJS.Timeout | null = null
   private readonly stopped = new AbortController()
+  /** Live events were forgotten (too many pending) since the current replay began: read again. */
+  private forgot = false
   private readonly pageSize: number
+  private readonly maxPending: number
   private readonly retryMs: number
 
   constructor(private readonly options: TaskStreamOptions) {
     this.taskId = options.taskId
     this.lastSeq = options.afterSeq
     this.pageSize = options.pageSize ?? 500
+    this.maxPending = options.maxPending ?? 1000
     this.retryMs = options.retryMs ?? 100
   }
 
@@ -64,6 +72,11 @@ export class TaskStream {
     if (!this.pumping && this.pending.length === 0 && event.seq === this.lastSeq + 1) {
       this.send(event)
       return
+    }
+    if (this.pending.length >= this.maxPending) {
+      // Every published event is in the database: a replay that waits long behind others keeps no more in memory.
+      this.pending = []
+      this.forgot = true
     }
     this.pending.push(event)
     if (!this.pumping) void this.pump()
@@ -85,7 +98,9 @@ export class TaskStream {
     try {
       while (!this.closed) {
         const before = this.lastSeq
+        this.forgot = false
         await this.replay()
+        if (this.forgot) continue
         if (this.drainPending()) return
         if (this.lastSeq === before) {
           // A published event the database does not show yet: ask again shortly rather than spin.
