@@ -94,3 +94,4 @@ try {
 } finally {
   rmSync(build, { recursive: true, force: true })
 }
+if (spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('flood.ts', import.meta.url))], { stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0) process.exitCode = 1

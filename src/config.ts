@@ -57,6 +57,13 @@ export const EnvSchema = Type.Object({
   WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),
+  WS_MESSAGE_BURST: Int(1, 100_000, 100,
+    'WebSocket messages a client may send at once; past the burst WS_MESSAGES_PER_SECOND, else error rate_limited and close 1008'),
+  WS_MESSAGES_PER_SECOND: Int(1, 100_000, 20, 'WebSocket messages per second a client may send on average after its burst'),
+  HISTORY_READS_MAX: Int(1, 1000, 4,
+    'event and log pages read at once across the server (WebSocket replays, GET events and logs); the others wait their turn'),
+  HISTORY_READS_QUEUE: Int(0, 100_000, 200,
+    'GET events and logs requests that may wait for a read; beyond, 503 service_unavailable with Retry-After'),
 })
 export type Env = Static<typeof EnvSchema>
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
+import { HistoryGate } from './live/history-gate.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import type { Scheduler } from '../schedules/scheduler.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
@@ -25,13 +26,18 @@ export interface AppDeps {
   secretKey?: string
 }
 
-/** What route modules receive: the app's deps with an event source always there (the one door to event history). */
+/**
+ * What route modules receive: the app's deps with an event source always there (the one door to event history)
+ * and the one bound on history reads that the WebSocket replays and the REST events and logs pages share.
+ */
 export interface RouteDeps extends AppDeps {
   events: TaskEventSource
+  historyReads: HistoryGate
 }
 
 export function routeDeps(deps: AppDeps): RouteDeps {
-  return { ...deps, events: deps.events ?? storedEvents(deps.db) }
+  const historyReads = new HistoryGate({ max: deps.config.HISTORY_READS_MAX, maxWaiting: deps.config.HISTORY_READS_QUEUE })
+  return { ...deps, events: deps.events ?? storedEvents(deps.db), historyReads }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */

@@ -136,13 +136,15 @@ export interface LiveServer {
 
 /**
  * The real app on a free loopback port, its event bus fed by a real EventStore on the app's database; closed
- * at teardown. With `logger`, the app logs there (buildTestApp's app does not log).
+ * at teardown. With `logger`, the app logs there (buildTestApp's app does not log); with `wrapRead`, every
+ * history read of the event source (replays, GET events) goes through it.
  */
-export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger): Promise<LiveServer> {
+export async function startLiveServer(t: Teardown, env: Record<string, string> = {}, logger?: FastifyBaseLogger,
+  wrapRead: (read: TaskEventSource['read']) => TaskEventSource['read'] = (read) => read): Promise<LiveServer> {
   const bus = new EventBus()
   let db!: Db
   const events: TaskEventSource = {
-    subscribe: bus.subscribe.bind(bus), read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
+    subscribe: bus.subscribe.bind(bus), read: wrapRead((taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit)),
   }
   const test = await buildTestApp(t, { env, events, ...(logger ? { logger } : {}) })
   db = test.db

@@ -4,6 +4,7 @@ import { maySee } from '../../auth/access.js'
 import type { Principal } from '../../auth/token.js'
 import type { TaskEvent } from '../../domain.js'
 import type { EventFanout } from './event-fanout.js'
+import { MessageBudget } from './message-budget.js'
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol.js'
 import { TaskStream } from './task-stream.js'
 
@@ -13,34 +14,60 @@ export interface LiveSettings {
   /** How long a closing slow client gets before its socket is destroyed. */
   closeGraceMs: number
   maxSubscriptions: number
+  /** Messages a client may send at once; then `messagesPerSecond`. Beyond: error `rate_limited`, close 1008. */
+  messageBurst: number
+  messagesPerSecond: number
 }
 
 export interface LiveConnectionDeps {
   fanout: EventFanout
   settings: LiveSettings
   log: FastifyBaseLogger
-  readEvents(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /** One replay page; `signal` aborts when the subscription ends, dropping a read still waiting its turn. */
+  readEvents(taskId: number, afterSeq: number, limit: number, signal: AbortSignal): Promise<TaskEvent[]>
   /** Whether the viewer may see the task (owner or admin); false for a task that does not exist. */
   canSee(viewer: Principal, taskId: number): Promise<boolean>
 }
 
 interface Subscription { stream: TaskStream; stop: () => void }
 
-/** The state of one WebSocket client: its subscriptions, its send buffer bound and its heartbeat flag. */
+/**
+ * The state of one WebSocket client: its subscriptions, its send buffer bound, its message budget and its
+ * heartbeat flag. Its messages are handled one after another (a subscribe's visibility check is awaited before
+ * the next message), so a second subscribe for a task always finds the first one; once the connection closes,
+ * the messages still waiting are dropped.
+ */
 export class LiveConnection {
   alive = true
   private readonly subscriptions = new Map<number, Subscription>()
   private stopTaskChanges: (() => void) | null = null
   private closing = false
   private drainWaiters: Array<() => void> = []
+  private readonly inbox: string[] = []
+  private handling = false
+  private readonly budget: MessageBudget
 
   constructor(readonly socket: WebSocket, readonly viewer: Principal, private readonly deps: LiveConnectionDeps) {
+    this.budget = new MessageBudget(deps.settings.messageBurst, deps.settings.messagesPerSecond)
     socket.on('pong', () => { this.alive = true })
     socket.on('message', (data, isBinary) => {
-      if (isBinary) return this.send({ type: 'error', code: 'bad_message', message: 'binary frames are not accepted' })
-      void this.handle(data.toString())
+      // Frames already received when the connection started closing are not work anyone waits for.
+      if (this.closing) return
+      if (!this.budget.take()) return this.closeRateLimited()
+      if (isBinary) return void this.send({ type: 'error', code: 'bad_message', message: 'binary frames are not accepted' })
+      this.inbox.push(data.toString())
+      if (!this.handling) void this.handleInbox()
     })
     socket.on('close', () => this.dispose())
+  }
+
+  private async handleInbox(): Promise<void> {
+    this.handling = true
+    try {
+      for (let raw = this.inbox.shift(); raw !== undefined && !this.closing; raw = this.inbox.shift()) await this.handle(raw)
+    } finally {
+      this.handling = false
+    }
   }
 
   private async handle(raw: string): Promise<void> {
@@ -66,7 +93,13 @@ export class LiveConnection {
   }
 
   private async subscribe(taskId: number, afterSeq: number): Promise<void> {
-    if (!this.subscriptions.has(taskId) && this.subscriptions.size >= this.deps.settings.maxSubscriptions) {
+    const current = this.subscriptions.get(taskId)
+    if (current) {
+      // Already followed on this connection: the stream goes on, no second replay. The answer says where it is:
+      // the next event of this task the client gets follows `after_seq`. (Unsubscribe first to replay again.)
+      return void this.send({ type: 'subscribed', task_id: taskId, after_seq: current.stream.lastSent })
+    }
+    if (this.subscriptions.size >= this.deps.settings.maxSubscriptions) {
       return void this.send({ type: 'error', code: 'too_many_subscriptions', task_id: taskId,
         message: `at most ${this.deps.settings.maxSubscriptions} task subscriptions per connection` })
     }
@@ -74,10 +107,9 @@ export class LiveConnection {
       return void this.send({ type: 'error', code: 'not_found', task_id: taskId, message: `task ${taskId} not found` })
     }
     if (this.closing) return
-    this.unsubscribe(taskId)
     const stream = new TaskStream({
       taskId, afterSeq,
-      readPage: (after, limit) => this.deps.readEvents(taskId, after, limit),
+      readPage: (after, limit, signal) => this.deps.readEvents(taskId, after, limit, signal),
       deliver: (event) => this.send({ type: 'event', event }),
       drained: () => this.drained(),
       onError: (error) => {
@@ -90,7 +122,8 @@ export class LiveConnection {
     const stop = this.deps.fanout.onTask(taskId, (event) => stream.push(event))
     this.subscriptions.set(taskId, { stream, stop })
     this.send({ type: 'subscribed', task_id: taskId, after_seq: afterSeq })
-    await stream.start()
+    // Not awaited: the replay runs beside the next messages (an unsubscribe must not wait for it).
+    void stream.start()
   }
 
   private unsubscribe(taskId: number): void {
@@ -135,6 +168,18 @@ export class LiveConnection {
     for (const wake of waiters) wake()
   }
 
+  /** Too many messages: the client is told why and closed; nothing it sent after is handled. */
+  private closeRateLimited(): void {
+    const { messageBurst, messagesPerSecond } = this.deps.settings
+    this.deps.log.warn({ user_id: this.viewer.userId }, 'websocket client sent too many messages; closing')
+    this.send({ type: 'error', code: 'rate_limited',
+      message: `too many messages: at most ${messageBurst} at once, then ${messagesPerSecond} per second` })
+    this.closeWith(CloseCode.policyViolation, 'rate limit exceeded')
+    // Stop reading: whatever else it has sent would only be parsed to be dropped. Its answer to the close frame
+    // is not read either, so the grace timer ends the connection.
+    this.socket.pause()
+  }
+
   private closeSlowConsumer(): void {
     this.closing = true
     this.deps.log.warn({ user_id: this.viewer.userId, buffered: this.socket.bufferedAmount }, 'websocket client too slow; closing')
@@ -142,7 +187,12 @@ export class LiveConnection {
     for (const [taskId, { stream }] of this.subscriptions) {
       this.socket.send(JSON.stringify({ type: 'resync', task_id: taskId, after_seq: stream.lastSent }))
     }
-    this.socket.close(CloseCode.slowConsumer, 'slow consumer: resubscribe from your last seq')
+    this.closeWith(CloseCode.slowConsumer, 'slow consumer: resubscribe from your last seq')
+  }
+
+  /** Sends the close frame behind what is buffered; a client that does not answer it is cut off after the grace. */
+  private closeWith(code: number, reason: string): void {
+    this.socket.close(code, reason)
     setTimeout(() => this.socket.terminate(), this.deps.settings.closeGraceMs).unref()
     this.dispose()
   }
@@ -150,6 +200,7 @@ export class LiveConnection {
   /** Stops every subscription; safe to call more than once. */
   dispose(): void {
     this.closing = true
+    this.inbox.length = 0
     for (const taskId of [...this.subscriptions.keys()]) this.unsubscribe(taskId)
     this.stopTaskChanges?.()
     this.stopTaskChanges = null

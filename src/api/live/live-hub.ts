@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Principal } from '../../auth/token.js'
 import type { TaskEventSource } from '../../engine/interfaces.js'
 import { EventFanout } from './event-fanout.js'
+import type { HistoryGate } from './history-gate.js'
 import { LiveConnection, type LiveSettings } from './live-connection.js'
 
 export interface LiveHubOptions extends LiveSettings {
@@ -13,6 +14,8 @@ export interface LiveHubOptions extends LiveSettings {
 export interface LiveHubDeps {
   /** Live events, and the history a subscription replays first. */
   events: TaskEventSource
+  /** Every replay page waits its turn here, beside the REST history reads. */
+  historyReads: HistoryGate
   log: FastifyBaseLogger
   canSee(viewer: Principal, taskId: number): Promise<boolean>
 }
@@ -22,6 +25,8 @@ export const defaultLiveOptions: LiveHubOptions = {
   maxBufferedBytes: 4 * 1024 * 1024,
   closeGraceMs: 5000,
   maxSubscriptions: 100,
+  messageBurst: 100,
+  messagesPerSecond: 20,
 }
 
 /** Every open WebSocket client, the shared bus fan-out and the ping/pong heartbeat. */
@@ -41,7 +46,8 @@ export class LiveHub {
       fanout: this.fanout,
       settings: this.options,
       log: this.deps.log,
-      readEvents: (taskId, afterSeq, limit) => this.deps.events.read(taskId, afterSeq, limit),
+      readEvents: (taskId, afterSeq, limit, signal) =>
+        this.deps.historyReads.run(() => this.deps.events.read(taskId, afterSeq, limit), { signal }),
       canSee: this.deps.canSee,
     })
     this.connections.add(connection)

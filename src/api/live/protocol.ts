@@ -17,10 +17,13 @@ export const CloseCode = {
   unauthorized: 4401,
   /** The client did not read fast enough; it should resubscribe from the last seq it has. */
   slowConsumer: 4008,
+  /** RFC 6455 policy violation: the client sent messages faster than its budget allows. */
+  policyViolation: 1008,
 } as const
 
 export type ErrorCode =
-  | 'bad_message' | 'unknown_type' | 'validation_failed' | 'not_found' | 'too_many_subscriptions' | 'internal_error'
+  | 'bad_message' | 'unknown_type' | 'validation_failed' | 'not_found' | 'too_many_subscriptions' | 'rate_limited'
+  | 'internal_error'
 
 export type ServerMessage =
   | { type: 'event'; event: TaskEvent }

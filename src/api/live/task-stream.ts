@@ -4,14 +4,19 @@ export interface TaskStreamOptions {
   taskId: number
   /** The last seq the client already has; everything after it is delivered. */
   afterSeq: number
-  /** Events of this task with seq > afterSeq, in seq order, at most `limit`. */
-  readPage(afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /**
+   * Events of this task with seq > afterSeq, in seq order, at most `limit`. `signal` aborts when the stream
+   * closes: a read still waiting for its turn (HistoryGate) then never runs.
+   */
+  readPage(afterSeq: number, limit: number, signal: AbortSignal): Promise<TaskEvent[]>
   /** Sends one event; false when the connection can take no more (the stream then stops). */
   deliver(event: TaskEvent): boolean
   /** Resolves once the connection's send buffer is low again; awaited between replay pages. */
   drained(): Promise<void>
   onError(error: unknown): void
   pageSize?: number
+  /** Live events kept while the replay runs (or waits for its turn); past it they are read from the database instead. */
+  maxPending?: number
   /** Wait before asking the database again when a live event is ahead of what it holds. */
   retryMs?: number
 }
@@ -26,6 +31,8 @@ export interface TaskStreamOptions {
  * the next pending event is not `lastSeq + 1` (the replay has not reached it yet, or a live event jumped),
  * the database is read again from `lastSeq`, and pending events at or below `lastSeq` are dropped as
  * duplicates. Holes that exist in the database itself are not waited for: the read returns what is there.
+ * For the same reason pending events may be forgotten: past `maxPending` (a replay waiting long for its turn
+ * beside a busy task) they are dropped and the replay reads the database once more.
  */
 export class TaskStream {
   readonly taskId: number
@@ -34,13 +41,18 @@ export class TaskStream {
   private pumping = false
   private closed = false
   private retryTimer: NodeJS.Timeout | null = null
+  private readonly stopped = new AbortController()
+  /** Live events were forgotten (too many pending) since the current replay began: read again. */
+  private forgot = false
   private readonly pageSize: number
+  private readonly maxPending: number
   private readonly retryMs: number
 
   constructor(private readonly options: TaskStreamOptions) {
     this.taskId = options.taskId
     this.lastSeq = options.afterSeq
     this.pageSize = options.pageSize ?? 500
+    this.maxPending = options.maxPending ?? 1000
     this.retryMs = options.retryMs ?? 100
   }
 
@@ -61,12 +73,18 @@ export class TaskStream {
       this.send(event)
       return
     }
+    if (this.pending.length >= this.maxPending) {
+      // Every published event is in the database: a replay that waits long behind others keeps no more in memory.
+      this.pending = []
+      this.forgot = true
+    }
     this.pending.push(event)
     if (!this.pumping) void this.pump()
   }
 
   close(): void {
     this.closed = true
+    this.stopped.abort()
     this.pending = []
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = null
@@ -80,7 +98,9 @@ export class TaskStream {
     try {
       while (!this.closed) {
         const before = this.lastSeq
+        this.forgot = false
         await this.replay()
+        if (this.forgot) continue
         if (this.drainPending()) return
         if (this.lastSeq === before) {
           // A published event the database does not show yet: ask again shortly rather than spin.
@@ -90,6 +110,8 @@ export class TaskStream {
         }
       }
     } catch (error) {
+      // A stream closed meanwhile (its read cancelled, or failing after) has nobody left to tell.
+      if (this.closed) return
       this.close()
       this.options.onError(error)
     } finally {
@@ -98,13 +120,13 @@ export class TaskStream {
   }
 
   private async replay(): Promise<void> {
-    for (;;) {
-      const page = await this.options.readPage(this.lastSeq, this.pageSize)
+    while (!this.closed) {
+      const page = await this.options.readPage(this.lastSeq, this.pageSize, this.stopped.signal)
       for (const event of page) {
         if (this.closed) return
         if (event.seq > this.lastSeq) this.send(event)
       }
-      if (page.length < this.pageSize || this.closed) return
+      if (page.length < this.pageSize) return
       await this.options.drained()
       // A long history must not hold the event loop: let other connections and the engine run between pages.
       await new Promise((resolve) => setImmediate(resolve))

@@ -12,6 +12,7 @@ import type { RouteModule } from '../route-module.js'
 export const wsRoutes: RouteModule = async (app, deps) => {
   const hub = new LiveHub({
     events: deps.events,
+    historyReads: deps.historyReads,
     log: app.log,
     canSee: async (viewer, taskId) => (await visibleTask(deps.db, viewer, taskId)) !== undefined,
   }, {
@@ -19,6 +20,8 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     maxBufferedBytes: deps.config.WS_MAX_BUFFERED_BYTES,
     closeGraceMs: 2000,
     maxSubscriptions: 100,
+    messageBurst: deps.config.WS_MESSAGE_BURST,
+    messagesPerSecond: deps.config.WS_MESSAGES_PER_SECOND,
   })
   app.addHook('onClose', async () => hub.close())
 
