@@ -73,7 +73,7 @@ export function TaskPage({ live, id }) {
         <${ArtifactsPanel} artifacts=${data.artifacts} />
       </div>
     </div>
-    <${LogView} lines=${log.lines} version=${log.version} />
+    <${LogView} lines=${log.lines} version=${log.version} taskId=${task.id} executions=${data.executions} />
   </main>`
 }
 
