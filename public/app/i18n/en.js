@@ -93,4 +93,9 @@ export default {
   'level.info': 'info',
   'level.warning': 'warning',
   'level.error': 'error',
+  'timeline.title': 'Timeline',
+  'timeline.empty': 'No step has started yet.',
+  'timeline.review': 'waiting for review',
+  'timeline.paused': 'paused',
+  'timeline.barTitle': '{step}, attempt {attempt}: {status}, {duration}',
 }

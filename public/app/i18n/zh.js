@@ -93,4 +93,9 @@ export default {
   'level.info': '信息',
   'level.warning': '警告',
   'level.error': '错误',
+  'timeline.title': '时间线',
+  'timeline.empty': '尚无步骤开始。',
+  'timeline.review': '等待审核',
+  'timeline.paused': '已暂停',
+  'timeline.barTitle': '{step}，第 {attempt} 次尝试：{status}，{duration}',
 }
