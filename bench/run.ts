@@ -3,7 +3,8 @@
  * (`true`) on the target three ways: the service's pooled connection, a fresh `ssh -J` per command, and
  * OpenSSH ControlMaster on both hops. Run as root (it creates a network namespace and test users). Then the
  * cluster-job poller under load (jobs.ts), compiled and run by plain node in a process of its own, so that its
- * memory figures are the server's alone.
+ * memory figures are the server's alone. Last, the page in Chromium (page.ts): load, download size, and the
+ * live log's frame times at 200,000 lines.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -94,3 +95,7 @@ try {
 } finally {
   rmSync(build, { recursive: true, force: true })
 }
+
+console.log()
+const page = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('page.ts', import.meta.url))], { stdio: 'inherit' })
+if (page.status !== 0) process.exitCode = 1

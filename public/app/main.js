@@ -1,5 +1,6 @@
 import { render } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useAddress } from './address.js'
 import { setCredentials } from './api.js'
 import { html } from './html.js'
 import { setLanguage } from './i18n.js'
@@ -35,21 +36,11 @@ function route() {
   }
 }
 
-function useRoute() {
-  const [current, setCurrent] = useState(route())
-  useEffect(() => {
-    const changed = () => setCurrent(route())
-    window.addEventListener('hashchange', changed)
-    return () => window.removeEventListener('hashchange', changed)
-  }, [])
-  return current
-}
-
 function App() {
   const [session, setSession] = useState(readSession())
   const [, setLang] = useState(null)
   const [connection, setConnection] = useState('connecting')
-  const current = useRoute()
+  const current = useAddress(route)
   const refused = () => { markRefused(); setSession({ expired: true }) }
   const live = useMemo(() => {
     if (!session?.token) return null

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useAddress } from '../address.js'
 
 /** The line a link names: `#/tasks/12/L340` is line (seq) 340 of task 12; null when the address names none. */
 export const linkedSeq = () => {
@@ -7,12 +7,4 @@ export const linkedSeq = () => {
 }
 
 /** The linked line, following the address as it changes. */
-export function useLinkedSeq() {
-  const [seq, setSeq] = useState(linkedSeq())
-  useEffect(() => {
-    const changed = () => setSeq(linkedSeq())
-    window.addEventListener('hashchange', changed)
-    return () => window.removeEventListener('hashchange', changed)
-  }, [])
-  return seq
-}
+export const useLinkedSeq = () => useAddress(linkedSeq)
