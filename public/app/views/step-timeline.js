@@ -59,6 +59,7 @@ export function StepTimeline({ executions, statuses, taskStatus }) {
     <div ref=${box} class="timeline" data-testid="timeline">
       ${lanes.length === 0 ? html`<p class="empty sub">${t('timeline.empty')}</p>` : html`<svg width=${width} height=${height}
         role="img" aria-label=${t('timeline.title')}>
+        <defs><clipPath id="tl-label-column"><rect x="0" y="0" width=${LABEL - 8} height=${height} /></clipPath></defs>
         ${ticksOf(start, end, Math.max(2, Math.floor(plot / 110))).map((at) => html`<g class="tl-tick">
           <line x1=${x(at)} x2=${x(at)} y1=${AXIS - 4} y2=${height} /><text x=${x(at)} y=${AXIS - 8}>${clockTime(new Date(at).toISOString())}</text>
         </g>`)}
@@ -68,7 +69,7 @@ export function StepTimeline({ executions, statuses, taskStatus }) {
         ${lanes.map((lane, i) => {
           const y = AXIS + i * LANE
           return html`<g class="tl-lane" data-step=${lane.step}>
-            <text class="tl-label" x="4" y=${y + LANE / 2 + 4}>${lane.name}</text>
+            <text class="tl-label" x="4" y=${y + LANE / 2 + 4} clip-path="url(#tl-label-column)">${lane.name}</text>
             ${lane.bars.map((bar, j) => {
               const left = x(bar.from)
               const w = Math.max(3, x(bar.to) - left)
