@@ -3,7 +3,10 @@
  * (`true`) on the target three ways: the service's pooled connection, a fresh `ssh -J` per command, and
  * OpenSSH ControlMaster on both hops. Run as root (it creates a network namespace and test users). Then the
  * cluster-job poller under load (jobs.ts), compiled and run by plain node in a process of its own, so that its
- * memory figures are the server's alone.
+ * memory figures are the server's alone. Then, each in a process of its own: health and a task's pace while
+ * WebSocket clients flood the server (flood.ts), one metrics scrape on 20,000 tasks and 1,000,000 jobs
+ * (metrics-scrape.ts), and the page in Chromium (page.ts): load, download size, and the live log's frame times at
+ * 200,000 lines.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -94,4 +97,11 @@ try {
 } finally {
   rmSync(build, { recursive: true, force: true })
 }
-if (spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('flood.ts', import.meta.url))], { stdio: ['ignore', 'inherit', 'inherit'] }).status !== 0) process.exitCode = 1
+
+// the rest, each under tsx in a process of its own: the WebSocket flood beside a running task, the metrics scrape
+// on a large database, and the page in Chromium
+for (const part of ['flood.ts', 'metrics-scrape.ts', 'page.ts']) {
+  console.log()
+  const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(part, import.meta.url))], { stdio: 'inherit' })
+  if (run.status !== 0) process.exitCode = 1
+}

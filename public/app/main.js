@@ -1,36 +1,46 @@
 import { render } from 'preact'
 import { useEffect, useMemo, useState } from 'preact/hooks'
+import { useAddress } from './address.js'
 import { setCredentials } from './api.js'
 import { html } from './html.js'
 import { setLanguage } from './i18n.js'
 import { Live } from './live.js'
 import { markRefused, readSession, signOut, takeTokenFromAddress } from './session.js'
+import { DaysPage } from './views/days-page.js'
 import { SignIn } from './views/sign-in.js'
 import { TaskList } from './views/task-list.js'
 import { TaskPage } from './views/task-page.js'
-import { TopBar } from './views/top-bar.js'
+import { OfflineBanner, TopBar } from './views/top-bar.js'
+import { WallView } from './views/wall-view.js'
 
-/** `#/` the tasks, `#/tasks/12` one task. */
+/**
+ * The page's views by address, the first that matches wins: `render(match, live)` draws it; `bare` leaves the
+ * top bar out (the wall screen); `nav` puts a link to `href` in the top bar under that catalogue key. An
+ * unknown address shows the tasks. A new view is one more entry here.
+ */
+const taskList = (m, live) => html`<${TaskList} live=${live} />`
+const routes = [
+  { pattern: /^(#\/?)?$/, nav: 'nav.tasks', href: '#/', render: taskList },
+  { pattern: /^#\/tasks\/(\d+)/, render: (m, live) => html`<${TaskPage} key=${m[1]} live=${live} id=${Number(m[1])} />` },
+  { pattern: /^#\/days(?:\/(round\d+))?$/, nav: 'nav.days', href: '#/days',
+    render: (m, live) => html`<${DaysPage} live=${live} round=${m[1]} />` },
+  { pattern: /^#\/wall$/, nav: 'nav.wall', href: '#/wall', bare: true, render: (m, live) => html`<${WallView} live=${live} />` },
+  { pattern: /^/, render: taskList },
+]
+const navLinks = routes.filter((r) => r.nav).map((r) => ({ href: r.href, label: r.nav }))
+
 function route() {
-  const match = /^#\/tasks\/(\d+)/.exec(location.hash)
-  return match ? { view: 'task', id: Number(match[1]) } : { view: 'list' }
-}
-
-function useRoute() {
-  const [current, setCurrent] = useState(route())
-  useEffect(() => {
-    const changed = () => setCurrent(route())
-    window.addEventListener('hashchange', changed)
-    return () => window.removeEventListener('hashchange', changed)
-  }, [])
-  return current
+  for (const entry of routes) {
+    const match = entry.pattern.exec(location.hash)
+    if (match) return { entry, match }
+  }
 }
 
 function App() {
   const [session, setSession] = useState(readSession())
   const [, setLang] = useState(null)
   const [connection, setConnection] = useState('connecting')
-  const current = useRoute()
+  const current = useAddress(route)
   const refused = () => { markRefused(); setSession({ expired: true }) }
   const live = useMemo(() => {
     if (!session?.token) return null
@@ -54,9 +64,11 @@ function App() {
 
   const changeLanguage = (code) => { setLanguage(code); setLang(code) }
   if (!session?.token) return html`<${SignIn} expired=${session?.expired === true} />`
-  return html`<${TopBar} session=${session} connection=${connection} onLanguage=${changeLanguage}
+  const view = current.entry.render(current.match, live)
+  if (current.entry.bare) return html`<${OfflineBanner} connection=${connection} />${view}`
+  return html`<${TopBar} session=${session} connection=${connection} onLanguage=${changeLanguage} links=${navLinks}
       onSignOut=${() => { signOut(); setSession(null) }} />
-    ${current.view === 'task' ? html`<${TaskPage} key=${current.id} live=${live} id=${current.id} />` : html`<${TaskList} live=${live} />`}`
+    ${view}`
 }
 
 takeTokenFromAddress()

@@ -9,6 +9,7 @@ import { JobsPanel } from './jobs-panel.js'
 import { LogView } from './log-view.js'
 import { ProgressBar, StatusBadge, reasonOf, useNow } from './status.js'
 import { StepsPanel } from './steps-panel.js'
+import { StepTimeline } from './step-timeline.js'
 import { TaskActions } from './task-actions.js'
 
 async function loadTask(id) {
@@ -66,6 +67,7 @@ export function TaskPage({ live, id }) {
       <${TaskActions} task=${task} onChanged=${(next) => { setData((current) => ({ ...current, task: { ...current.task, ...next } })); reloadSoon() }} />
     </header>
     ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}
+    <${StepTimeline} executions=${data.executions} statuses=${log.statuses} taskStatus=${task.status} />
     <div class="task-columns">
       <${StepsPanel} steps=${task.steps} executions=${data.executions} />
       <div>
@@ -73,7 +75,7 @@ export function TaskPage({ live, id }) {
         <${ArtifactsPanel} artifacts=${data.artifacts} />
       </div>
     </div>
-    <${LogView} lines=${log.lines} version=${log.version} />
+    <${LogView} lines=${log.lines} version=${log.version} taskId=${task.id} executions=${data.executions} />
   </main>`
 }
 

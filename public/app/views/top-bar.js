@@ -4,10 +4,11 @@ import { dateTime, relativeTime } from '../format.js'
 import { useNow } from './status.js'
 
 /** Who is signed in and until when, the language switch, sign out; the offline banner below it. */
-export function TopBar({ session, connection, onLanguage, onSignOut }) {
+export function TopBar({ session, connection, onLanguage, onSignOut, links = [] }) {
   useNow(30_000)
   return html`<header class="top-bar">
       <a class="brand" href="#/">Topup</a>
+      <nav class="top-nav">${links.map((link) => html`<a href=${link.href}>${t(link.label)}</a>`)}</nav>
       <span class="who" data-testid="who">
         ${t('top.signedIn', { user: session.user })}${session.role === 'admin' ? ` (${t('top.admin')})` : ''}${' · '}<span title=${dateTime(session.expiresAt.toISOString())}>${t('top.expires', { when: relativeTime(session.expiresAt.toISOString()) })}</span>
       </span>
@@ -18,5 +19,8 @@ export function TopBar({ session, connection, onLanguage, onSignOut }) {
       </label>
       <button type="button" onClick=${onSignOut}>${t('top.signOut')}</button>
     </header>
-    ${connection === 'offline' ? html`<div class="banner" role="status" data-testid="offline">${t('top.offline')}</div>` : null}`
+    <${OfflineBanner} connection=${connection} />`
 }
+
+export const OfflineBanner = ({ connection }) =>
+  (connection === 'offline' ? html`<div class="banner" role="status" data-testid="offline">${t('top.offline')}</div>` : null)
