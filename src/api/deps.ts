@@ -22,13 +22,15 @@ export interface AppDeps {
   secretKey?: string
 }
 
-/** What route modules receive: the app's deps with an event source always there (the one door to event history). */
+/** What route modules receive: the app's deps with an event source always there (the one door to event history) and the key. */
 export interface RouteDeps extends AppDeps {
   events: TaskEventSource
+  /** The resolved token key (also signs the artifact links). */
+  secretKey: string
 }
 
-export function routeDeps(deps: AppDeps): RouteDeps {
-  return { ...deps, events: deps.events ?? storedEvents(deps.db) }
+export function routeDeps(deps: AppDeps, secretKey: string): RouteDeps {
+  return { ...deps, secretKey, events: deps.events ?? storedEvents(deps.db) }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */
