@@ -89,6 +89,7 @@ export const TaskListQuery = Type.Object({
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'admins: any user; others: only themselves' })),
   status: Type.Optional(TaskStatus),
   workflow_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  date_param: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'the day of data, YYMMDD (e.g. 250624)' })),
   created_after: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (inclusive)' })),
   created_before: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601 date or time (exclusive)' })),
   limit: Limit(50, 500),
