@@ -6,12 +6,14 @@ import { setLanguage } from './i18n.js'
 import { Live } from './live.js'
 import { markRefused, readSession, signOut, takeTokenFromAddress } from './session.js'
 import { SignIn } from './views/sign-in.js'
+import { TaskForm } from './views/task-form.js'
 import { TaskList } from './views/task-list.js'
 import { TaskPage } from './views/task-page.js'
 import { TopBar } from './views/top-bar.js'
 
-/** `#/` the tasks, `#/tasks/12` one task. */
+/** `#/` the tasks, `#/tasks/12` one task, `#/new` a new task. */
 function route() {
+  if (/^#\/new\b/.test(location.hash)) return { view: 'new' }
   const match = /^#\/tasks\/(\d+)/.exec(location.hash)
   return match ? { view: 'task', id: Number(match[1]) } : { view: 'list' }
 }
@@ -56,7 +58,8 @@ function App() {
   if (!session?.token) return html`<${SignIn} expired=${session?.expired === true} />`
   return html`<${TopBar} session=${session} connection=${connection} onLanguage=${changeLanguage}
       onSignOut=${() => { signOut(); setSession(null) }} />
-    ${current.view === 'task' ? html`<${TaskPage} key=${current.id} live=${live} id=${current.id} />` : html`<${TaskList} live=${live} />`}`
+    ${current.view === 'new' ? html`<${TaskForm} />`
+      : current.view === 'task' ? html`<${TaskPage} key=${current.id} live=${live} id=${current.id} />` : html`<${TaskList} live=${live} />`}`
 }
 
 takeTokenFromAddress()
