@@ -30,6 +30,7 @@ export default {
   'task.created': 'created {when}',
   'task.completed': 'finished {when}',
   'task.notFound': 'Task {id} was not found.',
+  'action.start': 'Start',
   'action.pause': 'Pause',
   'action.resume': 'Resume',
   'action.cancel': 'Cancel task',

@@ -30,6 +30,7 @@ export default {
   'task.created': '创建于{when}',
   'task.completed': '结束于{when}',
   'task.notFound': '未找到任务 {id}。',
+  'action.start': '开始',
   'action.pause': '暂停',
   'action.resume': '继续',
   'action.cancel': '取消任务',

@@ -78,7 +78,7 @@ function Field({ name, def, value, error, onChange }) {
   const range = def.type === 'integer' && (def.minimum !== undefined || def.maximum !== undefined)
     ? t('form.range', { min: def.minimum ?? '…', max: def.maximum ?? '…' }) : ''
   return html`<div class=${`field${error ? ' invalid' : ''}`}>
-    <label for=${id}>${name}${def.required ? html` <abbr title=${t('form.required')}>*</abbr>` : null}</label>
+    <label class="param" for=${id}>${name}${def.required ? html` <abbr title=${t('form.required')}>*</abbr>` : null}</label>
     <div class="field-input">${input}</div>
     ${def.description || range ? html`<small id=${`${id}-help`} class="help">${def.description ?? ''}${def.description && range ? ' · ' : ''}${range}</small>` : null}
     ${error ? html`<span id=${`${id}-error`} class="field-error" data-testid=${`${id}-error`}>${error}</span>` : null}

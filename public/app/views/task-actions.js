@@ -23,7 +23,7 @@ export function CancelButton({ task, onChanged }) {
 }
 
 /**
- * Pause, resume and cancel, each offered when the task's status allows it; a paused task can also be resumed
+ * Start, pause, resume and cancel, each offered when the task's status allows it; a paused task can also be resumed
  * with changed parameters or from another step, through the resume dialog.
  */
 export function TaskActions({ task, onChanged }) {
@@ -32,6 +32,7 @@ export function TaskActions({ task, onChanged }) {
   const canPause = task.status === 'running' || task.status === 'queued'
   const canResume = task.status === 'paused'
   return html`<div class="actions">
+    ${task.status === 'pending' ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => run('start')}>${t('action.start')}</button>` : null}
     ${canPause ? html`<button type="button" disabled=${busy} onClick=${() => run('pause')}>${t('action.pause')}</button>` : null}
     ${canResume ? html`<button type="button" class="primary" disabled=${busy} onClick=${() => run('resume')}>${t('action.resume')}</button>
       <button type="button" disabled=${busy} onClick=${() => setDialog(true)} data-testid="open-resume-dialog">${t('action.resumeWith')}</button>` : null}

@@ -62,7 +62,7 @@ export function TaskList({ live }) {
       })
     }, reloadSoon)
     return () => { stop(); clearTimeout(reloadTimer.current) }
-  }, [JSON.stringify(filters)])
+  }, [live, JSON.stringify(filters)])
 
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value })
   return html`<main class="task-list">
