@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
 import { signArtifactLink } from '../../src/auth/artifact-link.js'
 import { insertArtifact } from '../../src/db/output-repository.js'
+import { loggableUrl } from '../../src/logger.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { downloadStep } from '../../src/steps/download.js'
 import { TEST_SECRET, buildTestApp, sharedByFile } from '../helpers/app.js'
@@ -154,6 +155,7 @@ t.test('a listed file carries a short-lived link that needs no token', async (t)
   const expires = Date.parse(pdf.url_expires_at)
   t.ok(expires > before + 14 * 60_000 && expires <= Date.now() + 15 * 60_000, 'valid for 15 minutes')
 
+  t.notMatch(loggableUrl(pdf.url), /sig=[\w-]{43}/, 'the signature never reaches the log')
   const res = await s.app.inject({ url: pdf.url })
   t.equal(res.statusCode, 200, 'no Authorization header needed')
   t.same(res.rawPayload, PDF)
