@@ -94,6 +94,15 @@ t.test('the review: a task created from the form, its PDF in the page, re-run fr
   await page.locator('.task-header [data-status="success"]').waitFor({ timeout: 60_000 })
   await review.waitFor({ state: 'detached' })
 
+  // After the review, the files panel still shows a PDF in the page on request (the re-run fetched it again).
+  const files = page.getByTestId('artifacts')
+  await files.getByText('mergedd_IST (2).pdf').waitFor()
+  await files.getByRole('button', { name: 'show here' }).last().click()
+  t.match(await files.getByTestId('artifact-view').getAttribute('src'), /^api\/artifacts\/\d+\?user=alice&exp=\d+&sig=/, 'a relative signed address')
+  await pdfViewerShows(page, 'mergedd_IST (2).pdf')
+  await files.getByRole('button', { name: 'hide' }).click()
+  await files.getByTestId('artifact-view').waitFor({ state: 'detached' })
+
   // A second task: paused from its button while it runs, resumed, then cancelled from the review.
   const second = await server.api<{ id: number }>('POST', '/api/tasks', {
     workflow_name: 'demo_topup_first_stage', task_name: 'demo second', parameters: { date_param: '250625', runs: 1 }, start: true,

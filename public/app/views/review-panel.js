@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useState } from 'preact/hooks'
-import { fileAddress, get } from '../api.js'
+import { useEffect, useState } from 'preact/hooks'
+import { get } from '../api.js'
 import { html } from '../html.js'
 import { t } from '../i18n.js'
-import { FileLink } from './artifacts-panel.js'
+import { FileLink, FileView, viewerOf } from './artifacts-panel.js'
 import { ResumeDialog } from './resume-dialog.js'
 import { CancelButton } from './task-actions.js'
 import { useAction } from './use-action.js'
@@ -12,11 +12,9 @@ const REVIEW = 'waiting for review'
 /** Paused at a review point of its workflow (a step's `pause_after`), not for a failure or by a person. */
 export const waitsForReview = (task) => task.status === 'paused' && (task.status_reason ?? '').startsWith(REVIEW)
 
-const isPdf = (a) => /^application\/pdf\b/i.test(a.content_type ?? '') || /\.pdf$/i.test(a.name)
-
 /** The stage's PDF: the newest one the paused step fetched, or else the task's newest PDF. */
 export function reviewFile(task, artifacts) {
-  const pdfs = artifacts.filter(isPdf)
+  const pdfs = artifacts.filter((a) => viewerOf(a) === 'pdf')
   return pdfs.filter((a) => a.step_id === task.current_step).at(-1) ?? pdfs.at(-1) ?? null
 }
 
@@ -46,8 +44,6 @@ export function ReviewPanel({ task, artifacts, onChanged }) {
   }, [task.workflow_name])
   const { busy, error, run } = useAction(task, onChanged)
   const pdf = reviewFile(task, artifacts)
-  // The address is taken once per file: a list reloaded with fresh links must not reload the open document.
-  const src = useMemo(() => (pdf ? fileAddress(pdf) : null), [pdf?.id])
   const what = (task.status_reason ?? '').slice(REVIEW.length).replace(/^:\s*/, '')
   const from = stageStart(task, workflowSteps)
   const fromName = task.steps.find((s) => s.step_id === from)?.display_name ?? from
@@ -57,7 +53,7 @@ export function ReviewPanel({ task, artifacts, onChanged }) {
       ${pdf ? html`<${FileLink} taskId=${task.id} artifact=${pdf}>${t('review.openTab', { name: pdf.name })}<//>` : null}
     </div>
     <p>${what ? t('review.what', { what }) : t('review.generic', { step: task.current_step ?? '' })}</p>
-    ${src ? html`<iframe class="review-pdf" src=${src} title=${t('review.pdfTitle', { name: pdf.name })} data-testid="review-pdf"></iframe>`
+    ${pdf ? html`<${FileView} key=${pdf.id} artifact=${pdf} class="file-view review-pdf" data-testid="review-pdf" />`
       : html`<p class="notice">${t('review.noPdf')}</p>`}
     <div class="actions">
       <button type="button" class="primary" disabled=${busy} onClick=${() => run('resume')} data-testid="review-approve">${t('review.approve')}</button>
