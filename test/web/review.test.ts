@@ -9,7 +9,7 @@ import { openBrowser, screenshot } from './browser.js'
 
 /** Chromium's PDF viewer (its own frame, in open shadow roots) names the document once it has loaded it. */
 async function pdfViewerShows(page: Page, name: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const viewer = page.frames().find((f) => f.url().startsWith('chrome-extension://'))
     if (viewer && await viewer.getByText(name, { exact: true }).count() > 0) return
     await page.waitForTimeout(50)

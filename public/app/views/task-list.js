@@ -40,7 +40,13 @@ export function TaskList({ live }) {
   useNow()
   const reloadTimer = useRef(null)
 
-  const load = () => get(listPath(filters)).then((data) => { setPage(data); setError(null) }, setError)
+  const latest = useRef(0)
+  // Only the newest request's answer is shown: an older one (other filters, an earlier reload) may arrive last.
+  const load = () => {
+    const mine = ++latest.current
+    return get(listPath(filters)).then((data) => { if (mine === latest.current) { setPage(data); setError(null) } },
+      (error) => { if (mine === latest.current) setError(error) })
+  }
   const reloadSoon = () => {
     clearTimeout(reloadTimer.current)
     reloadTimer.current = setTimeout(load, 200)
