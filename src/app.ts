@@ -86,7 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
 
   const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
     : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))
-  const routes = routeDeps(deps)
+  const routes = routeDeps(deps, keys.current)
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {

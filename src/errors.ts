@@ -9,6 +9,8 @@ export const errorCodes = {
   unknown_step: { status: 400, title: 'Unknown step' },
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },
+  link_invalid: { status: 403, title: 'Invalid file link' },
+  link_expired: { status: 403, title: 'File link expired' },
   not_found: { status: 404, title: 'Not found' },
   route_not_found: { status: 404, title: 'Route not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },

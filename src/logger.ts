@@ -110,7 +110,10 @@ export function createLogger(config: { LOG_LEVEL: string } & Pick<Config, 'LOG_F
   return { logger, reopen: () => file.reopen(), close: () => file.close() }
 }
 
-/** Blanks `token=` query values (WebSocket clients may pass their token that way) before a URL is logged. */
+/**
+ * Blanks `token=` query values (WebSocket clients may pass their token that way) and the `sig=` of artifact links
+ * before a URL is logged.
+ */
 export function loggableUrl(url: string): string {
-  return url.replace(/([?&](?:access_)?token=)[^&#]*/gi, '$1[redacted]')
+  return url.replace(/([?&](?:(?:access_)?token|sig)=)[^&#]*/gi, '$1[redacted]')
 }

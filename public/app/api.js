@@ -6,6 +6,8 @@ export class ApiError extends Error {
     super(problem?.detail ?? problem?.title ?? `HTTP ${status}`)
     this.status = status
     this.code = problem?.code
+    /** The problem as the server sent it (`errors` name the fields of a refused request). */
+    this.problem = problem ?? {}
   }
 }
 
@@ -31,13 +33,11 @@ export async function api(method, path, body) {
 
 export const get = (path) => api('GET', path)
 
-/** A file of the API (an artifact) opened in a new tab: fetched with the token, shown from memory. */
-export async function openFile(path) {
-  const tab = window.open('', '_blank')
-  const res = await fetch(path, { headers: { authorization: `Bearer ${token}` } })
-  if (res.status === 401) onUnauthorized()
-  if (!res.ok) { tab?.close(); throw new ApiError(res.status, null) }
-  const url = URL.createObjectURL(await res.blob())
-  if (tab) tab.location.href = url
-  setTimeout(() => URL.revokeObjectURL(url), 60_000)
-}
+/** A task's lifecycle action (`start`, `pause`, `resume`, `cancel`); answers the task. */
+export const taskAction = (id, action, body) => api('POST', `api/tasks/${id}/${action}`, body)
+
+/** A listed artifact's signed `url` (the server's own path, `/api/…`) as an address beside the page. */
+export const fileAddress = (artifact) => artifact.url.replace(/^\/+/, '')
+
+/** Whether a listed artifact's link still has `marginMs` to go. */
+export const linkFresh = (artifact, marginMs = 30_000) => Date.parse(artifact.url_expires_at) - Date.now() > marginMs

@@ -8,6 +8,7 @@ import { Live } from './live.js'
 import { markRefused, readSession, signOut, takeTokenFromAddress } from './session.js'
 import { DaysPage } from './views/days-page.js'
 import { SignIn } from './views/sign-in.js'
+import { TaskForm } from './views/task-form.js'
 import { TaskList } from './views/task-list.js'
 import { TaskPage } from './views/task-page.js'
 import { OfflineBanner, TopBar } from './views/top-bar.js'
@@ -21,6 +22,7 @@ import { WallView } from './views/wall-view.js'
 const taskList = (m, live) => html`<${TaskList} live=${live} />`
 const routes = [
   { pattern: /^(#\/?)?$/, nav: 'nav.tasks', href: '#/', render: taskList },
+  { pattern: /^#\/new\b/, render: () => html`<${TaskForm} />` },
   { pattern: /^#\/tasks\/(\d+)/, render: (m, live) => html`<${TaskPage} key=${m[1]} live=${live} id=${Number(m[1])} />` },
   { pattern: /^#\/days(?:\/(round\d+))?$/, nav: 'nav.days', href: '#/days',
     render: (m, live) => html`<${DaysPage} live=${live} round=${m[1]} />` },

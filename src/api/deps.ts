@@ -27,17 +27,20 @@ export interface AppDeps {
 }
 
 /**
- * What route modules receive: the app's deps with an event source always there (the one door to event history)
- * and the one bound on history reads that the WebSocket replays and the REST events and logs pages share.
+ * What route modules receive: the app's deps with an event source always there (the one door to event history),
+ * the resolved token key, and the one bound on history reads that the WebSocket replays and the REST events and
+ * logs pages share.
  */
 export interface RouteDeps extends AppDeps {
   events: TaskEventSource
+  /** The resolved token key (also signs the artifact links). */
+  secretKey: string
   historyReads: HistoryGate
 }
 
-export function routeDeps(deps: AppDeps): RouteDeps {
+export function routeDeps(deps: AppDeps, secretKey: string): RouteDeps {
   const historyReads = new HistoryGate({ max: deps.config.HISTORY_READS_MAX, maxWaiting: deps.config.HISTORY_READS_QUEUE })
-  return { ...deps, events: deps.events ?? storedEvents(deps.db), historyReads }
+  return { ...deps, secretKey, events: deps.events ?? storedEvents(deps.db), historyReads }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */

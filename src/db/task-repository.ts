@@ -6,6 +6,7 @@ export interface TaskFilter {
   userId?: string | undefined
   status?: TaskStatus | undefined
   workflowName?: string | undefined
+  dateParam?: string | undefined
   createdAfter?: string | undefined
   createdBefore?: string | undefined
 }
@@ -25,6 +26,7 @@ function filtered(db: Db, filter: TaskFilter) {
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId)
   if (filter.status !== undefined) query = query.where('status', '=', filter.status)
   if (filter.workflowName !== undefined) query = query.where('workflow_name', '=', filter.workflowName)
+  if (filter.dateParam !== undefined) query = query.where('date_param', '=', filter.dateParam)
   if (filter.createdAfter !== undefined) query = query.where('created_at', '>=', filter.createdAfter)
   if (filter.createdBefore !== undefined) query = query.where('created_at', '<', filter.createdBefore)
   return query

@@ -4,10 +4,12 @@ import { mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
+import { signArtifactLink } from '../../src/auth/artifact-link.js'
 import { insertArtifact } from '../../src/db/output-repository.js'
+import { loggableUrl } from '../../src/logger.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { downloadStep } from '../../src/steps/download.js'
-import { buildTestApp, sharedByFile } from '../helpers/app.js'
+import { TEST_SECRET, buildTestApp, sharedByFile } from '../helpers/app.js'
 import { stepHarness } from '../helpers/step-context.js'
 
 const PDF = randomBytes(70_000)
@@ -71,7 +73,7 @@ t.test('a file is streamed with its type, length and name', async (t) => {
   t.equal(pdf.headers['content-type'], 'application/pdf')
   t.equal(pdf.headers['content-length'], String(PDF.length))
   t.equal(pdf.headers['content-disposition'],
-    'attachment; filename="Topup_250624.pdf"; filename*=UTF-8\'\'Topup_250624.pdf')
+    'inline; filename="Topup_250624.pdf"; filename*=UTF-8\'\'Topup_250624.pdf', 'a PDF opens in the browser')
   t.equal(pdf.headers['x-content-type-options'], 'nosniff')
 
   const zh = await s.app.inject({ url: `/api/artifacts/${s.zhId}`, headers: s.authFor('alice') })
@@ -79,6 +81,7 @@ t.test('a file is streamed with its type, length and name', async (t) => {
   t.equal(zh.body, '中文图片')
   t.equal(zh.headers['content-type'], 'image/png')
   const disposition = String(zh.headers['content-disposition'])
+  t.match(disposition, /^inline; /, 'a PNG opens in the browser')
   const ascii = /filename="([^"]*)"/.exec(disposition)![1]!
   t.match(ascii, /^[\x20-\x7e]+\.png$/, 'the plain filename is ASCII without quotes')
   t.equal(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(disposition)![1]!), ZH_NAME, 'the UTF-8 name survives')
@@ -139,5 +142,56 @@ t.test('a row pointing outside the artifacts folder is never served', async (t) 
   const typed = await s.app.inject({ url: `/api/artifacts/${s.pdfId}`, headers: s.authFor('alice') })
   t.equal(typed.statusCode, 200)
   t.equal(typed.headers['content-type'], 'application/octet-stream', 'a malformed stored type is not sent')
+  t.match(typed.headers['content-disposition'], /^attachment; /, 'a file the browser should not show is saved')
   t.notOk('x-evil' in typed.headers)
+})
+
+t.test('a listed file carries a short-lived link that needs no token', async (t) => {
+  const s = shared()
+  const before = Date.now()
+  const list = await s.app.inject({ url: `/api/tasks/${s.taskId}/artifacts`, headers: s.authFor('alice') })
+  const pdf = (list.json() as { items: Array<{ id: number; url: string; url_expires_at: string }> }).items[0]!
+  t.match(pdf.url, new RegExp(`^/api/artifacts/${s.pdfId}\\?user=alice&exp=\\d+&sig=[\\w-]{43}$`))
+  const expires = Date.parse(pdf.url_expires_at)
+  t.ok(expires > before + 14 * 60_000 && expires <= Date.now() + 15 * 60_000, 'valid for 15 minutes')
+
+  t.notMatch(loggableUrl(pdf.url), /sig=[\w-]{43}/, 'the signature never reaches the log')
+  const res = await s.app.inject({ url: pdf.url })
+  t.equal(res.statusCode, 200, 'no Authorization header needed')
+  t.same(res.rawPayload, PDF)
+  t.match(res.headers['content-disposition'], /^inline; /)
+
+  const admin = await s.app.inject({ url: `/api/tasks/${s.taskId}/artifacts`, headers: s.authFor('root', 'admin') })
+  const adminUrl = (admin.json() as { items: Array<{ url: string }> }).items[0]!.url
+  t.match(adminUrl, /\?user=root&/, 'the link names the user it was issued to')
+  t.equal((await s.app.inject({ url: adminUrl })).statusCode, 200)
+})
+
+t.test('expired, forged, altered or another file\'s links are refused 403', async (t) => {
+  const s = shared()
+  const link = (id: number, user = 'alice', ttl = 900, key = TEST_SECRET) => {
+    const l = signArtifactLink(key, id, user, ttl)
+    return `user=${encodeURIComponent(l.user)}&exp=${l.exp}&sig=${l.sig}`
+  }
+  const good = new URLSearchParams(link(s.pdfId))
+  const cases: [string, string, string][] = [
+    ['expired', `/api/artifacts/${s.pdfId}?${link(s.pdfId, 'alice', -1)}`, 'link_expired'],
+    ['signed with another key', `/api/artifacts/${s.pdfId}?${link(s.pdfId, 'alice', 900, 'another-secret-key-0123456789abcdef')}`, 'link_invalid'],
+    ['of another file', `/api/artifacts/${s.zhId}?${good}`, 'link_invalid'],
+    ['for another user', `/api/artifacts/${s.pdfId}?user=bob&exp=${good.get('exp')}&sig=${good.get('sig')}`, 'link_invalid'],
+    ['with a later expiry', `/api/artifacts/${s.pdfId}?user=alice&exp=${Number(good.get('exp')) + 3600}&sig=${good.get('sig')}`, 'link_invalid'],
+    ['with a garbled signature', `/api/artifacts/${s.pdfId}?user=alice&exp=${good.get('exp')}&sig=AAAA`, 'link_invalid'],
+    ['without its signature', `/api/artifacts/${s.pdfId}?user=alice&exp=${good.get('exp')}`, 'link_invalid'],
+    ['of a file that is not there', `/api/artifacts/999999?${good}`, 'link_invalid'],
+  ]
+  for (const [what, url, code] of cases) {
+    const res = await s.app.inject({ url })
+    t.equal(res.statusCode, 403, what)
+    t.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8', what)
+    t.match(res.json(), { code, status: 403, detail: /list the task's artifacts for a new one/ }, what)
+    t.notMatch(res.body, 'Topup_250624', `${what}: nothing of the file`)
+  }
+  const expiredWithToken = await s.app.inject({ url: `/api/artifacts/${s.pdfId}?${link(s.pdfId, 'alice', -1)}`, headers: s.authFor('alice') })
+  t.equal(expiredWithToken.statusCode, 403, 'a link that is given is checked, token or not')
+  t.equal((await s.app.inject({ url: `/api/artifacts/999999?${link(999999)}` })).statusCode, 404, 'a genuine link to a gone row is 404')
 })

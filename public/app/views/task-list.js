@@ -3,6 +3,8 @@ import { get } from '../api.js'
 import { html } from '../html.js'
 import { t } from '../i18n.js'
 import { dateTime, relativeTime } from '../format.js'
+import { readSession } from '../session.js'
+import { fromDateInput } from './parameter-fields.js'
 import { ProgressBar, StatusBadge, reasonOf, useNow } from './status.js'
 
 const statuses = ['pending', 'queued', 'running', 'pausing', 'paused', 'cancelling', 'cancelled', 'success', 'failed']
@@ -11,8 +13,18 @@ function listPath(filters) {
   const query = new URLSearchParams({ limit: '100' })
   if (filters.status) query.set('status', filters.status)
   if (filters.workflow) query.set('workflow_name', filters.workflow)
+  if (filters.day) query.set('date_param', fromDateInput(filters.day))
+  if (filters.created) {
+    // The day in the browser's time zone, like every time the page shows.
+    const from = new Date(`${filters.created}T00:00:00`)
+    query.set('created_after', from.toISOString())
+    query.set('created_before', new Date(from.getFullYear(), from.getMonth(), from.getDate() + 1).toISOString())
+  }
+  if (filters.user.trim()) query.set('user_id', filters.user.trim())
   return `api/tasks?${query}`
 }
+
+const noFilters = { status: '', workflow: '', day: '', created: '', user: '' }
 
 /**
  * The tasks one may see, newest first, kept current by the `subscribe_tasks` feed: a change of a listed task is
@@ -20,14 +32,21 @@ function listPath(filters) {
  * (the feed has no replay).
  */
 export function TaskList({ live }) {
-  const [filters, setFilters] = useState({ status: '', workflow: '' })
+  const [filters, setFilters] = useState(noFilters)
+  const admin = readSession()?.role === 'admin'
   const [page, setPage] = useState(null)
   const [workflows, setWorkflows] = useState([])
   const [error, setError] = useState(null)
   useNow()
   const reloadTimer = useRef(null)
 
-  const load = () => get(listPath(filters)).then((data) => { setPage(data); setError(null) }, setError)
+  const latest = useRef(0)
+  // Only the newest request's answer is shown: an older one (other filters, an earlier reload) may arrive last.
+  const load = () => {
+    const mine = ++latest.current
+    return get(listPath(filters)).then((data) => { if (mine === latest.current) { setPage(data); setError(null) } },
+      (error) => { if (mine === latest.current) setError(error) })
+  }
   const reloadSoon = () => {
     clearTimeout(reloadTimer.current)
     reloadTimer.current = setTimeout(load, 200)
@@ -49,11 +68,11 @@ export function TaskList({ live }) {
       })
     }, reloadSoon)
     return () => { stop(); clearTimeout(reloadTimer.current) }
-  }, [filters.status, filters.workflow])
+  }, [live, JSON.stringify(filters)])
 
   const set = (name) => (e) => setFilters({ ...filters, [name]: e.currentTarget.value })
   return html`<main class="task-list">
-    <h1>${t('list.title')}</h1>
+    <div class="title-row"><h1>${t('list.title')}</h1><a class="button primary" href="#/new" data-testid="new-task">${t('list.newTask')}</a></div>
     <form class="filters" onSubmit=${(e) => e.preventDefault()}>
       <label>${t('list.status')}
         <select value=${filters.status} onChange=${set('status')} data-testid="filter-status">
@@ -67,6 +86,16 @@ export function TaskList({ live }) {
           ${workflows.map((w) => html`<option value=${w.name}>${w.display_name}</option>`)}
         </select>
       </label>
+      <label>${t('list.day')}
+        <input type="date" value=${filters.day} onChange=${set('day')} data-testid="filter-day" />
+      </label>
+      <label>${t('list.created')}
+        <input type="date" value=${filters.created} onChange=${set('created')} data-testid="filter-created" />
+      </label>
+      ${admin ? html`<label>${t('list.user')}
+        <input type="search" value=${filters.user} onChange=${set('user')} placeholder=${t('list.everyone')} size="12" data-testid="filter-user" />
+      </label>` : null}
+      ${Object.values(filters).some(Boolean) ? html`<button type="button" class="link" onClick=${() => setFilters(noFilters)}>${t('list.clear')}</button>` : null}
       ${page ? html`<span class="count">${t('list.count', { n: page.total })}</span>` : null}
     </form>
     ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}

@@ -7,6 +7,7 @@ import { useTaskEvents } from '../task-events.js'
 import { ArtifactsPanel } from './artifacts-panel.js'
 import { JobsPanel } from './jobs-panel.js'
 import { LogView } from './log-view.js'
+import { ReviewPanel, waitsForReview } from './review-panel.js'
 import { ProgressBar, StatusBadge, reasonOf, useNow } from './status.js'
 import { StepsPanel } from './steps-panel.js'
 import { StepTimeline } from './step-timeline.js'
@@ -50,6 +51,7 @@ export function TaskPage({ live, id }) {
   if (!data) return html`<main>${error ? html`<p class="error" role="alert">${error.message}</p>` : t('common.loading')}</main>`
   const { task } = data
   const reason = reasonOf(task)
+  const changed = (next) => { setData((current) => ({ ...current, task: { ...current.task, ...next } })); reloadSoon() }
   return html`<main class="task-page" data-task-id=${task.id}>
     <p><a href="#/">← ${t('list.title')}</a></p>
     <header class="task-header panel">
@@ -64,15 +66,16 @@ export function TaskPage({ live, id }) {
         ${task.completed_at ? html`<span title=${dateTime(task.completed_at)}>${t('task.completed', { when: relativeTime(task.completed_at) })}</span>` : null}
       </div>
       ${reason ? html`<p class="reason" data-testid="reason">${reason}</p>` : null}
-      <${TaskActions} task=${task} onChanged=${(next) => { setData((current) => ({ ...current, task: { ...current.task, ...next } })); reloadSoon() }} />
+      <${TaskActions} task=${task} onChanged=${changed} />
     </header>
+    ${waitsForReview(task) ? html`<${ReviewPanel} task=${task} artifacts=${data.artifacts} onChanged=${changed} />` : null}
     ${error ? html`<p class="error" role="alert">${error.message}</p>` : null}
     <${StepTimeline} executions=${data.executions} statuses=${log.statuses} taskStatus=${task.status} />
     <div class="task-columns">
       <${StepsPanel} steps=${task.steps} executions=${data.executions} />
       <div>
         <${JobsPanel} counts=${task.progress.jobs} jobs=${data.jobs} />
-        <${ArtifactsPanel} artifacts=${data.artifacts} />
+        <${ArtifactsPanel} taskId=${task.id} artifacts=${data.artifacts} />
       </div>
     </div>
     <${LogView} lines=${log.lines} version=${log.version} taskId=${task.id} executions=${data.executions} />

@@ -70,7 +70,7 @@ export const taskRoutes: RouteModule = async (app, deps) => {
   }, async (request) => {
     const q = request.query
     const { rows, total } = await listTasks(deps.db, {
-      userId: listScope(principalOf(request), q.user_id), status: q.status, workflowName: q.workflow_name,
+      userId: listScope(principalOf(request), q.user_id), status: q.status, workflowName: q.workflow_name, dateParam: q.date_param,
       createdAfter: isoBound(q.created_after, 'created_after'), createdBefore: isoBound(q.created_before, 'created_before'),
     }, { limit: q.limit, offset: q.offset })
     return { items: rows.map(toTask), total, limit: q.limit, offset: q.offset }

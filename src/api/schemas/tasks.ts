@@ -93,6 +93,7 @@ export const TaskListQuery = Type.Object({
   user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'admins: any user; others: only themselves' })),
   status: Type.Optional(TaskStatus),
   workflow_name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  date_param: Type.Optional(Type.String({ pattern: '^[0-9]{6}$', description: 'the day of data, YYMMDD (e.g. 250624)' })),
   created_after: Type.Optional(DateOrDateTime('created at or after (inclusive)')),
   created_before: Type.Optional(DateOrDateTime('created before (exclusive)')),
   limit: Limit(50, 500),
