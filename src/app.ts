@@ -10,6 +10,7 @@ import Fastify from 'fastify'
 import { routeDeps, type AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
 import { serverOptions as websocketOptions } from './api/live/protocol.js'
+import { metricsRoutes } from './api/routes/metrics.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { ProblemSchema } from './api/schemas/common.js'
@@ -45,6 +46,9 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   registerErrorHandlers(app)
   app.addSchema(ProblemSchema)
+  const routes = routeDeps(deps)
+  // First, so that its request timing hook applies to every route registered after it.
+  await app.register(metricsRoutes, routes)
 
   await app.register(fastifySwagger, {
     // Shared schemas appear under components.schemas by their $id (e.g. Problem), not as def-0.
@@ -80,7 +84,6 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   await app.register(fastifyWebsocket, { options: websocketOptions })
 
   const secretKey = deps.secretKey ?? resolveSecretKey(deps.config, (message, file) => deps.logger?.info({ file }, message))
-  const routes = routeDeps(deps)
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {

@@ -44,6 +44,11 @@ export const EnvSchema = Type.Object({
   WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16,
+    description: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN> (at least 16 characters); with neither it nor METRICS_PORT set, /metrics is off' })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535,
+    description: 'serve /metrics on a listener of its own at METRICS_HOST:METRICS_PORT, and not on PORT' })),
+  METRICS_HOST: Str('127.0.0.1', 'address of the METRICS_PORT listener'),
 })
 export type Env = Static<typeof EnvSchema>
 

@@ -3,7 +3,8 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
-import type { HostTransports } from '../remote/transport-provider.js'
+import { ServiceMetrics } from '../metrics/service-metrics.js'
+import type { HostTransports, TransportProvider } from '../remote/transport-provider.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 
 /** What the app is built from; routes receive it and reach for nothing global. */
@@ -16,8 +17,11 @@ export interface AppDeps {
   /** Task events; absent, history is read from the database and nothing is live. */
   events?: TaskEventSource
   logger?: FastifyBaseLogger
-  /** Commands on the hosts (the list of days reads the site with them); absent, only `local`. */
-  transports?: Pick<HostTransports, 'transportFor'>
+  /**
+   * Commands on the hosts (the list of days reads the site with them); absent, only `local`. With `hostPools`
+   * (the server's provider), /api/ready and /metrics show each SSH host's pool.
+   */
+  transports?: Pick<HostTransports, 'transportFor'> & Partial<Pick<TransportProvider, 'hostPools'>>
   /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
   secretKey?: string
 }
@@ -25,10 +29,18 @@ export interface AppDeps {
 /** What route modules receive: the app's deps with an event source always there (the one door to event history). */
 export interface RouteDeps extends AppDeps {
   events: TaskEventSource
+  /** The service's metrics, kept only while METRICS_TOKEN or METRICS_PORT asks for /metrics. */
+  metrics?: ServiceMetrics
 }
 
 export function routeDeps(deps: AppDeps): RouteDeps {
-  return { ...deps, events: deps.events ?? storedEvents(deps.db) }
+  const events = deps.events ?? storedEvents(deps.db)
+  const wanted = deps.config.METRICS_TOKEN !== undefined || deps.config.METRICS_PORT !== undefined
+  const hostPools = deps.transports?.hostPools?.bind(deps.transports)
+  const metrics = wanted
+    ? new ServiceMetrics({ db: deps.db, events, workflows: () => deps.workflows.list(), ...(hostPools ? { hostPools } : {}) })
+    : undefined
+  return { ...deps, events, ...(metrics ? { metrics } : {}) }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */

@@ -3,6 +3,7 @@ import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/even
 import { saveProgressState } from '../db/execution-repository.js'
 import type { EventBus } from './bus.js'
 import type { LogLevel, TaskEvent } from '../domain.js'
+import { probes } from '../probes.js'
 
 type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
 export type NewEvent = Unsequenced<TaskEvent>
@@ -139,7 +140,10 @@ export class EventStore {
   async #drain(): Promise<void> {
     while (!this.#empty) {
       // A batch that cannot be written (the disk is full…) is reported and dropped, not retried forever.
-      await this.#write(this.#takeBuffer(LOG_FLUSH_LINES), async () => undefined).catch(this.onError)
+      const batch = this.#takeBuffer(LOG_FLUSH_LINES)
+      const started = performance.now()
+      await this.#write(batch, async () => undefined).then(
+        () => probes.logFlush.publish({ seconds: (performance.now() - started) / 1000, lines: batch.lines.length }), this.onError)
     }
   }
 

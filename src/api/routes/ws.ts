@@ -20,7 +20,8 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     closeGraceMs: 2000,
     maxSubscriptions: 100,
   })
-  app.addHook('onClose', async () => hub.close())
+  const unwatch = deps.metrics?.watchLive(() => hub.stats())
+  app.addHook('onClose', async () => { unwatch?.(); hub.close() })
 
   app.route({
     method: 'GET',
