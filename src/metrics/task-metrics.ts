@@ -39,18 +39,21 @@ export function registerTaskMetrics(registry: Registry, sources: TaskMetricSourc
       for (const c of counts) this.set({ workflow: c.workflow_name, status: c.status }, Number(c.count))
     },
   })
-  const waiting = new Gauge({
+  new Gauge({
     name: 'topup_tasks_waiting_review', help: 'Tasks paused at a review point, waiting for a person', labelNames: ['workflow'], registers,
+    async collect() {
+      this.reset()
+      for (const workflow of sources.workflowNames()) this.set({ workflow }, 0)
+      for (const w of await reviewWaits(db)) this.set({ workflow: w.workflow_name }, Number(w.count))
+    },
   })
   new Gauge({
     name: 'topup_review_wait_oldest_seconds', labelNames: ['workflow'], registers,
     help: 'How long the longest-waiting task paused for review has waited (absent when none waits)',
     async collect() {
       this.reset()
-      waiting.reset()
       const now = Date.now()
       for (const w of await reviewWaits(db)) {
-        waiting.set({ workflow: w.workflow_name }, Number(w.count))
         if (w.since) this.set({ workflow: w.workflow_name }, Math.max(0, (now - Date.parse(w.since)) / 1000))
       }
     },
