@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveSecretKey } from './auth/secret.js'
 import { parseTtl, signToken, TokenError } from './auth/token.js'
@@ -14,7 +15,9 @@ const usage = `usage: node dist/main.js [command]
   token --user <name> [--admin] [--ttl 24h] [--link]
                                           print a bearer token signed with SECRET_KEY (--link: as a
                                           link that signs the web page in, http://HOST:PORT/#token=…)
-  workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
+  workflows validate                      check every WORKFLOWS_DIR/*.json and exit
+  backup <file>                           copy the database to a new file <file>, also while the
+                                          service runs (a consistent, checked copy)`
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`${message}\n`)
@@ -61,12 +64,28 @@ async function validateWorkflows(): Promise<void> {
   }
 }
 
+async function backup(args: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
+  if (positionals.length !== 1) fail(`backup: name one file to write\n${usage}`, 2)
+  const { BackupError, backupDatabase } = await import('./db/backup.js')
+  const source = config().databaseFile
+  const target = resolve(positionals[0]!)
+  try {
+    const { bytes } = backupDatabase(source, target)
+    process.stdout.write(`backed up ${source} to ${target} (${bytes} bytes)\n`)
+  } catch (error) {
+    if (error instanceof BackupError) fail(`backup: ${error.message}`, 1)
+    throw error
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv
   try {
     if (command === 'serve') await serve()
     else if (command === 'token') token(rest)
     else if (command === 'workflows' && rest[0] === 'validate') await validateWorkflows()
+    else if (command === 'backup') await backup(rest)
     else if (command === 'help' || command === '--help') process.stdout.write(`${usage}\n`)
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
   } catch (error) {
