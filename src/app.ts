@@ -46,9 +46,6 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   })
   registerErrorHandlers(app)
   app.addSchema(ProblemSchema)
-  const routes = routeDeps(deps)
-  // First, so that its request timing hook applies to every route registered after it.
-  await app.register(metricsRoutes, routes)
 
   await app.register(fastifySwagger, {
     // Shared schemas appear under components.schemas by their $id (e.g. Problem), not as def-0.
@@ -76,6 +73,9 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
       security: [{ bearer: [] }],
     },
   })
+  const routes = routeDeps(deps)
+  // Before any route (its request timing hook applies to those registered after it), after swagger (which lists it).
+  await app.register(metricsRoutes, routes)
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
   await app.register(pageModuleRoutes)

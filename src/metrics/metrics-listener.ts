@@ -18,7 +18,7 @@ export async function listenForScrapes(metrics: ServiceMetrics, options: { host:
     if (path !== '/metrics') return refuse('route_not_found', `${path} is not served here; GET /metrics is`)
     if (request.method !== 'GET' && request.method !== 'HEAD') return refuse('method_not_allowed', 'only GET /metrics is served here')
     if (!scrapeAuthorized(options.token, request.headers.authorization)) {
-      return refuse('unauthorized', scrapeRefusal(options.token, request.headers.authorization))
+      return refuse('unauthorized', scrapeRefusal(request.headers.authorization))
     }
     metrics.text().then((text) => {
       response.writeHead(200, { 'content-type': metrics.contentType }).end(request.method === 'HEAD' ? undefined : text)

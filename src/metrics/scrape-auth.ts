@@ -12,7 +12,7 @@ export function scrapeAuthorized(token: string | undefined, authorization: strin
   return given !== undefined && timingSafeEqual(digest(given), digest(token))
 }
 
-export const scrapeRefusal = (token: string | undefined, authorization: string | undefined) =>
-  authorization === undefined || token === undefined
-    ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'
-    : 'the bearer token is not METRICS_TOKEN'
+/** What a refused scrape is told. */
+export const scrapeRefusal = (authorization: string | undefined) => authorization === undefined
+  ? 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'
+  : 'Authorization must be "Bearer <METRICS_TOKEN>"'

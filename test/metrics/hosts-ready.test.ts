@@ -76,4 +76,10 @@ t.test('/metrics is off unless METRICS_TOKEN or METRICS_PORT is set', async (t) 
   const res = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
   t.equal(res.statusCode, 404)
   t.equal(res.json().code, 'route_not_found')
+
+  const on = await buildTestApp(t, { env: { METRICS_TOKEN } })
+  await on.app.ready()
+  const paths = (on.app.swagger() as { paths: Record<string, { get?: { tags?: string[] } }> }).paths
+  t.same(paths['/metrics']?.get?.tags, ['system'], 'listed in the OpenAPI document when on')
+  t.ok(paths['/api/ready'], '/api/ready too')
 })

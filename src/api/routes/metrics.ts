@@ -40,7 +40,7 @@ export const metricsRoutes = fp(async (app: FastifyInstance, deps: RouteDeps) =>
     },
   }, async (request, reply) => {
     if (!scrapeAuthorized(token, request.headers.authorization)) {
-      throw new AppError('unauthorized', scrapeRefusal(token, request.headers.authorization))
+      throw new AppError('unauthorized', scrapeRefusal(request.headers.authorization))
     }
     let text: string
     try {
