@@ -16,9 +16,10 @@ export function reviewWaits(db: Db) {
     .groupBy('workflow_name').execute()
 }
 
-export function jobCounts(db: Db) {
+/** The jobs the batch systems still hold (the partial index of unfinished jobs: finished ones are never scanned). */
+export function activeJobCounts(db: Db) {
   return db.selectFrom('remote_jobs').select(['host', 'system', 'state', (eb) => eb.fn.countAll<number>().as('count')])
-    .groupBy(['host', 'system', 'state']).execute()
+    .where('finished_at', 'is', null).groupBy(['host', 'system', 'state']).execute()
 }
 
 /** A finished task's workflow and times. */

@@ -50,7 +50,7 @@ export class ServiceMetrics {
     this.#stops.push(registerTaskMetrics(this.registry, {
       db: sources.db, events: sources.events, workflowNames: () => sources.workflows().map((w) => w.name),
     }))
-    this.#stops.push(registerJobMetrics(this.registry, sources.db))
+    this.#stops.push(registerJobMetrics(this.registry, sources.db, sources.events))
     this.#stops.push(registerHostMetrics(this.registry, sources.hostPools ?? (() => [])))
 
     const live = this.#live

@@ -50,6 +50,7 @@ t.test('cluster jobs by host, system and state, and the status polls', async (t)
   }
   const running = await scrapeUntil('two running jobs', (s) => s.value('topup_cluster_jobs', { state: 'running' }) === 2)
   t.equal(running.value('topup_cluster_jobs', { host: 'local', system: 'hepjob', state: 'running' }), 2, 'by host, system and state')
+  t.equal(running.value('topup_cluster_jobs_finished_total', { state: 'completed' }), undefined, 'none has ended yet')
 
   // The queue tool breaks: the polls fail (the tasks do not pause, JOB_POLL_FAILURES is high), then it is back.
   const queueTool = join(cluster.bin, 'hep_q')
@@ -70,8 +71,8 @@ t.test('cluster jobs by host, system and state, and the status polls', async (t)
   t.equal(status, 'success')
 
   const after = await scrape()
-  t.equal(after.value('topup_cluster_jobs', { host: 'local', system: 'hepjob', state: 'completed' }), 2, 'both jobs, completed')
-  t.equal(after.value('topup_cluster_jobs', { state: 'running' }), undefined, 'none left running')
+  t.equal(after.value('topup_cluster_jobs_finished_total', { host: 'local', system: 'hepjob', state: 'completed' }), 2, 'both jobs ended, completed')
+  t.same(after.samples('topup_cluster_jobs'), [], 'the batch system holds none any more')
   t.ok(after.value('topup_cluster_job_poll_duration_seconds_count', { host: 'local', system: 'hepjob', outcome: 'ok' })! >= 1, 'polls measured')
   t.equal(after.value('topup_step_duration_seconds_count', { workflow: 'jobs', step: 'wait', outcome: 'success' }), 1)
 })

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -56,7 +58,7 @@ t.test('GET /metrics: token required, Prometheus names and types, values that fo
     topup_step_retries_total: 'counter', topup_events_written_total: 'counter', topup_log_flush_duration_seconds: 'histogram',
     topup_ssh_connections: 'gauge', topup_ssh_channels_in_use: 'gauge', topup_ssh_channels_queued: 'gauge',
     topup_ssh_host_down: 'gauge', topup_ssh_connect_failures_total: 'counter', topup_ssh_exec_latency_seconds: 'histogram',
-    topup_cluster_jobs: 'gauge', topup_cluster_job_poll_duration_seconds: 'histogram', topup_cluster_job_poll_failures_total: 'counter',
+    topup_cluster_jobs: 'gauge', topup_cluster_jobs_finished_total: 'counter', topup_cluster_job_poll_duration_seconds: 'histogram', topup_cluster_job_poll_failures_total: 'counter',
     topup_websocket_clients: 'gauge', topup_websocket_subscriptions: 'gauge', topup_http_request_duration_seconds: 'histogram',
     topup_workflows_loaded: 'gauge', topup_build_info: 'gauge', process_cpu_seconds_total: 'counter', process_resident_memory_bytes: 'gauge',
   }
@@ -126,4 +128,12 @@ t.test('METRICS_PORT: /metrics on its own listener only; /api/ready', async (t) 
   const ready = await fetch(`${server.base}/api/ready`)
   t.equal(ready.status, 200)
   t.same(await ready.json(), { status: 'ready', checks: { database: { ok: true }, workflows: { ok: true, loaded: 4, runnable: 4 }, hosts: [] } })
+})
+
+t.test('a METRICS_PORT that is taken stops the start, like PORT would', async (t) => {
+  const taken = createServer().listen(0, '127.0.0.1')
+  await once(taken, 'listening')
+  t.teardown(() => taken.close())
+  const { port } = taken.address() as { port: number }
+  await t.rejects(serverWith(t, { METRICS_PORT: String(port) }), /server exited with 1: cannot listen: .*EADDRINUSE/)
 })
