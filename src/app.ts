@@ -13,6 +13,7 @@ import { routeDeps, type AppDeps } from './api/deps.js'
 import { handleError, registerErrorHandlers } from './api/error-handler.js'
 import { limitBody, serverLimits } from './api/http-limits.js'
 import { serverOptions as websocketOptions } from './api/live/protocol.js'
+import { metricsRoutes } from './api/routes/metrics.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
 import { ProblemSchema } from './api/schemas/common.js'
@@ -77,6 +78,13 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
       security: [{ bearer: [] }],
     },
   })
+  const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
+    : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))
+  const routes = routeDeps(deps, keys.current, app.log)
+  app.addHook('onReady', async () => routes.writeProbe.start())
+  app.addHook('onClose', async () => routes.writeProbe.stop())
+  // Before any route (its request timing hook applies to those registered after it), after swagger (which lists it).
+  await app.register(metricsRoutes, routes)
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', staticCSP: docsPolicy(indexHtml) })
   await app.register(fastifyStatic, { root: publicDir, prefix: '/', wildcard: false })
   await app.register(pageModuleRoutes)
@@ -84,9 +92,6 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
   // one (an API route that does not closes the socket), so the plugin sits here, registered before the API.
   await app.register(fastifyWebsocket, { options: websocketOptions })
 
-  const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
-    : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))
-  const routes = routeDeps(deps, keys.current)
   // One /api scope: the token check is its hook, so nothing outside it (docs, static files) is affected, and a route
   // inside it cannot be reached around it, whatever the spelling of its URL.
   await app.register(async (api) => {

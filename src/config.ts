@@ -64,6 +64,11 @@ export const EnvSchema = Type.Object({
     'event and log pages read at once across the server (WebSocket replays, GET events and logs); the others wait their turn'),
   HISTORY_READS_QUEUE: Int(0, 100_000, 200,
     'GET events and logs requests that may wait for a read; beyond, 503 service_unavailable with Retry-After'),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16,
+    description: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN> (at least 16 characters); with neither it nor METRICS_PORT set, /metrics is off' })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535,
+    description: 'serve /metrics on a listener of its own at METRICS_HOST:METRICS_PORT, and not on PORT' })),
+  METRICS_HOST: Str('127.0.0.1', 'address of the METRICS_PORT listener'),
 })
 export type Env = Static<typeof EnvSchema>
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveSecretKey } from './auth/secret.js'
 import { parseTtl, signToken, TokenError, tokenIdentity } from './auth/token.js'
@@ -17,7 +18,9 @@ const usage = `usage: node dist/main.js [command]
                                           link that signs the web page in, http://HOST:PORT/#token=…);
                                           its id (jti) goes to stderr
   token --revoke <jti or token>           withdraw a token before it expires (refused from the next request)
-  workflows validate                      check every WORKFLOWS_DIR/*.json and exit`
+  workflows validate                      check every WORKFLOWS_DIR/*.json and exit
+  backup <file>                           copy the database to a new file <file>, also while the
+                                          service runs (a consistent, checked copy)`
 
 function fail(message: string, code = 1): never {
   process.stderr.write(`${message}\n`)
@@ -81,12 +84,28 @@ async function validateWorkflows(): Promise<void> {
   }
 }
 
+async function backup(args: string[]): Promise<void> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} })
+  if (positionals.length !== 1) fail(`backup: name one file to write\n${usage}`, 2)
+  const { BackupError, backupDatabase } = await import('./db/backup.js')
+  const source = config().databaseFile
+  const target = resolve(positionals[0]!)
+  try {
+    const { bytes } = backupDatabase(source, target)
+    process.stdout.write(`backed up ${source} to ${target} (${bytes} bytes)\n`)
+  } catch (error) {
+    if (error instanceof BackupError) fail(`backup: ${error.message}`, 1)
+    throw error
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'serve', ...rest] = argv
   try {
     if (command === 'serve') await serve()
     else if (command === 'token') await token(rest)
     else if (command === 'workflows' && rest[0] === 'validate') await validateWorkflows()
+    else if (command === 'backup') await backup(rest)
     else if (command === 'help' || command === '--help') process.stdout.write(`${usage}\n`)
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
   } catch (error) {

@@ -4,7 +4,9 @@ import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
 import { HistoryGate } from './live/history-gate.js'
-import type { HostTransports } from '../remote/transport-provider.js'
+import { WriteProbe, type ProbeLog } from '../db/write-probe.js'
+import { ServiceMetrics } from '../metrics/service-metrics.js'
+import type { HostTransports, TransportProvider } from '../remote/transport-provider.js'
 import type { Scheduler } from '../schedules/scheduler.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 
@@ -18,8 +20,11 @@ export interface AppDeps {
   /** Task events; absent, history is read from the database and nothing is live. */
   events?: TaskEventSource
   logger?: FastifyBaseLogger
-  /** Commands on the hosts (the list of days reads the site with them); absent, only `local`. */
-  transports?: Pick<HostTransports, 'transportFor'>
+  /**
+   * Commands on the hosts (the list of days reads the site with them); absent, only `local`. With `hostPools`
+   * (the server's provider), /api/ready and /metrics show each SSH host's pool.
+   */
+  transports?: Pick<HostTransports, 'transportFor'> & Partial<Pick<TransportProvider, 'hostPools'>>
   /** The schedules and their next firings; absent, GET /api/schedules lists none. */
   scheduler?: Pick<Scheduler, 'schedules' | 'nextRuns'>
   /** The token key; by default SECRET_KEY or the generated DATA_DIR/secret.key. */
@@ -36,11 +41,22 @@ export interface RouteDeps extends AppDeps {
   /** The resolved token key (also signs the artifact links). */
   secretKey: string
   historyReads: HistoryGate
+  /** Whether the database takes writes: probed every STORAGE_PROBE_SECONDS (health) and on demand (ready). */
+  writeProbe: WriteProbe
+  /** The service's metrics, kept only while METRICS_TOKEN or METRICS_PORT asks for /metrics. */
+  metrics?: ServiceMetrics
 }
 
-export function routeDeps(deps: AppDeps, secretKey: string): RouteDeps {
+export function routeDeps(deps: AppDeps, secretKey: string, log?: ProbeLog): RouteDeps {
+  const events = deps.events ?? storedEvents(deps.db)
   const historyReads = new HistoryGate({ max: deps.config.HISTORY_READS_MAX, maxWaiting: deps.config.HISTORY_READS_QUEUE })
-  return { ...deps, secretKey, events: deps.events ?? storedEvents(deps.db), historyReads }
+  const writeProbe = new WriteProbe(deps.db, deps.config.STORAGE_PROBE_SECONDS * 1000, log)
+  const wanted = deps.config.METRICS_TOKEN !== undefined || deps.config.METRICS_PORT !== undefined
+  const hostPools = deps.transports?.hostPools?.bind(deps.transports)
+  const metrics = wanted
+    ? new ServiceMetrics({ db: deps.db, events, workflows: () => deps.workflows.list(), ...(hostPools ? { hostPools } : {}) })
+    : undefined
+  return { ...deps, secretKey, events, historyReads, writeProbe, ...(metrics ? { metrics } : {}) }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */

@@ -4,6 +4,7 @@ import type { BatchAdapter } from './adapter.js'
 import { missingJobState } from './missing-job.js'
 import { runBatchCommand } from './tool-output.js'
 import { jobStatus, type JobStatus } from './types.js'
+import { probes } from '../probes.js'
 
 /** A job the poller asks about: its id and when it was submitted (for the lag window). */
 export interface WatchedJob { id: string; submittedAt: Date }
@@ -21,6 +22,8 @@ export interface PollTiming {
 
 export interface GroupPollerOptions {
   adapter: BatchAdapter
+  /** The host polled (named in the poll measurements). */
+  host: string
   transport: () => Transport
   timing: PollTiming
   /** The unfinished jobs of the group, as they are now. */
@@ -96,11 +99,17 @@ export class GroupPoller {
   }
 
   #poll(): Promise<Map<string, JobStatus>> {
+    const started = performance.now()
+    const measured = (ok: boolean) => probes.jobPoll.publish({
+      host: this.options.host, system: this.options.adapter.system, seconds: (performance.now() - started) / 1000, ok,
+    })
     const run = this.#query().then(async (statuses) => {
+      measured(true)
       this.#failures = 0
       await this.options.onResult(statuses, new Date())
       return statuses
     }, (error: unknown) => {
+      measured(false)
       this.#failures++
       this.options.onFailure(error, this.#failures)
       throw error

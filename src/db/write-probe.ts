@@ -7,7 +7,7 @@ export type WriteState =
   | { ok: true; checkedAt: string }
   | { ok: false; checkedAt: string; failingSince: string; fault: StorageFault | null; error: string }
 
-interface ProbeLog {
+export interface ProbeLog {
   error(obj: object, msg: string): void
   info(obj: object, msg: string): void
 }

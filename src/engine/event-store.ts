@@ -5,6 +5,7 @@ import { storageFault } from '../db/storage-fault.js'
 import type { EventBus } from './bus.js'
 import { retryDelaySeconds, type RetryPolicy } from './retry-policy.js'
 import type { LogLevel, TaskEvent } from '../domain.js'
+import { probes } from '../probes.js'
 
 type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
 export type NewEvent = Unsequenced<TaskEvent>
@@ -165,8 +166,10 @@ export class EventStore {
   async #drain(): Promise<void> {
     while (!this.#empty) {
       const batch = this.#takeBuffer(LOG_FLUSH_LINES)
+      const started = performance.now()
       try {
         await this.#write(batch, async () => undefined)
+        probes.logFlush.publish({ seconds: (performance.now() - started) / 1000, lines: batch.lines.length })
       } catch (error) {
         if (!storageFault(error)) {
           this.onError(error)

@@ -84,7 +84,7 @@ export class JobTracker {
     const jobs = new Map<string, JobRow>()
     const health: JobGroupHealth = { failures: 0, lastError: null }
     const poller = new GroupPoller({
-      adapter, timing: this.deps.timing(key.host),
+      adapter, host: key.host, timing: this.deps.timing(key.host),
       transport: () => this.deps.transports.transportFor(key.host),
       jobs: () => [...jobs.values()].map((job) => ({ id: job.job_id, submittedAt: new Date(job.submitted_at) })),
       onResult: (statuses, at) => this.#apply(created, statuses, at),

@@ -19,6 +19,13 @@ export interface HostStatus {
   connected: boolean
 }
 
+/** A host's status with its channel budget: what /metrics and /api/ready show of the pool. */
+export interface HostPoolState extends HostStatus {
+  channelsInUse: number
+  channelsQueued: number
+  maxSessions: number
+}
+
 export interface TransportProvider {
   /**
    * The transport of a step's host: `local` — or no host, or a host whose transport is "local" — runs here; a
@@ -28,6 +35,8 @@ export interface TransportProvider {
   /** Why the host counts as down ("host beslogin unreachable: jump_host_down: …"), or null while it does not. */
   hostDown(host: string | undefined): string | null
   hostStatus(host: string): HostStatus
+  /** Every SSH host of HOSTS_FILE (not the local ones), as its pooled connection is now. */
+  hostPools(): HostPoolState[]
   /** The account commands run as on the host (whose jobs a batch queue lists). */
   userOf(host: string | undefined): string
   readonly hosts: ReadonlyMap<string, NamedHost>
@@ -102,5 +111,9 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
   }
   const userOf = (name: string | undefined) =>
     name === undefined || isLocal(name, hosts) ? userInfo().username : hosts.get(name)?.username ?? userInfo().username
-  return { hosts, transportFor, hostDown, hostStatus, userOf, close: () => pool.close() }
+  const hostPools = () => [...hosts.keys()].filter((name) => !isLocal(name, hosts)).map((name): HostPoolState => {
+    const { budget } = pool.get(name)
+    return { ...hostStatus(name), channelsInUse: budget.inUse, channelsQueued: budget.waiting, maxSessions: budget.limit }
+  })
+  return { hosts, transportFor, hostDown, hostStatus, hostPools, userOf, close: () => pool.close() }
 }

@@ -23,7 +23,7 @@ t.test('one command per poll, doubling from the minimum to the steady interval',
   const sixPolls = new Promise<void>((resolve) => { done = resolve })
   const poller = new GroupPoller({
     adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: userInfo().username }),
-    transport: () => new LocalTransport(), timing,
+    host: 'local', transport: () => new LocalTransport(), timing,
     jobs: () => ids.map((id) => ({ id, submittedAt: new Date() })),
     onResult: async (statuses) => {
       polls.push({ at: performance.now(), statuses })
@@ -51,7 +51,7 @@ t.test('no jobs: the poller stays idle until nudged; an unknown id is lost only 
   const results: Array<Map<string, JobStatus>> = []
   const poller = new GroupPoller({
     adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: 'nobody' }),
-    transport: () => new LocalTransport(), timing,
+    host: 'local', transport: () => new LocalTransport(), timing,
     jobs: () => jobs,
     onResult: async (statuses) => { results.push(statuses) },
     onFailure: (error) => { t.fail(String(error)) },
@@ -74,7 +74,7 @@ t.test('submissions coming faster than the interval do not put the next poll off
   const results: Array<Map<string, JobStatus>> = []
   const poller = new GroupPoller({
     adapter: batchAdapter('hepjob', { tools: toolsIn('hepjob', cluster.bin), user: userInfo().username }),
-    transport: () => new LocalTransport(),
+    host: 'local', transport: () => new LocalTransport(),
     timing: { minIntervalMs: 200, maxIntervalMs: 1000, lagWindowMs: 60_000, timeoutMs: 30_000 },
     jobs: () => [{ id: '1.0', submittedAt: new Date() }],
     onResult: async (statuses) => { results.push(statuses) },

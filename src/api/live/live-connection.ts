@@ -70,6 +70,11 @@ export class LiveConnection {
     }
   }
 
+  /** Its task subscriptions, the task-list feed counting as one (read by /metrics). */
+  get subscriptionCount(): number {
+    return this.subscriptions.size + (this.stopTaskChanges ? 1 : 0)
+  }
+
   private async handle(raw: string): Promise<void> {
     const parsed = parseClientMessage(raw)
     if (!parsed.ok) return void this.send({ type: 'error', code: parsed.code, message: parsed.message })

@@ -55,6 +55,13 @@ export class LiveHub {
     return connection
   }
 
+  /** Open clients and their subscriptions (read by /metrics). */
+  stats(): { clients: number; subscriptions: number } {
+    let subscriptions = 0
+    for (const connection of this.connections) subscriptions += connection.subscriptionCount
+    return { clients: this.connections.size, subscriptions }
+  }
+
   /** Pings every client; one that did not answer the previous ping is gone (or wedged) and is dropped. */
   private beat(): void {
     for (const connection of this.connections) {

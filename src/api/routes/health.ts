@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { serviceVersion } from '../../version.js'
 import { describeFault } from '../../db/storage-fault.js'
-import { WriteProbe, type WriteState } from '../../db/write-probe.js'
+import type { WriteState } from '../../db/write-probe.js'
 import { AppError } from '../../errors.js'
 import type { RouteModule } from '../route-module.js'
 import { problems } from '../schemas/common.js'
@@ -26,10 +26,7 @@ function writesFailing(state: Extract<WriteState, { ok: false }>): AppError {
 }
 
 export const healthRoutes: RouteModule = async (app, deps) => {
-  const probe = new WriteProbe(deps.db, deps.config.STORAGE_PROBE_SECONDS * 1000, app.log)
-  app.addHook('onReady', async () => probe.start())
-  app.addHook('onClose', async () => probe.stop())
-
+  const probe = deps.writeProbe
   app.get('/health', {
     config: { auth: false },
     schema: {

@@ -6,6 +6,7 @@ import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
 import { jobRoutes } from './jobs.js'
 import { logRoutes } from './logs.js'
+import { readyRoutes } from './ready.js'
 import { scheduleRoutes } from './schedules.js'
 import { taskRoutes } from './tasks.js'
 import { taskLifecycleRoutes } from './task-lifecycle.js'
@@ -15,6 +16,7 @@ import { wsRoutes } from './ws.js'
 /** Every route module of the API; a new file of routes adds one line here. */
 export const routeModules: RouteModule[] = [
   healthRoutes,
+  readyRoutes,
   taskRoutes,
   taskLifecycleRoutes,
   logRoutes,

@@ -23,7 +23,8 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     messageBurst: deps.config.WS_MESSAGE_BURST,
     messagesPerSecond: deps.config.WS_MESSAGES_PER_SECOND,
   })
-  app.addHook('onClose', async () => hub.close())
+  const unwatch = deps.metrics?.watchLive(() => hub.stats())
+  app.addHook('onClose', async () => { unwatch?.(); hub.close() })
 
   app.route({
     method: 'GET',

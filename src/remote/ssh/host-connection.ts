@@ -9,6 +9,7 @@ import { ChannelBudget } from './channel-budget.js'
 import { hopLabel, openSocket, sshHandshake, type HopOptions } from './hop-connect.js'
 import { channelError, viaJumpError } from './ssh-errors.js'
 import { messageOf } from '../../errors.js'
+import { probes } from '../../probes.js'
 
 export interface ConnectionOptions extends HopOptions {
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'> | undefined
@@ -122,6 +123,7 @@ export class HostConnection {
       const base = this.options.backoffBaseMs ?? 500
       this.nextAttemptAt = Date.now() + Math.min(this.options.backoffMaxMs ?? 30_000, base * 2 ** Math.max(0, this.failures - 1))
       this.options.logger?.warn({ host: this.host.name, chain: this.label, kind: failure.kind, err: failure.message }, 'ssh connect failed')
+      probes.sshConnectFailed.publish({ host: this.host.name, kind: failure.kind })
       throw failure
     }
   }

@@ -12,6 +12,7 @@ import { execCollect, openExec } from './exec-channel.js'
 import { fetchOverSftp } from './sftp-fetch.js'
 import { commandWithPgid, killGroupCommand } from './remote-scripts.js'
 import { Frame } from '../framing.js'
+import { probes } from '../../probes.js'
 
 export interface SshTransportOptions {
   /** After cancel: how long the command gets to end on the channel's TERM, and then on the group's TERM. */
@@ -47,12 +48,14 @@ export class SshTransport implements Transport {
     return this.connection.withChannel(request.signal, async (client) => {
       let exit: RunResult | null = null
       const frame = new Frame(`the process group line of a command on ${this.where}`)
+      const asked = performance.now()
       const channel = await this.openWithRetry(() => openExec(client, commandWithPgid(request.command, frame), this.where,
         this.connection.label, (ch) => ch.on('exit', (code: number | null, signalName?: string) => {
           exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
           // processes left in the background may keep stdout open: give them drainMs, then stop listening
           delay(this.drainMs, undefined, { ref: false }).then(() => ch.close())
         })), request.signal)
+      probes.sshExecOpened.publish({ host: this.host, seconds: (performance.now() - asked) / 1000 })
       return this.follow(channel, request, frame, () => exit)
     })
   }
