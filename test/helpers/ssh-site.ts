@@ -85,8 +85,9 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
     }
     const text = readFileSync(join(FIXTURES, 'sshd_config.template'), 'utf8')
       .replace(/@([A-Z_]+)@/g, (_, k: string) => fill[k] ?? '')
-    // sessions of this site's sshd get the login noise (LOGIN_NOISE); sites of other checkouts sharing the users do not
-    writeFileSync(join(dir, `${role}.sshd_config`), `${text}SetEnv ${NOISE_SWITCH}=1\n`)
+    // sessions of this site's sshd get the login noise (LOGIN_NOISE); sites of other checkouts sharing the users do not.
+    // AcceptEnv: every variable a client sends reaches the commands, so that a test sees whatever the service forwards.
+    writeFileSync(join(dir, `${role}.sshd_config`), `${text}SetEnv ${NOISE_SWITCH}=1\nAcceptEnv *\n`)
   }
   const start = async (role: Role) => {
     if (procs[role] !== undefined) return
