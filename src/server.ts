@@ -9,6 +9,8 @@ import { createLogger } from './logger.js'
 import { implementedStepTypes, stepRegistry } from './steps/registry.js'
 import { createEngine } from './engine/engine.js'
 import { createTransportProvider } from './remote/transport-provider.js'
+import { loadHostsFile, secretVariables } from './remote/hosts.js'
+import { checkCanListen, listenError } from './listen-check.js'
 import { loadWorkflows } from './workflows/loader.js'
 import { syncWorkflows } from './workflows/sync.js'
 
@@ -24,13 +26,14 @@ export interface RunningServer {
 }
 
 /**
- * Start-up in order: .env, config, logger, database, workflows (an invalid file stops here), app, listen.
- * Throws ConfigError / WorkflowLoadError for main.ts to print.
+ * Start-up in order: .env, config, a check that the port is free, logger, database, workflows (an invalid file
+ * stops here), app, listen. Throws ConfigError / ListenError / HostsFileError / WorkflowLoadError for main.ts to print.
  */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   loadDotEnv()
   const config = loadConfig(env)
-  const log = createLogger(config)
+  await checkCanListen(config.HOST, config.PORT)
+  const log = createLogger(config, process.stdout, secretVariables(loadHostsFile(config.HOSTS_FILE)))
   const logger = log.logger
   const { db } = openDatabase(config.databaseFile)
   const shutdownHooks: (() => Promise<void> | void)[] = []
@@ -52,7 +55,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger, transports,
     }
     const app = await buildApp(deps)
-    await app.listen({ host: config.HOST, port: config.PORT })
+    await app.listen({ host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+      throw await listenError(error, config.HOST, config.PORT)
+    })
     // After listen: a second server started by mistake on the same port stops before touching any task.
     await engine.recover()
     logger.info({ database: config.databaseFile }, 'topup listening')
