@@ -58,13 +58,13 @@ let counter = 0
 
 export async function startSshSite(t: Teardown, opts: { maxSessions?: number } = {}): Promise<SshSite> {
   sweepLeftovers()
-  ensureUsers()
   mkdirSync('/run/sshd', { recursive: true })
   const id = `${randomBytes(3).toString('hex')}${(counter++).toString(16)}`.slice(0, 7)
   const dir = join(STATE_ROOT, id)
   mkdirSync(dir, { recursive: true, mode: 0o755 })
   chmodSync(dir, 0o755)
   writeFileSync(join(dir, 'owner'), String(process.pid))
+  const releaseUsers = holdSiteUsers(`ssh-${id}`)
   const netns = `topup-ssh-${id}`
   const jumpAddress = createNamespace(netns, id)
   const ports = { jump: 2222, target: 2223 }
@@ -179,6 +179,7 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
       kill('jump')
       kill('target')
       removeSite(dir, netns)
+      releaseUsers()
     },
   }
   t.teardown(() => site.stop())
@@ -245,20 +246,38 @@ function writeNoisyBashrc(name: string): void {
   renameSync(next, file)
 }
 
-function ensureUsers(): void {
-  for (const { name, password } of Object.values(SITE_USERS)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        try { sh('id', ['-u', name]) } catch { sh('useradd', ['-m', '-s', '/bin/bash', name]) }
-        sh('chpasswd', [], `${name}:${password}\n`)
-        writeNoisyBashrc(name)
-        break
-      } catch (error) {
-        // another test file is creating the same user at this moment (/etc/passwd locked): try again
-        if (attempt >= 50) throw error
-        execFileSync('sleep', ['0.05'])
-      }
+const USERS_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-users.sh')
+
+function usersScript(args: string[], input?: string): void {
+  try {
+    execFileSync('bash', [USERS_SCRIPT, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
+  } catch (error) {
+    throw new Error(String((error as { stderr?: unknown }).stderr ?? '').trim() || (error as Error).message)
+  }
+}
+
+/**
+ * Creates the site users (or resets their passwords) and holds them until the returned release: the last
+ * holder's release removes them (scripts/test-users.sh), and so does `npm test` after a run that was killed.
+ */
+export function holdSiteUsers(name: string): () => void {
+  const lease = `${process.pid}-${name}`
+  for (let attempt = 0; ; attempt++) {
+    try {
+      usersScript(['ensure', lease], Object.values(SITE_USERS).map((u) => `${u.name}:${u.password}\n`).join(''))
+      for (const { name: user } of Object.values(SITE_USERS)) writeNoisyBashrc(user)
+      break
+    } catch (error) {
+      // a checkout whose helpers take no lock is creating the same user at this moment (/etc/passwd locked)
+      if (attempt >= 20 || /need root/.test((error as Error).message)) throw error
+      execFileSync('sleep', ['0.05'])
     }
+  }
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    usersScript(['release', lease])
   }
 }
 
