@@ -43,8 +43,8 @@ async function topupAt(host: string, port: number): Promise<string | null> {
   const local = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
   try {
     const res = await fetch(`http://${local}:${port}/api/health`, { signal: AbortSignal.timeout(2000) })
-    const body = await res.json() as { version?: unknown; uptime_seconds?: unknown }
-    return typeof body.version === 'string' && 'uptime_seconds' in body ? `version ${body.version}` : null
+    const body = await res.json() as { version?: unknown }
+    return typeof body.version === 'string' ? `version ${body.version}` : null
   } catch {
     return null
   }
