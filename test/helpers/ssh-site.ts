@@ -9,8 +9,9 @@ import { abandonedSites } from './abandoned-sites.js'
 /**
  * A private jump sshd and target sshd for one test file, in a network namespace of their own: the jump listens
  * on a veth address the root namespace reaches, the target only on the namespace's 127.0.0.1, so the target is
- * reachable only through the jump (as beslogin behind lxlogin). Users are shared between sites and created
- * idempotently; everything else (namespace, veth, keys, configs, daemons) is per site and removed in stop().
+ * reachable only through the jump (as beslogin behind lxlogin). Users are shared between sites (of every
+ * checkout on the machine) and held while a site runs: the last site's stop() removes them (holdSiteUsers);
+ * everything else (namespace, veth, keys, configs, daemons) is per site and removed in stop().
  */
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/ssh-site')
 const STATE_ROOT = '/tmp/topup-ssh-site'
@@ -57,14 +58,15 @@ export interface SshSite {
 let counter = 0
 
 export async function startSshSite(t: Teardown, opts: { maxSessions?: number } = {}): Promise<SshSite> {
+  const id = `${randomBytes(3).toString('hex')}${(counter++).toString(16)}`.slice(0, 7)
+  // first: without root, this is what says so, in one line
+  const releaseUsers = holdSiteUsers(`ssh-${id}`)
   sweepLeftovers()
   mkdirSync('/run/sshd', { recursive: true })
-  const id = `${randomBytes(3).toString('hex')}${(counter++).toString(16)}`.slice(0, 7)
   const dir = join(STATE_ROOT, id)
   mkdirSync(dir, { recursive: true, mode: 0o755 })
   chmodSync(dir, 0o755)
   writeFileSync(join(dir, 'owner'), String(process.pid))
-  const releaseUsers = holdSiteUsers(`ssh-${id}`)
   const netns = `topup-ssh-${id}`
   const jumpAddress = createNamespace(netns, id)
   const ports = { jump: 2222, target: 2223 }
