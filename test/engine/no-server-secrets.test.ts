@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { SECRET, startServerProcess } from '../helpers/server-process.js'
 import { startSshSite } from '../helpers/ssh-site.js'
+import { runCollect, siteProvider } from '../remote/site-provider.js'
 
 // A step that runs `env` (here, and on the SSH target through the jump, whose sshd accepts any variable a
 // client sends) writes what it sees into the task's log, which users read: none of the server's variables may be
@@ -72,4 +73,12 @@ t.test('a step that runs env sees none of the server\'s variables, locally or ov
   const clean = ['HOME', 'LANG', 'LOGNAME', 'PATH', 'PWD', 'SHLVL', 'SITE_GRID_PROXY', 'STEP_OWN', 'TMPDIR', 'TZ', 'USER', '_']
   t.same(names.filter((n) => !clean.includes(n) && !n.startsWith('LC_')), [],
     'locally: the basics, what bash sets itself, the step\'s own and the passed-through variables, nothing else')
+})
+
+t.test('on the host, the process list shows no value of a command\'s script (another user of a login host sees it)', async (t) => {
+  const { provider } = siteProvider(t, ssh)
+  const seen = await runCollect(provider, 'target', 'export STEP_TOKEN=tok-c0ffee-5ecret\nps -eo args; sleep 0.2 & ps -eo args')
+  t.equal(seen.exitCode, 0, seen.stderr.join('\n'))
+  t.ok(seen.stdout.some((l) => l.includes('ps -eo args') || l.startsWith('ps ')), 'the process list was read')
+  t.notOk(seen.stdout.some((l) => l.includes('c0ffee')), seen.stdout.filter((l) => l.includes('c0ffee')).join('\n'))
 })
