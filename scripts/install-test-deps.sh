@@ -18,6 +18,10 @@ command -v pgrep >/dev/null || need+=(procps)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "the test suite needs these Debian packages, and installing them needs root: ${need[*]}" >&2
+    exit 1
+  fi
   echo "installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   if [ ! -e /usr/sbin/policy-rc.d ]; then

@@ -9,6 +9,14 @@ const Num = (min: number, max: number, def: number, description: string) =>
   Type.Number({ minimum: min, maximum: max, default: def, description })
 const Str = (def: string, description: string) => Type.String({ minLength: 1, default: def, description })
 const OptStr = (description: string) => Type.Optional(Type.String({ minLength: 1, description }))
+/**
+ * A setting that holds a secret (a key, a password, a URL that may carry one): the log blanks it wherever it
+ * appears and no step's command gets it, whatever STEP_ENV_PASSTHROUGH says. Marking is all a new one needs.
+ */
+const OptSecret = (description: string) => Type.Optional(Type.String({ minLength: 1, description, secret: true }))
+
+/** What STEP_ENV_PASSTHROUGH is when unset: the demo's pace (README, the demo), which its simulated cluster reads. */
+export const DEFAULT_STEP_ENV_PASSTHROUGH = 'DEMO_STEP_SECONDS'
 
 /** Every environment variable the service reads. The README's table is written from these descriptions. */
 export const EnvSchema = Type.Object({
@@ -21,9 +29,9 @@ export const EnvSchema = Type.Object({
   HTTP_KEEP_ALIVE_SECONDS: Num(0.1, 3600, 72,
     'an idle keep-alive connection is closed after this many seconds (longer than a reverse proxy\'s own idle timeout, often 60 s)'),
   DATA_DIR: Str('data', 'folder for the database, the generated secret, artifacts and local work folders'),
-  DATABASE_URL: OptStr('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
-  SECRET_KEY: OptStr('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
-  SECRET_KEY_PREVIOUS: OptStr('the key before a change of SECRET_KEY: tokens it signed are still accepted until they expire (then unset it)'),
+  DATABASE_URL: OptSecret('sqlite:data/topup.db (relative to the working directory) or sqlite:///abs/path'),
+  SECRET_KEY: OptSecret('HS256 key for bearer tokens; generated into DATA_DIR/secret.key when unset'),
+  SECRET_KEY_PREVIOUS: OptSecret('the key before a change of SECRET_KEY: tokens it signed are still accepted until they expire (then unset it)'),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     { default: 'info', description: 'fatal | error | warn | info | debug | trace | silent' }),
   LOG_FILE: Str('logs/topup_api.log', 'JSON log file (also written to stdout); reopened on SIGHUP'),
@@ -55,6 +63,9 @@ export const EnvSchema = Type.Object({
     'GET /api/days: how long one listing of a round\'s folders on the site is reused; ?refresh=true lists again at once (0: every request lists)'),
   SCHEDULE_CATCH_UP_MAX: Int(1, 366, 7, 'after downtime, a schedule with catch_up "all" makes at most this many missed firings (the newest)'),
   WS_HEARTBEAT_SECONDS: Int(1, 3600, 30, 'WebSocket ping interval; a client that misses a pong is dropped'),
+  STEP_ENV_PASSTHROUGH: Type.String({ default: DEFAULT_STEP_ENV_PASSTHROUGH, description:
+    'variables of the server\'s environment that local commands also get, beside PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ and TMPDIR; '
+    + 'names separated by commas or spaces, NAME* for every name that starts so; secret settings are never passed' }),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),
   WS_MESSAGE_BURST: Int(1, 100_000, 100,
@@ -71,6 +82,17 @@ export const EnvSchema = Type.Object({
   METRICS_HOST: Str('127.0.0.1', 'address of the METRICS_PORT listener'),
 })
 export type Env = Static<typeof EnvSchema>
+
+/** The settings marked secret in EnvSchema (read from the schema at each call, so nothing else keeps a list). */
+export function secretSettings(): string[] {
+  return Object.entries(EnvSchema.properties)
+    .filter(([, schema]) => (schema as { secret?: unknown }).secret === true).map(([name]) => name)
+}
+
+/** The entries of STEP_ENV_PASSTHROUGH: names, or prefixes written NAME*. */
+export function passthroughEntries(value: string): string[] {
+  return value.split(/[\s,]+/).filter(Boolean)
+}
 
 export interface Config extends Env {
   /** The SQLite file, resolved from DATABASE_URL or DATA_DIR. */
@@ -110,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`HTTP_HEADERS_TIMEOUT_SECONDS=${parsed.HTTP_HEADERS_TIMEOUT_SECONDS} is invalid: it must not exceed `
       + `HTTP_REQUEST_TIMEOUT_SECONDS=${parsed.HTTP_REQUEST_TIMEOUT_SECONDS} (the headers are part of the request)`)
   }
+  checkPassthrough(parsed.STEP_ENV_PASSTHROUGH)
   const siteVars: Record<string, string> = {}
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith('TOPUP_VAR_') && value !== undefined) siteVars[key.slice(10).toLowerCase()] = value
@@ -119,6 +142,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseFile: databaseFile(parsed.DATABASE_URL, parsed.DATA_DIR),
     siteVars: Object.freeze(siteVars),
   })
+}
+
+function checkPassthrough(value: string): void {
+  for (const entry of passthroughEntries(value)) {
+    const bad = !/^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(entry) ? 'expected variable names, or NAME* for a prefix'
+      : secretSettings().some((name) => entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : name === entry)
+        ? `${entry} would hand a secret setting to every step` : null
+    if (bad) throw new ConfigError(`STEP_ENV_PASSTHROUGH=${value} is invalid: ${bad}`)
+  }
 }
 
 function describe(schema: TSchema | undefined): string {

@@ -1,17 +1,19 @@
 import { closeSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 import pino, { type Logger } from 'pino'
-import type { Config } from './config.js'
+import { secretSettings, type Config } from './config.js'
 
 /**
  * Paths pino blanks out wherever they appear. Request serializers below already drop headers and query
- * strings; these catch whatever else a caller passes in (an error with a token, a config object).
+ * strings; these catch whatever else a caller passes in (an error with a token, a config object, an
+ * environment). Every setting marked secret in EnvSchema is among them, and `secretNames` (the variables the
+ * hosts' passwords are read from).
  */
-export const redactPaths = [
-  'req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization',
-  'password', 'token', 'secret', 'SECRET_KEY', 'SSH_PASS_LXLOGIN', 'SSH_PASS_BESLOGIN',
-  '*.password', '*.token', '*.secret', '*.SECRET_KEY', '*.authorization',
-]
+export function redactPaths(secretNames: readonly string[] = []): string[] {
+  const keys = ['password', 'passphrase', 'token', 'secret', 'authorization', ...secretSettings(), ...secretNames]
+  return ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
+    ...new Set(keys.flatMap((key) => [key, `*.${key}`]))]
+}
 
 /**
  * An append-only log file that renames itself to `<file>.1` when it grows past `maxBytes` (0: never) and
@@ -84,9 +86,9 @@ export interface ServiceLogger {
   close(): void
 }
 
-export const loggerOptions = (level: string): pino.LoggerOptions => ({
+export const loggerOptions = (level: string, secretNames: readonly string[] = []): pino.LoggerOptions => ({
   level,
-  redact: { paths: redactPaths, censor: '[redacted]' },
+  redact: { paths: redactPaths(secretNames), censor: '[redacted]' },
   base: { service: 'topup' },
   timestamp: pino.stdTimeFunctions.isoTime,
   serializers: {
@@ -98,15 +100,15 @@ export const loggerOptions = (level: string): pino.LoggerOptions => ({
   },
 })
 
-/** JSON lines to stdout and to LOG_FILE. */
+/** JSON lines to stdout and to LOG_FILE; `secretNames` are redacted beside the secret settings. */
 export function createLogger(config: { LOG_LEVEL: string } & Pick<Config, 'LOG_FILE' | 'LOG_MAX_BYTES'>,
-  stdout: { write(line: string): unknown } = process.stdout): ServiceLogger {
+  stdout: { write(line: string): unknown } = process.stdout, secretNames: readonly string[] = []): ServiceLogger {
   const file = new RotatingFile(config.LOG_FILE, config.LOG_MAX_BYTES)
   const streams = pino.multistream([
     { level: 'trace', stream: stdout },
     { level: 'trace', stream: file },
   ])
-  const logger = pino(loggerOptions(config.LOG_LEVEL), streams)
+  const logger = pino(loggerOptions(config.LOG_LEVEL, secretNames), streams)
   return { logger, reopen: () => file.reopen(), close: () => file.close() }
 }
 

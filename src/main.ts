@@ -4,6 +4,8 @@ import { resolveSecretKey } from './auth/secret.js'
 import { parseTtl, signToken, TokenError, tokenIdentity } from './auth/token.js'
 import { ConfigError, loadConfig, loadDotEnv } from './config.js'
 import { MigrationError } from './db/migrate.js'
+import { ListenError } from './listen-check.js'
+import { HostsFileError } from './remote/hosts.js'
 import { ScheduleFileError } from './schedules/schedule-file.js'
 import { loadWorkflows, WorkflowLoadError } from './workflows/loader.js'
 import { messageOf } from './errors.js'
@@ -110,10 +112,10 @@ async function main(argv: string[]): Promise<void> {
     else fail(`unknown command "${argv.join(' ')}"\n${usage}`, 2)
   } catch (error) {
     if (error instanceof ConfigError || error instanceof TokenError) fail(error.message, 2)
-    if (error instanceof WorkflowLoadError || error instanceof MigrationError || error instanceof ScheduleFileError) fail(error.message, 1)
+    if (error instanceof WorkflowLoadError || error instanceof MigrationError || error instanceof ListenError
+      || error instanceof HostsFileError || error instanceof ScheduleFileError) fail(error.message, 1)
     const code = (error as NodeJS.ErrnoException).code ?? ''
     if (code.startsWith('ERR_PARSE_ARGS')) fail(`${messageOf(error)}\n${usage}`, 2)
-    if (code === 'EADDRINUSE') fail(`cannot listen: ${messageOf(error)}`, 1)
     throw error
   }
 }

@@ -9,6 +9,8 @@ import { createLogger } from './logger.js'
 import { implementedStepTypes, stepRegistry } from './steps/registry.js'
 import { createEngine } from './engine/engine.js'
 import { createTransportProvider } from './remote/transport-provider.js'
+import { loadHostsFile, secretVariables } from './remote/hosts.js'
+import { checkCanListen, listenError } from './listen-check.js'
 import { systemClock } from './schedules/clock.js'
 import { loadSchedules } from './schedules/schedule-file.js'
 import { createScheduler } from './schedules/scheduler.js'
@@ -27,13 +29,15 @@ export interface RunningServer {
 }
 
 /**
- * Start-up in order: .env, config, logger, database, workflows and schedules (an invalid file stops here), app,
- * listen, recovery, schedules armed. Throws ConfigError / WorkflowLoadError / ScheduleFileError for main.ts to print.
+ * Start-up in order: .env, config, a check that the port is free, logger, database, workflows and schedules (an
+ * invalid file stops here), app, listen, recovery, schedules armed. Throws ConfigError / ListenError /
+ * HostsFileError / WorkflowLoadError / ScheduleFileError for main.ts to print.
  */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   loadDotEnv()
   const config = loadConfig(env)
-  const log = createLogger(config)
+  await checkCanListen(config.HOST, config.PORT)
+  const log = createLogger(config, process.stdout, secretVariables(loadHostsFile(config.HOSTS_FILE)))
   const logger = log.logger
   const { db } = openDatabase(config.databaseFile)
   const shutdownHooks: (() => Promise<void> | void)[] = []
@@ -61,7 +65,9 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       config, db, workflows, control: engine, events: engine.events, logger: logger as FastifyBaseLogger, transports, scheduler,
     }
     const app = await buildApp(deps)
-    await app.listen({ host: config.HOST, port: config.PORT })
+    await app.listen({ host: config.HOST, port: config.PORT }).catch(async (error: unknown) => {
+      throw await listenError(error, config.HOST, config.PORT)
+    })
     // After listen: a second server started by mistake on the same port stops before touching any task.
     await engine.recover()
     await scheduler.start()

@@ -2,6 +2,8 @@ import t from 'tap'
 import { mkdtempSync, readFileSync, renameSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Type } from 'typebox'
+import { EnvSchema, secretSettings } from '../src/config.js'
 import { createLogger, loggableUrl } from '../src/logger.js'
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
@@ -59,4 +61,31 @@ t.test('reopen after an external move (logrotate, SIGHUP)', async (t) => {
 t.test('loggableUrl', async (t) => {
   t.equal(loggableUrl('/api/tasks?limit=5'), '/api/tasks?limit=5')
   t.equal(loggableUrl('/api/ws?access_token=abc'), '/api/ws?access_token=[redacted]')
+})
+
+t.test('every setting marked secret is redacted, at the top and one level down; so are the hosts\' password variables', async (t) => {
+  const dir = tempDir(t)
+  const file = join(dir, 'topup.log')
+  t.ok(secretSettings().includes('SECRET_KEY') && secretSettings().includes('DATABASE_URL'), secretSettings().join(' '))
+  const { logger, close } = createLogger({ LOG_LEVEL: 'info', LOG_FILE: file, LOG_MAX_BYTES: 0 }, quiet, ['SSH_PASS_SITE'])
+  for (const name of [...secretSettings(), 'SSH_PASS_SITE']) {
+    logger.info({ [name]: `top-${name}-c0ffee`, config: { [name]: `nested-${name}-c0ffee` } }, name)
+  }
+  close()
+  const text = readFileSync(file, 'utf8')
+  t.equal(text.trim().split('\n').length, secretSettings().length + 1)
+  t.notMatch(text, /c0ffee/)
+})
+
+t.test('a new setting marked secret is redacted without any change to the logger', async (t) => {
+  const properties = EnvSchema.properties as Record<string, unknown>
+  properties.NEW_SERVICE_TOKEN = Type.Optional(Type.String({ minLength: 1, description: 'a test setting', secret: true }))
+  t.teardown(() => { delete properties.NEW_SERVICE_TOKEN })
+  const dir = tempDir(t)
+  const file = join(dir, 'topup.log')
+  const { logger, close } = createLogger({ LOG_LEVEL: 'info', LOG_FILE: file, LOG_MAX_BYTES: 0 }, quiet)
+  logger.info({ NEW_SERVICE_TOKEN: 'tok-c0ffee', env: { NEW_SERVICE_TOKEN: 'tok-c0ffee', PATH: '/usr/bin' } }, 'new')
+  close()
+  const line = JSON.parse(readFileSync(file, 'utf8'))
+  t.match(line, { NEW_SERVICE_TOKEN: '[redacted]', env: { NEW_SERVICE_TOKEN: '[redacted]', PATH: '/usr/bin' } })
 })

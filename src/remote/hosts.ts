@@ -87,6 +87,11 @@ export function hostChain(hosts: ReadonlyMap<string, NamedHost>, name: string, s
   return chain
 }
 
+/** The environment variables the hosts' passwords and key passphrases are read from. */
+export function secretVariables(hosts: ReadonlyMap<string, NamedHost>): string[] {
+  return [...new Set([...hosts.values()].flatMap((h) => [h.password_env, h.passphrase_env]).filter((v) => v !== undefined))]
+}
+
 export function chainLabel(chain: readonly NamedHost[]): string {
   return chain.map((h) => h.name).join(' -> ')
 }

@@ -1,10 +1,10 @@
 import { userInfo } from 'node:os'
 import type { Logger } from 'pino'
-import type { Config } from '../config.js'
+import { passthroughEntries, type Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { LocalTransport } from './local/local-transport.js'
 import { TransportError, type Transport } from './transport.js'
-import { loadHostsFile, type NamedHost } from './hosts.js'
+import { loadHostsFile, secretVariables, type NamedHost } from './hosts.js'
 import { createHostKeyPolicy } from './ssh/host-key-policy.js'
 import { ConnectionPool } from './ssh/connection-pool.js'
 import type { ConnectionOptions } from './ssh/host-connection.js'
@@ -62,7 +62,7 @@ export function localTransports(local: Transport = new LocalTransport()): HostTr
 }
 
 export interface ProviderDeps {
-  config: Pick<Config, 'HOSTS_FILE' | 'KNOWN_HOSTS_FILE' | 'KNOWN_HOSTS_POLICY'>
+  config: Pick<Config, 'HOSTS_FILE' | 'KNOWN_HOSTS_FILE' | 'KNOWN_HOSTS_POLICY'> & Partial<Pick<Config, 'STEP_ENV_PASSTHROUGH'>>
   db: Db
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>
   /** Where password_env / passphrase_env / SSH_AUTH_SOCK are read (default process.env). */
@@ -79,7 +79,10 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
   const hosts = loadHostsFile(deps.config.HOSTS_FILE)
   const policy = createHostKeyPolicy({ db: deps.db, policy: deps.config.KNOWN_HOSTS_POLICY, knownHostsFile: deps.config.KNOWN_HOSTS_FILE })
   const pool = new ConnectionPool(hosts, { env: deps.env ?? process.env, policy, logger: deps.logger, ...deps.connection })
-  const local = deps.local ?? new LocalTransport()
+  const local = deps.local ?? new LocalTransport({
+    ...(deps.config.STEP_ENV_PASSTHROUGH === undefined ? {} : { passthrough: passthroughEntries(deps.config.STEP_ENV_PASSTHROUGH) }),
+    withhold: secretVariables(hosts),
+  })
   const transports = new Map<string, Transport>()
   const downAfter = deps.downAfter ?? 3
 

@@ -39,7 +39,8 @@ export async function startServerProcess(
     ...process.env, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: join(dir, 'data'), SECRET_KEY: SECRET,
     LOG_FILE: join(dir, 'logs', 'topup.log'), LOG_LEVEL: 'info', HOSTS_FILE: join(dir, 'no-hosts.json'), ...env,
   }
-  delete childEnv.DATABASE_URL
+  // the database is the one under DATA_DIR unless the test names one
+  if (env.DATABASE_URL === undefined) delete childEnv.DATABASE_URL
   const child = spawn(process.execPath, argv, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
   t.teardown(async () => {

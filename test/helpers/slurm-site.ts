@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { abandonedSites } from './abandoned-sites.js'
-import { SITE_USERS, type SshSite } from './ssh-site.js'
+import { holdSiteUsers, SITE_USERS, type SshSite } from './ssh-site.js'
 
 /**
  * A real one-node Slurm cluster for one test file, inside the network namespace of an SSH test site, so that
@@ -65,6 +65,8 @@ export async function startSlurmSite(t: Teardown, site: Pick<SshSite, 'netns'>):
   const dir = join(STATE_ROOT, id)
   mkdirSync(join(dir, 'log'), { recursive: true, mode: 0o755 })
   writeFileSync(join(dir, 'owner'), String(process.pid))
+  // the jobs run as the target user, which must outlive them
+  const releaseUsers = holdSiteUsers(`slurm-${id}`)
   for (const sub of ['state', 'spool', 'bin']) mkdirSync(join(dir, sub), { mode: 0o755 })
   mkdirSync(join(dir, 'munge'), { mode: 0o755 })
   mkdirSync(join(dir, 'db', 'data'), { recursive: true, mode: 0o750 })
@@ -131,6 +133,7 @@ export async function startSlurmSite(t: Teardown, site: Pick<SshSite, 'netns'>):
     if (stopped) return
     stopped = true
     await removeSite(dir)
+    releaseUsers()
   }
   t.teardown(stop)
 

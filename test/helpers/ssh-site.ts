@@ -9,8 +9,9 @@ import { abandonedSites } from './abandoned-sites.js'
 /**
  * A private jump sshd and target sshd for one test file, in a network namespace of their own: the jump listens
  * on a veth address the root namespace reaches, the target only on the namespace's 127.0.0.1, so the target is
- * reachable only through the jump (as beslogin behind lxlogin). Users are shared between sites and created
- * idempotently; everything else (namespace, veth, keys, configs, daemons) is per site and removed in stop().
+ * reachable only through the jump (as beslogin behind lxlogin). Users are shared between sites (of every
+ * checkout on the machine) and held while a site runs: the last site's stop() removes them (holdSiteUsers);
+ * everything else (namespace, veth, keys, configs, daemons) is per site and removed in stop().
  */
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures/ssh-site')
 const STATE_ROOT = '/tmp/topup-ssh-site'
@@ -57,10 +58,11 @@ export interface SshSite {
 let counter = 0
 
 export async function startSshSite(t: Teardown, opts: { maxSessions?: number } = {}): Promise<SshSite> {
-  sweepLeftovers()
-  ensureUsers()
-  mkdirSync('/run/sshd', { recursive: true })
   const id = `${randomBytes(3).toString('hex')}${(counter++).toString(16)}`.slice(0, 7)
+  // first: without root, this is what says so, in one line
+  const releaseUsers = holdSiteUsers(`ssh-${id}`)
+  sweepLeftovers()
+  mkdirSync('/run/sshd', { recursive: true })
   const dir = join(STATE_ROOT, id)
   mkdirSync(dir, { recursive: true, mode: 0o755 })
   chmodSync(dir, 0o755)
@@ -85,8 +87,9 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
     }
     const text = readFileSync(join(FIXTURES, 'sshd_config.template'), 'utf8')
       .replace(/@([A-Z_]+)@/g, (_, k: string) => fill[k] ?? '')
-    // sessions of this site's sshd get the login noise (LOGIN_NOISE); sites of other checkouts sharing the users do not
-    writeFileSync(join(dir, `${role}.sshd_config`), `${text}SetEnv ${NOISE_SWITCH}=1\n`)
+    // sessions of this site's sshd get the login noise (LOGIN_NOISE); sites of other checkouts sharing the users do not.
+    // AcceptEnv: every variable a client sends reaches the commands, so that a test sees whatever the service forwards.
+    writeFileSync(join(dir, `${role}.sshd_config`), `${text}SetEnv ${NOISE_SWITCH}=1\nAcceptEnv *\n`)
   }
   const start = async (role: Role) => {
     if (procs[role] !== undefined) return
@@ -178,6 +181,7 @@ export async function startSshSite(t: Teardown, opts: { maxSessions?: number } =
       kill('jump')
       kill('target')
       removeSite(dir, netns)
+      releaseUsers()
     },
   }
   t.teardown(() => site.stop())
@@ -244,20 +248,38 @@ function writeNoisyBashrc(name: string): void {
   renameSync(next, file)
 }
 
-function ensureUsers(): void {
-  for (const { name, password } of Object.values(SITE_USERS)) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        try { sh('id', ['-u', name]) } catch { sh('useradd', ['-m', '-s', '/bin/bash', name]) }
-        sh('chpasswd', [], `${name}:${password}\n`)
-        writeNoisyBashrc(name)
-        break
-      } catch (error) {
-        // another test file is creating the same user at this moment (/etc/passwd locked): try again
-        if (attempt >= 50) throw error
-        execFileSync('sleep', ['0.05'])
-      }
+const USERS_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../scripts/test-users.sh')
+
+function usersScript(args: string[], input?: string): void {
+  try {
+    execFileSync('bash', [USERS_SCRIPT, ...args], { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] })
+  } catch (error) {
+    throw new Error(String((error as { stderr?: unknown }).stderr ?? '').trim() || (error as Error).message)
+  }
+}
+
+/**
+ * Creates the site users (or resets their passwords) and holds them until the returned release: the last
+ * holder's release removes them (scripts/test-users.sh), and so does `npm test` after a run that was killed.
+ */
+export function holdSiteUsers(name: string): () => void {
+  const lease = `${process.pid}-${name}`
+  for (let attempt = 0; ; attempt++) {
+    try {
+      usersScript(['ensure', lease], Object.values(SITE_USERS).map((u) => `${u.name}:${u.password}\n`).join(''))
+      for (const { name: user } of Object.values(SITE_USERS)) writeNoisyBashrc(user)
+      break
+    } catch (error) {
+      // a checkout whose helpers take no lock is creating the same user at this moment (/etc/passwd locked)
+      if (attempt >= 20 || /need root/.test((error as Error).message)) throw error
+      execFileSync('sleep', ['0.05'])
     }
+  }
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    usersScript(['release', lease])
   }
 }
 

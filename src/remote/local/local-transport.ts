@@ -11,8 +11,11 @@ import { LineSplitter } from '../line-splitter.js'
 import { isSameLeader, liveGroupMembers, processStartTime, signalProcessGroup } from './process-group.js'
 import { stopProcessGroup } from '../stop-group.js'
 import { messageOf } from '../../errors.js'
+import { stepEnvironment, type StepEnvOptions } from './step-env.js'
 
-export interface LocalTransportOptions {
+export interface LocalTransportOptions extends StepEnvOptions {
+  /** The server's environment, read at every run (default process.env); commands get only a part of it. */
+  env?: NodeJS.ProcessEnv
   /** After TERM, how long the process group gets before KILL. */
   killGraceMs?: number
   /** After the command exits, how long to wait for processes it left behind to close its stdout/stderr. */
@@ -22,7 +25,7 @@ export interface LocalTransportOptions {
 
 /**
  * Runs commands on this machine: `bash -c <command>` as the leader of its own process group, so that cancel
- * can kill the whole tree (children and grandchildren), not only the shell.
+ * can kill the whole tree (children and grandchildren), not only the shell; in a clean environment (step-env.ts).
  */
 export class LocalTransport implements Transport {
   readonly host = 'local'
@@ -30,7 +33,7 @@ export class LocalTransport implements Transport {
   private readonly drainMs: number
   private readonly maxLineLength: number | undefined
 
-  constructor(options: LocalTransportOptions = {}) {
+  constructor(private readonly options: LocalTransportOptions = {}) {
     this.killGraceMs = options.killGraceMs ?? 2000
     this.drainMs = options.drainMs ?? 1000
     this.maxLineLength = options.maxLineLength
@@ -40,6 +43,7 @@ export class LocalTransport implements Transport {
     const { signal } = request
     if (signal.aborted) throw new AbortError(signal.reason)
     const child = spawn('bash', ['-c', request.command], {
+      env: stepEnvironment(this.options.env ?? process.env, this.options),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })

@@ -2,7 +2,9 @@ import type { Client, ClientChannel } from 'ssh2'
 import { channelError } from './ssh-errors.js'
 
 /**
- * Opens an exec channel; a refusal becomes channel_open_failed, a dead connection connection_lost. `onOpen`
+ * Opens an exec channel; a refusal becomes channel_open_failed, a dead connection connection_lost. The channel
+ * asks for no environment variables, no agent forwarding and no terminal: a command on the host starts from its
+ * login's environment, never from the server's (SECRET_KEY, the SSH passwords). `onOpen`
  * runs synchronously inside ssh2's callback: a short command's exit status can arrive in the same read as
  * the confirmation, and ssh2 emits 'exit' once, at once, so a listener attached after an await misses it.
  */

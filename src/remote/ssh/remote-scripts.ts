@@ -25,11 +25,17 @@ function escapeBytes(script: string): string {
 
 /**
  * The user's command, preceded by the line that tells its process group and the group leader's start time: the
- * frame's `PGID` line, tagged per call so that no line a login shell prints can be taken for it.
+ * frame's `PGID` line, tagged per call so that no line a login shell prints can be taken for it. The script goes
+ * to the channel's stdin, ended by a NUL byte, not on the command line: every user of a shared login host sees
+ * every process's arguments, and the script carries the values of the step's own env. The command line is the
+ * same for every command.
  */
-export function commandWithPgid(command: string, frame: Frame): string {
-  return bashCommand(`read -r -a topup_stat < /proc/$$/stat; ${frame.printLine('PGID', '$$', '${topup_stat[21]}')}; unset topup_stat\n${command}`)
+export function commandWithPgid(command: string, frame: Frame): { command: string; stdin: string } {
+  const script = `unset __topup; read -r -a topup_stat < /proc/$$/stat; ${frame.printLine('PGID', '$$', '${topup_stat[21]}')}; unset topup_stat\n${command}`
+  return { command: STDIN_LAUNCHER, stdin: `${script}\0` }
 }
+
+const STDIN_LAUNCHER = `exec /bin/bash -c 'IFS= read -r -d "" __topup; eval "$__topup"'`
 
 /**
  * Signals a process group (TERM or KILL; CHECK only looks), refusing when its leader is a different process than

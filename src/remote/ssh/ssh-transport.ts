@@ -49,12 +49,17 @@ export class SshTransport implements Transport {
       let exit: RunResult | null = null
       const frame = new Frame(`the process group line of a command on ${this.where}`)
       const asked = performance.now()
-      const channel = await this.openWithRetry(() => openExec(client, commandWithPgid(request.command, frame), this.where,
-        this.connection.label, (ch) => ch.on('exit', (code: number | null, signalName?: string) => {
-          exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
-          // processes left in the background may keep stdout open: give them drainMs, then stop listening
-          delay(this.drainMs, undefined, { ref: false }).then(() => ch.close())
-        })), request.signal)
+      const launch = commandWithPgid(request.command, frame)
+      const channel = await this.openWithRetry(() => openExec(client, launch.command, this.where,
+        this.connection.label, (ch) => {
+          ch.on('exit', (code: number | null, signalName?: string) => {
+            exit = { exitCode: code ?? null, signal: signalName ? `SIG${signalName.replace(/^SIG/, '')}` : null }
+            // processes left in the background may keep stdout open: give them drainMs, then stop listening
+            delay(this.drainMs, undefined, { ref: false }).then(() => ch.close())
+          })
+          // not end(): ssh2 sends no signal (cancel's TERM) on a channel whose input has ended
+          ch.write(launch.stdin)
+        }), request.signal)
       probes.sshExecOpened.publish({ host: this.host, seconds: (performance.now() - asked) / 1000 })
       return this.follow(channel, request, frame, () => exit)
     })

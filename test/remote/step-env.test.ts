@@ -1,0 +1,46 @@
+import t from 'tap'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { LocalTransport, type LocalTransportOptions } from '../../src/remote/local/local-transport.js'
+
+// Local commands start from a clean environment: the login basics, the allow-list, never a secret setting.
+
+const server = {
+  PATH: '/usr/bin:/bin', HOME: '/home/topup', USER: 'topup', LOGNAME: 'topup', LANG: 'C.UTF-8', LC_TIME: 'C', TZ: 'UTC',
+  TMPDIR: '/tmp', SECRET_KEY: 'key-c0ffee', DATABASE_URL: 'sqlite:///srv/db-c0ffee', SSH_PASS_LXLOGIN: 'pw-c0ffee',
+  HOSTS_FILE: '/etc/topup/hosts.json', SITE_TOOL_HOME: '/opt/tool', SITE_TOOL_LICENSE: 'lic', OTHER: 'x',
+}
+
+/** The variables `env` prints in a command run with these options (bash's own and tap's left out). */
+async function seen(options: LocalTransportOptions): Promise<Record<string, string>> {
+  const lines: string[] = []
+  const result = await new LocalTransport({ env: server, ...options })
+    .run({ command: 'env', signal: AbortSignal.timeout(30_000), onLine: (_, line) => lines.push(line) })
+  t.equal(result.exitCode, 0)
+  const vars = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  for (const own of ['PWD', 'SHLVL', '_', 'NODE_OPTIONS']) delete vars[own]
+  for (const name of Object.keys(vars)) if (name.startsWith('_TAPJS_PROCESSINFO_')) delete vars[name]
+  return vars
+}
+
+const basics = { PATH: '/usr/bin:/bin', HOME: '/home/topup', USER: 'topup', LOGNAME: 'topup', LANG: 'C.UTF-8', LC_TIME: 'C', TZ: 'UTC', TMPDIR: '/tmp' }
+
+t.test('only the basics by default', async (t) => {
+  t.same(await seen({ passthrough: [] }), basics)
+})
+
+t.test('the allow-list adds names and NAME* prefixes, never a secret setting nor a withheld name', async (t) => {
+  t.same(await seen({ passthrough: ['OTHER', 'SITE_TOOL_*'] }), { ...basics, OTHER: 'x', SITE_TOOL_HOME: '/opt/tool', SITE_TOOL_LICENSE: 'lic' })
+  t.same(await seen({ passthrough: ['SECRET_KEY', 'DATABASE_*', 'SSH_*', 'OTHER'], withhold: ['SSH_PASS_LXLOGIN'] }), { ...basics, OTHER: 'x' })
+})
+
+t.test('STEP_ENV_PASSTHROUGH: names and prefixes; a secret setting or a bad name is refused in one line', async (t) => {
+  t.equal(loadConfig({ STEP_ENV_PASSTHROUGH: 'A, B_* C' }).STEP_ENV_PASSTHROUGH, 'A, B_* C')
+  t.equal(loadConfig({}).STEP_ENV_PASSTHROUGH, 'DEMO_STEP_SECONDS', 'the demo\'s pace passes by default')
+  for (const [value, why] of [['SECRET_KEY', /SECRET_KEY would hand a secret setting/], ['OTHER SECRET*', /SECRET\* would hand a secret/],
+    ['DATABASE_URL', /DATABASE_URL would hand/], ['A-B', /expected variable names/], ['*', /expected variable names/]] as const) {
+    let error: unknown = null
+    try { loadConfig({ STEP_ENV_PASSTHROUGH: value }) } catch (caught) { error = caught }
+    t.ok(error instanceof ConfigError, value)
+    t.match(String((error as Error | null)?.message), new RegExp(`^STEP_ENV_PASSTHROUGH=.* is invalid: .*${why.source}`), value)
+  }
+})
