@@ -53,21 +53,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promi
 
 /** Any error as one line on stderr (with --json: the problem+json body as one line), and its exit code. */
 function report(out: Output, error: unknown): number {
-  const prefix = out.paint('red', out.t('error.prefix'))
+  const say = (message: string) => out.note(out.paint('red', out.t('error.line', { message })))
   if (error instanceof UsageError) {
-    out.note(`${prefix} ${error.message}\nusage: ${error.usage}`)
+    say(`${error.message}\nusage: ${error.usage}`)
     return error.exitCode
   }
   if (error instanceof ApiError) {
     if (out.json && typeof error.body === 'object' && error.body !== null) out.note(JSON.stringify(error.body))
-    else out.note(`${prefix} ${oneLine(error)}`)
+    else say(oneLine(error))
     return ExitCode.failed
   }
   if (error instanceof ConnectionError) {
-    out.note(`${prefix} ${out.t('error.unreachable', { url: error.url, reason: error.reason })}`)
+    say(out.t('error.unreachable', { url: error.url, reason: error.reason }))
     return ExitCode.failed
   }
-  out.note(`${prefix} ${error instanceof Error ? error.message : String(error)}`)
+  say(error instanceof Error ? error.message : String(error))
   return error instanceof CliError ? error.exitCode : ExitCode.failed
 }
 
