@@ -11,6 +11,7 @@ t.test('login checks the token, saves it readable by the user alone; TOPUP_URL/T
   const { server, env: full, token } = await startCliServer(t, dir)
   const env = { ...full, TOPUP_URL: '', TOPUP_TOKEN: '' }
   const config = join(dir, 'config', 'topup', 'config.json')
+  const alice = token('alice')
 
   const refused = await runCli(['login', '--url', server.base, '--token', 'not-a-token'], env)
   t.equal(refused.code, 1)
@@ -21,12 +22,12 @@ t.test('login checks the token, saves it readable by the user alone; TOPUP_URL/T
   t.equal(noToken.code, 1)
   t.match(noToken.stderr, /not signed in: run `topup login/)
 
-  const saved = await runCli(['login', '--url', `${server.base}/`, '--token', token('alice')], env)
+  const saved = await runCli(['login', '--url', `${server.base}/`, '--token', alice], env)
   t.equal(saved.code, 0, saved.stderr)
   t.match(saved.stdout, new RegExp(`^signed in to ${server.base} as alice, valid until .*; saved in ${config}\\n$`))
   t.equal(statSync(config).mode & 0o777, 0o600, 'the file is 0600')
   t.equal(statSync(join(dir, 'config', 'topup')).mode & 0o777, 0o700, 'its folder is 0700')
-  t.same(JSON.parse(readFileSync(config, 'utf8')), { url: server.base, token: token('alice') })
+  t.same(JSON.parse(readFileSync(config, 'utf8')), { url: server.base, token: alice })
   const tasks = await runCli(['tasks', '--json'], env)
   t.equal(tasks.code, 0, `the saved login is used (${tasks.stderr})`)
   t.match(JSON.parse(tasks.stdout), { items: [], total: 0 })

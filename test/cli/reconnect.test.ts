@@ -19,10 +19,11 @@ t.test('follow survives a server restart: it reconnects and goes on from the las
   await follow.waitFor('stderr', /reconnecting\)/)
   // the same data, address and workflows: the wait goes on from its saved progress
   const port = new URL(first.server.base).port
-  const again = await startServerProcess(t, dir, {
+  await startServerProcess(t, dir, {
     PORT: port, WORKFLOWS_DIR: join(dir, 'workflows'), TOPUP_VAR_WORK_DIR: join(dir, 'demo-work'),
   })
-  await again.waitForStatus(id, ['running'])
+  // (its own `base` names the port it chose; ours is the first server's)
+  await first.server.waitForStatus(id, ['running'])
   writeFileSync(join(first.work, `ready-${id}`), 'ready\n')
 
   const end = await follow.done
