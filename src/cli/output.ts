@@ -44,11 +44,12 @@ export class Output {
   }
 
   get columns(): number {
-    return this.stdout.columns ?? 80
+    // a terminal that does not know its size says 0
+    return this.stdout.columns || 80
   }
 
   get rows(): number {
-    return this.stdout.rows ?? 24
+    return this.stdout.rows || 24
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { spawn } from 'node:child_process'
 import t from 'tap'
 import { runCli, startCliServer, createdTaskId, type CliServer } from './cli-process.js'
 
@@ -53,6 +54,24 @@ t.test('usage errors exit 64; someone else\'s task is not found', async (t) => {
   t.match(help.stdout, /^usage: topup follow <task id>/)
 })
 
+t.test('on a terminal: a bar per step and colours; NO_COLOR keeps the bars without colour', async (t) => {
+  const created = await runCli(['run', 'typed_flow', '-p', 'count=2'], cli.env)
+  const id = createdTaskId(created.stdout)
+  await cli.server.waitForStatus(id, ['success'])
+  // script(1) gives the command a pseudo-terminal of its own
+  const command = `stty cols 100 rows 30; exec '${process.execPath}' --import=tsx src/cli/main.ts follow ${id}`
+  for (const noColor of [false, true]) {
+    const env = { ...cli.env, ...(noColor ? { NO_COLOR: '1' } : {}) }
+    if (!noColor) delete env.NO_COLOR
+    const r = await runScript(command, env)
+    t.equal(r.code, 0, r.stdout)
+    t.match(r.stdout, /✓ echo +█{20}/, 'the step\'s bar, full')
+    t.match(r.stdout, new RegExp(`task ${id} success 100% █{20}`))
+    if (noColor) t.notMatch(r.stdout, /\x1b\[\d+m/, 'NO_COLOR: no colour')
+    else t.match(r.stdout, /\x1b\[32m/, 'colour on a terminal')
+  }
+})
+
 t.test('tables: English or Chinese by the locale', async (t) => {
   const en = await runCli(['tasks', '--workflow', 'typed_flow'], cli.env)
   t.match(en.stdout, /^ID +STATUS +WORKFLOW +NAME +PROGRESS +UPDATED +REASON\n\d+ +\S+ +typed_flow /)
@@ -63,3 +82,10 @@ t.test('tables: English or Chinese by the locale', async (t) => {
   t.match(bad.stderr, /^error: Request validation failed: .*status.* \(validation_failed\)\n$/)
 })
 
+
+function runScript(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string }> {
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout })))
+}
