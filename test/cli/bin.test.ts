@@ -8,7 +8,7 @@ import { freePort } from '../helpers/server-process.js'
 // `npx topup` runs package.json's bin, the compiled dist/cli/main.js, by its shebang: built here the way `prepare`
 // builds dist/ (tsconfig.build.json), in a folder beside src/ so that the packages resolve as from dist/.
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const out = mkdtempSync(join(root, 'dist-cli-test-'))
+const out = mkdtempSync(join(root, 'dist-test-cli-'))
 t.teardown(() => rmSync(out, { recursive: true, force: true }))
 
 t.test('package.json\'s bin is the compiled command, runnable by its shebang with no tsx', async (t) => {
