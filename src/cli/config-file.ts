@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
+import { CliError } from './exit-codes.js'
 
 /** Where the server is and who the user is: the saved login, with TOPUP_URL / TOPUP_TOKEN laid over it. */
 export interface Settings {
@@ -23,14 +24,19 @@ export function configDir(env: NodeJS.ProcessEnv): string {
 
 export const configFile = (env: NodeJS.ProcessEnv) => join(configDir(env), 'config.json')
 
-export function readSavedLogin(env: NodeJS.ProcessEnv): Partial<SavedLogin> {
+function readSavedLogin(env: NodeJS.ProcessEnv): Partial<SavedLogin> {
   let text: string
   try {
     text = readFileSync(configFile(env), 'utf8')
   } catch {
     return {}
   }
-  const value = JSON.parse(text) as Record<string, unknown>
+  let value: Record<string, unknown>
+  try {
+    value = JSON.parse(text) as Record<string, unknown>
+  } catch {
+    throw new CliError(`${configFile(env)} is not JSON: run topup login again`)
+  }
   return {
     ...(typeof value.url === 'string' ? { url: value.url } : {}),
     ...(typeof value.token === 'string' ? { token: value.token } : {}),

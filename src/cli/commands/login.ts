@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs'
 import { ApiClient } from '../api-client.js'
 import { noMorePositionals, parseCommand } from '../args.js'
-import { normalizeUrl, readSavedLogin, saveLogin } from '../config-file.js'
+import { normalizeUrl, saveLogin } from '../config-file.js'
 import type { Command } from '../context.js'
 import { ExitCode, UsageError } from '../exit-codes.js'
 import { dateTime } from '../output.js'
 
 const usage = `topup login --url <address> --token <token|->
-  checks the token against the server, then saves both in $XDG_CONFIG_HOME/topup/config.json
+  checks the token against the server (--url defaults to TOPUP_URL, the saved one, http://localhost:5000),
+  then saves both in $XDG_CONFIG_HOME/topup/config.json
   (~/.config/topup/config.json), readable by you alone; --token - reads the token from stdin`
 
 export const login: Command = {
@@ -15,7 +16,7 @@ export const login: Command = {
   async run(ctx, args) {
     const { values, positionals } = parseCommand(args, { url: { type: 'string' }, token: { type: 'string' } }, usage)
     noMorePositionals(positionals, 0, usage)
-    const url = normalizeUrl(values.url ?? readSavedLogin(ctx.env).url ?? ctx.settings.url)
+    const url = normalizeUrl(values.url ?? ctx.settings.url)
     if (!values.token) throw new UsageError('--token is required', usage)
     const token = (values.token === '-' ? readFileSync(0, 'utf8') : values.token).trim()
     if (!token) throw new UsageError('the token is empty', usage)
