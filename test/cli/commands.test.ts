@@ -72,6 +72,16 @@ t.test('on a terminal: a bar per step and colours; NO_COLOR keeps the bars witho
   }
 })
 
+t.test('days without the standard workflow, with a bad round: the server\'s message on one line', async (t) => {
+  const unlisted = await runCli(['days', '--round', 'round18'], cli.env)
+  t.equal(unlisted.code, 1)
+  t.match(unlisted.stderr, /^error: Service unavailable: workflow topup_standard_workflow is not loaded: .* \(service_unavailable\)\n$/)
+  const bad = await runCli(['days', '--round', 'r18'], cli.env)
+  t.match(bad.stderr, /^error: Request validation failed: querystring.round must match .* \(validation_failed\)\n$/)
+  const noDefault = await runCli(['days'], cli.env)
+  t.equal(noDefault.stderr, 'error: Not found: workflow "topup_standard_workflow" not found (not_found)\n')
+})
+
 t.test('tables: English or Chinese by the locale', async (t) => {
   const en = await runCli(['tasks', '--workflow', 'typed_flow'], cli.env)
   t.match(en.stdout, /^ID +STATUS +WORKFLOW +NAME +PROGRESS +UPDATED +REASON\n\d+ +\S+ +typed_flow /)
