@@ -1,27 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir, userInfo } from 'node:os'
 import { setTimeout as delay } from 'node:timers/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { signToken } from '../src/auth/token.js'
+import { runCli } from './cli/cli-process.js'
 import { SECRET, startServerProcess } from './helpers/server-process.js'
 import { stopLocalSimCluster } from './helpers/sim-cluster.js'
 
-/** Runs scripts/follow-task.ts as the README does and resolves with its exit code and output. */
-function follow(base: string, token: string, taskId: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import=tsx', 'scripts/follow-task.ts', String(taskId), '--until-paused'], {
-    env: { ...process.env, TOPUP_URL: base, TOPUP_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 90_000)
-  return new Promise((resolve) => child.on('exit', (code) => { clearTimeout(killer); resolve({ code, stdout, stderr }) }))
-}
-
-t.test('the README demo: create with start, follow live until review, resume, fetch the PDF', async (t) => {
+t.test('the README demo: create with start, topup follow live until review, resume, fetch the PDF', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'topup-demo-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const server = await startServerProcess(t, dir, { TOPUP_VAR_WORK_DIR: join(dir, 'work'), DEMO_STEP_SECONDS: '0.1' })
@@ -34,16 +22,17 @@ t.test('the README demo: create with start, follow live until review, resume, fe
   t.equal(created.status, 201)
   const id = created.body.id
 
-  const followed = await follow(server.base, token, id)
-  t.equal(followed.code, 0, `follow-task exits 0 at the review pause (stderr: ${followed.stderr})`)
+  const followed = await runCli(['follow', String(id)], { ...process.env, TOPUP_URL: server.base, TOPUP_TOKEN: token, LANG: 'C' })
+  t.equal(followed.code, 2, `topup follow exits 2 at the review pause (stderr: ${followed.stderr})`)
   const all = followed.stdout.trim().split('\n')
   t.ok(all.every((line) => line.startsWith('#') || line.startsWith('        ')), 'a multi-line message continues indented')
   const lines = all.filter((line) => line.startsWith('#'))
   const seqs = lines.map((line) => Number(/^#\s*(\d+) /.exec(line)?.[1]))
   t.same(seqs, seqs.map((_, i) => i + 1), 'every event once, in order, from seq 1')
+  t.match(followed.stderr, new RegExp(`task ${id} is waiting for review`))
   t.match(followed.stdout, /STEP +wait success/)
   t.match(followed.stdout, /OUTPUT +wait\.complete = \[.+\]/)
-  t.match(lines.at(-1), /STATUS +running → paused \(waiting for review\)$/)
+  t.match(lines.filter((line) => / STATUS /.test(line)).at(-1), /STATUS +running → paused \(waiting for review\)$/)
 
   const paused = await server.api<{ status: string; status_reason: string }>('GET', `/api/tasks/${id}`)
   t.match(paused.body, { status: 'paused', status_reason: 'waiting for review', progress: { jobs: { total: 3, summary: '3/3 done' } } })
