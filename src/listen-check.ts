@@ -23,17 +23,20 @@ export async function checkCanListen(host: string, port: number): Promise<void> 
   }
 }
 
-/** One line that says why listening failed and what to do, for a listen error (others are returned as they are). */
-export async function listenError(error: unknown, host: string, port: number): Promise<unknown> {
+/**
+ * One line that says why listening failed and what to do, for a listen error (others are returned as they are);
+ * `setting` names the variable that chose the port.
+ */
+export async function listenError(error: unknown, host: string, port: number, setting = 'PORT'): Promise<unknown> {
   const code = (error as NodeJS.ErrnoException).code
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
   if (code === 'EADDRINUSE') {
     const topup = await topupAt(host, port)
     const who = topup ? `another Topup (${topup}) is running there`
       : 'another program listens there, most likely another Topup (one still starting, or under another name)'
-    return new ListenError(`cannot listen on ${where}: port ${port} is already in use: ${who}; stop it, or set PORT to a free port`)
+    return new ListenError(`cannot listen on ${where}: port ${port} is already in use: ${who}; stop it, or set ${setting} to a free port`)
   }
-  if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: port ${port} needs privileges; set PORT to 1024 or above`)
+  if (code === 'EACCES') return new ListenError(`cannot listen on ${where}: port ${port} needs privileges; set ${setting} to 1024 or above`)
   if (code === 'EADDRNOTAVAIL') return new ListenError(`cannot listen on ${where}: ${host} is not an address of this machine; set HOST`)
   return error
 }

@@ -1,6 +1,7 @@
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
 import { problem, type ErrorCode } from '../errors.js'
+import { listenError } from '../listen-check.js'
 import type { ServiceMetrics } from './service-metrics.js'
 import { scrapeAuthorized, scrapeRefusal } from './scrape-auth.js'
 
@@ -25,6 +26,8 @@ export async function listenForScrapes(metrics: ServiceMetrics, options: { host:
     }, () => refuse('service_unavailable', 'the metrics could not be collected (is the database reachable?)'))
   })
   server.listen(options.port, options.host)
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error })])
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(async ([error]) => {
+    throw await listenError(error, options.host, options.port, 'METRICS_PORT')
+  })])
   return server
 }

@@ -135,5 +135,5 @@ t.test('a METRICS_PORT that is taken stops the start, like PORT would', async (t
   await once(taken, 'listening')
   t.teardown(() => taken.close())
   const { port } = taken.address() as { port: number }
-  await t.rejects(serverWith(t, { METRICS_PORT: String(port) }), /server exited with 1: cannot listen: .*EADDRINUSE/)
+  await t.rejects(serverWith(t, { METRICS_PORT: String(port) }), /server exited with 1: cannot listen on 127\.0\.0\.1:\d+: port \d+ is already in use: .*set METRICS_PORT to a free port/)
 })
