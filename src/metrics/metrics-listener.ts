@@ -26,8 +26,9 @@ export async function listenForScrapes(metrics: ServiceMetrics, options: { host:
     }, () => refuse('service_unavailable', 'the metrics could not be collected (is the database reachable?)'))
   })
   server.listen(options.port, options.host)
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(async ([error]) => {
+  // once(server, 'listening') rejects with the 'error' itself: the listen error is caught from it
+  await once(server, 'listening').catch(async (error: unknown) => {
     throw await listenError(error, options.host, options.port, 'METRICS_PORT')
-  })])
+  })
   return server
 }
