@@ -66,7 +66,7 @@ const job = (job_id: string, state: string, more: Partial<Job> = {}): Job =>
 const release3: Release = {
   fixture: 'release-3', schemaVersion: 4, report: { date: '250703', runs: 5 },
   counts: {
-    workflows: 5, workflow_steps: 10, tasks: 18, task_executions: 25, step_outputs: 21, task_logs: 79, task_events: 184,
+    workflows: 5, workflow_steps: 10, tasks: 18, task_executions: 25, step_outputs: 21, task_logs: 75, task_events: 184,
     task_parameters: 40, host_keys: 1, remote_jobs: 15,
   },
   recovered: { ...firstTasks.recovered, 11: 'success', 12: 'failed', 13: 'cancelled', 14: 'paused', 15: 'failed',
