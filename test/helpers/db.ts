@@ -90,9 +90,10 @@ export function dumpDatabase(sqlite: SQLite.Database): Record<string, unknown[]>
 /**
  * A DATA_DIR written by a past release: topup.db, artifacts/, and the workflows its tasks ran in workflows/.
  * `release-1` is the first release's (commit ec4a3e6, before migrations, schema_version 1), `release-2` that of
- * commit 611e4a1 (schema_version 2). Each is made by make-<name>.mjs beside it; copy it before use.
+ * commit 611e4a1 (schema_version 2), `release-3` that of commit 11e096b (schema_version 4). Each is made by
+ * make-<name>.mjs beside it; copy it before use.
  */
-export type ReleaseFixtureName = 'release-1' | 'release-2'
+export type ReleaseFixtureName = 'release-1' | 'release-2' | 'release-3'
 export const releaseFixtureDir = (name: ReleaseFixtureName): string =>
   fileURLToPath(new URL(`../fixtures/db/${name}/`, import.meta.url))
 export const releaseFixture = releaseFixtureDir('release-1')
