@@ -16,7 +16,9 @@ async function seen(options: LocalTransportOptions): Promise<Record<string, stri
   const result = await new LocalTransport({ env: server, ...options })
     .run({ command: 'env', signal: AbortSignal.timeout(30_000), onLine: (_, line) => lines.push(line) })
   t.equal(result.exitCode, 0)
-  const vars = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  // a line that does not begin NAME= continues the value before it (tap's own variables hold lists of files)
+  const vars = Object.fromEntries(lines.filter((l) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
   for (const own of ['PWD', 'SHLVL', '_', 'NODE_OPTIONS']) delete vars[own]
   for (const name of Object.keys(vars)) if (name.startsWith('_TAPJS_PROCESSINFO_')) delete vars[name]
   return vars
