@@ -70,6 +70,11 @@ export const artifactRoutes: RouteModule = async (app, deps) => {
       throw new AppError('not_found', `the file of artifact ${id} (${artifact.output_name}) is missing`)
     }
     const type = safeContentType(artifact.content_type)
+    // A PDF is shown in a frame of the page: framed by the page alone (never by another site), and without the
+    // page's object-src 'none', under which Chromium's PDF viewer renders nothing
+    if (/^application\/pdf\b/i.test(type)) {
+      reply.header('content-security-policy', "frame-ancestors 'self'").header('x-frame-options', 'SAMEORIGIN')
+    }
     return reply
       .header('content-type', type)
       .header('content-length', stat.size)
