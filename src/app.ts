@@ -16,6 +16,8 @@ import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { metricsRoutes } from './api/routes/metrics.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
+import { documentObject, documentRoute } from './api/openapi-document.js'
+import { wsMessageSchemas } from './api/openapi-websocket.js'
 import { ProblemSchema } from './api/schemas/common.js'
 import { docsPolicy, securityHeaders } from './api/security-headers.js'
 import { refuseUndeclaredQuery, validatorCompiler } from './api/validator.js'
@@ -61,7 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         title: 'Topup API',
         description: 'Runs the daily Topup calibration workflows of BESIII at IHEP and keeps their record. '
           + 'Every /api route except /api/health needs `Authorization: Bearer <token>` (`npm run token -- --user <name>`). '
-          + 'Errors are RFC 9457 problem+json.',
+          + 'Errors are RFC 9457 problem+json (`application/problem+json`, components/schemas/Problem), each with a stable '
+          + '`code`; every operation lists the statuses it can answer, with an example of each code. Before any route, '
+          + 'Node itself answers 408 (no body) to a request that does not arrive within HTTP_HEADERS_TIMEOUT_SECONDS / '
+          + 'HTTP_REQUEST_TIMEOUT_SECONDS and 431 to headers over 16 KiB; an unknown path is 404 `route_not_found`.',
         version: serviceVersion,
       },
       tags: [
@@ -74,9 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'days', description: 'The days of a round on the site, with the service\'s record of each' },
         { name: 'system', description: 'Health' },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: wsMessageSchemas },
       security: [{ bearer: [] }],
     },
+    transform: documentRoute,
+    transformObject: documentObject,
   })
   const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
     : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))

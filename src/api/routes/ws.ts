@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js'
 import { CloseCode } from '../live/protocol.js'
 import { LiveHub } from '../live/live-hub.js'
 import type { RouteModule } from '../route-module.js'
+import { problems } from '../schemas/common.js'
 
 /**
  * WebSocket /api/ws: live task events. The upgrade is authenticated like any /api request, except that the
@@ -30,7 +31,13 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     method: 'GET',
     url: '/ws',
     config: { auth: false },
-    schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)', hide: true },
+    schema: {
+      tags: ['tasks'], summary: 'Live task events (WebSocket)', operationId: 'liveEvents',
+      response: {
+        101: { description: 'Switching Protocols: the WebSocket is open (sub-protocol topup.v1)' },
+        ...problems('unauthorized', 'route_not_found', 'internal_error'),
+      },
+    },
     onRequest: async (request) => {
       request.principal = await app.authenticate(request, { allowQuery: true })
     },
