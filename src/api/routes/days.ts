@@ -17,7 +17,7 @@ export const dayRoutes: RouteModule = async (app, deps) => {
         + 'answering is 503 `site_unreachable`, the raw-data folder not listed is 502 `site_listing_failed`; '
         + 'InjSigTimeCal not listed gives `warning` and `processed: null`.',
       querystring: DaysQuery,
-      response: { 200: DayListSchema, ...problems('site_listing_failed', 'site_unreachable') },
+      response: { 200: DayListSchema, ...problems('site_listing_failed', 'site_unreachable', 'service_unavailable') },
     },
   }, async (request) => days.list(request.query.round, { refresh: request.query.refresh }))
 }
