@@ -64,9 +64,9 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         description: 'Runs the daily Topup calibration workflows of BESIII at IHEP and keeps their record. '
           + 'Every /api route except /api/health needs `Authorization: Bearer <token>` (`npm run token -- --user <name>`). '
           + 'Errors are RFC 9457 problem+json (`application/problem+json`, components/schemas/Problem), each with a stable '
-          + '`code`; every operation lists the statuses it can answer, with an example of each code. Before any route, '
-          + 'Node itself answers 408 (no body) to a request that does not arrive within HTTP_HEADERS_TIMEOUT_SECONDS / '
-          + 'HTTP_REQUEST_TIMEOUT_SECONDS and 431 to headers over 16 KiB; an unknown path is 404 `route_not_found`.',
+          + '`code`; every operation lists the statuses it can answer, with an example of each code (408 and 431 come '
+          + 'from Node, without a body). An unknown path, or a path value that makes the URL another one, is 404 '
+          + '`route_not_found`. The WebSocket GET /api/ws is described by its operation and components/schemas/Ws*.',
         version: serviceVersion,
       },
       tags: [

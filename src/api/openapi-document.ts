@@ -1,6 +1,7 @@
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger'
 import type { FastifySchema, RouteOptions } from 'fastify'
 import type { ErrorCode } from '../errors.js'
+import { MAX_HEADER_BYTES } from './http-limits.js'
 import { codesByStatus, PROBLEM_MEDIA_TYPE, problemResponse } from './schemas/common.js'
 import { wsDescription, wsExtension } from './openapi-websocket.js'
 
@@ -13,7 +14,7 @@ declare module 'fastify' {
 
 /**
  * What makes the OpenAPI document exact beyond what each route declares: the problems every /api route can
- * answer whatever it does, in one place; query parameters with a default are not required (the server fills
+ * answer whatever it does, in one place, and Node's own 408 and 431; query parameters with a default are not required (the server fills
  * them in); optional bodies; the WebSocket. Only the document changes: the routes validate and serialize as
  * they declare.
  */
@@ -30,6 +31,16 @@ export function commonProblems(route: SwaggerRoute, schema: { security?: readonl
   // Reads fail on an I/O error too (storage_error, above); only a write meets a full disk.
   if (route.method !== 'GET') codes.push('storage_full')
   return codes
+}
+
+/**
+ * Answers Node itself gives before any route sees the request, with no body (src/api/http-limits.ts): to a client
+ * that is too slow to send it, or whose headers are too large.
+ */
+const connectionAnswers = {
+  408: { type: 'null', description: 'Request Timeout, no body: the headers did not arrive within HTTP_HEADERS_TIMEOUT_SECONDS or the '
+    + 'whole request within HTTP_REQUEST_TIMEOUT_SECONDS; the connection is closed' },
+  431: { type: 'null', description: `Request Header Fields Too Large, no body: the headers are over ${MAX_HEADER_BYTES / 1024} KiB; the connection is closed` },
 }
 
 /** Codes a problem response of problemResponse() names (its examples). */
@@ -49,7 +60,7 @@ export const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
   const { bodyOptional, ...shown } = schema
   if ((route as SwaggerRoute).wsHandler) return { schema: { ...shown, description: wsDescription, 'x-websocket': wsExtension }, url }
   if (!url.startsWith('/api/')) return { schema: shown, url }
-  const response: Record<string, unknown> = { ...(shown.response as object) }
+  const response: Record<string, unknown> = { ...(shown.response as object), ...connectionAnswers }
   for (const [status, codes] of codesByStatus(commonProblems(route, shown))) {
     response[status] = problemResponse(status, [...codesByStatus([...codesOf(response[status]), ...codes]).values()].flat())
   }

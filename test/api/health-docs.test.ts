@@ -57,7 +57,8 @@ t.test('OpenAPI document: the domain\'s values are enums, every error is the one
     for (const [method, op] of Object.entries(ops)) {
       t.ok(op.operationId, `${method} ${path} has an operationId`)
       operationIds.push(op.operationId ?? '')
-      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400)
+      // 408 and 431 are Node's, before any route, without a body.
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400 && !['408', '431'].includes(status))
       t.ok(errors.length > 0, `${method} ${path} documents its errors`)
       if (op.security?.length !== 0) t.ok(op.responses['401'], `${method} ${path} documents 401`)
       for (const [status, response] of errors) {
