@@ -3,7 +3,7 @@ import type { FastifySchema, RouteOptions } from 'fastify'
 import type { ErrorCode } from '../errors.js'
 import { MAX_HEADER_BYTES } from './http-limits.js'
 import { codesByStatus, PROBLEM_MEDIA_TYPE, problemResponse } from './schemas/common.js'
-import { wsDescription, wsExtension } from './openapi-websocket.js'
+import { wsExtension } from './openapi-websocket.js'
 
 declare module 'fastify' {
   interface FastifySchema {
@@ -14,9 +14,9 @@ declare module 'fastify' {
 
 /**
  * What makes the OpenAPI document exact beyond what each route declares: the problems every /api route can
- * answer whatever it does, in one place, and Node's own 408 and 431; query parameters with a default are not required (the server fills
- * them in); optional bodies; the WebSocket. Only the document changes: the routes validate and serialize as
- * they declare.
+ * answer whatever it does, in one place, and Node's own 408 and 431; query parameters with a default are not
+ * required (the server fills them in); optional bodies; the WebSocket. Only the document changes: the routes
+ * validate and serialize as they declare (and build no serializer for the common problems).
  */
 
 type SwaggerRoute = Pick<RouteOptions, 'method' | 'url'> & { wsHandler?: unknown }
@@ -58,10 +58,11 @@ function defaultsOptional<T>(querystring: T): T {
 export const documentRoute: SwaggerTransform = ({ schema, url, route }) => {
   if (!schema || schema.hide) return { schema, url }
   const { bodyOptional, ...shown } = schema
-  if ((route as SwaggerRoute).wsHandler) return { schema: { ...shown, description: wsDescription, 'x-websocket': wsExtension }, url }
+  if ((route as SwaggerRoute).wsHandler) return { schema: { ...shown, 'x-websocket': wsExtension }, url }
   if (!url.startsWith('/api/')) return { schema: shown, url }
   const response: Record<string, unknown> = { ...(shown.response as object), ...connectionAnswers }
   for (const [status, codes] of codesByStatus(commonProblems(route, shown))) {
+    // merged with the codes the route names for the same status, if any
     response[status] = problemResponse(status, [...codesByStatus([...codesOf(response[status]), ...codes]).values()].flat())
   }
   return {
