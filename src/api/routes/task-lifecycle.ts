@@ -56,7 +56,8 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
       body: ResumeBody, bodyOptional: true,
       response: {
         200: TaskSchema,
-        ...problems('unknown_step', 'invalid_parameters', 'not_found', 'invalid_transition', 'duplicate_task', 'workflow_not_runnable', 'service_unavailable'),
+        ...problems('unknown_step', 'invalid_parameters', 'not_found', 'invalid_transition', 'duplicate_task',
+          'workflow_not_runnable', 'service_unavailable'),
       },
     },
     preValidation: bodyOptional,
