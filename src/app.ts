@@ -16,6 +16,8 @@ import { serverOptions as websocketOptions } from './api/live/protocol.js'
 import { metricsRoutes } from './api/routes/metrics.js'
 import { routeModules } from './api/routes/index.js'
 import type { Api } from './api/route-module.js'
+import { documentObject, documentRoute } from './api/openapi-document.js'
+import { wsMessageSchemas } from './api/openapi-websocket.js'
 import { ProblemSchema } from './api/schemas/common.js'
 import { docsPolicy, securityHeaders } from './api/security-headers.js'
 import { refuseUndeclaredQuery, validatorCompiler } from './api/validator.js'
@@ -61,7 +63,10 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         title: 'Topup API',
         description: 'Runs the daily Topup calibration workflows of BESIII at IHEP and keeps their record. '
           + 'Every /api route except /api/health needs `Authorization: Bearer <token>` (`npm run token -- --user <name>`). '
-          + 'Errors are RFC 9457 problem+json.',
+          + 'Errors are RFC 9457 problem+json (`application/problem+json`, components/schemas/Problem), each with a stable '
+          + '`code`; every operation lists the statuses it can answer, with an example of each code (408 and 431 come '
+          + 'from Node, without a body). An unknown path, or a path value that makes the URL another one, is 404 '
+          + '`route_not_found`. The WebSocket GET /api/ws is described by its operation and components/schemas/Ws*.',
         version: serviceVersion,
       },
       tags: [
@@ -72,11 +77,14 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'jobs', description: 'Cluster jobs the steps submitted, as the batch system reports them' },
         { name: 'artifacts', description: 'Files brought back by download steps' },
         { name: 'days', description: 'The days of a round on the site, with the service\'s record of each' },
-        { name: 'system', description: 'Health' },
+        { name: 'schedules', description: 'The schedules of SCHEDULES_FILE and their firings' },
+        { name: 'system', description: 'Health, readiness and metrics' },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: wsMessageSchemas },
       security: [{ bearer: [] }],
     },
+    transform: documentRoute,
+    transformObject: documentObject,
   })
   const keys = deps.secretKey ? { current: deps.secretKey, source: 'SECRET_KEY' }
     : tokenKeys(deps.config, (message, file) => deps.logger?.info({ file }, message))

@@ -51,16 +51,27 @@ t.test('OpenAPI document: the domain\'s values are enums, every error is the one
   t.same(query('/api/tasks', 'status').enum, taskStatuses, 'the list filter takes the same values')
   t.same(query('/api/logs', 'level').enum, logLevels)
   t.ok(doc.components.schemas.Problem?.properties?.code, 'Problem is listed once, under components')
-  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>)) {
+  const operationIds: string[] = []
+  type Media = { schema: unknown; examples?: Record<string, { value: { status: number; code: string } }> }
+  for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, Media> }> }>>)) {
     for (const [method, op] of Object.entries(ops)) {
-      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400)
+      t.ok(op.operationId, `${method} ${path} has an operationId`)
+      operationIds.push(op.operationId ?? '')
+      // 408 and 431 are Node's, before any route, without a body.
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400 && !['408', '431'].includes(status))
       t.ok(errors.length > 0, `${method} ${path} documents its errors`)
       if (op.security?.length !== 0) t.ok(op.responses['401'], `${method} ${path} documents 401`)
       for (const [status, response] of errors) {
-        t.same(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/Problem' }, `${method} ${path} ${status} is a Problem`)
+        const media = response.content?.['application/problem+json']
+        t.same(Object.keys(response.content ?? {}), ['application/problem+json'], `${method} ${path} ${status} is problem+json`)
+        t.same(media?.schema, { $ref: '#/components/schemas/Problem' }, `${method} ${path} ${status} is a Problem`)
+        const examples = Object.entries(media?.examples ?? {})
+        t.ok(examples.length > 0 && examples.every(([code, e]) => e.value.code === code && e.value.status === Number(status)),
+          `${method} ${path} ${status} has an example of each of its codes`)
       }
     }
   }
+  t.equal(new Set(operationIds).size, operationIds.length, 'operationIds are unique')
 })
 
 t.test('public/ at /', async (t) => {

@@ -4,12 +4,15 @@ import type { InjectOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { WebSocket } from 'ws'
 import type { Db } from '../../src/db/connect.js'
+import type { Engine } from '../../src/engine/engine.js'
 import { buildTestApp, sharedByFile, type TestApp } from '../helpers/app.js'
 import { hostileBodies, hostilePathValues, hostileQueryValues, type JsonSchema } from './hostile-values.js'
+import { conformanceChecker, type OpenApiDocument } from './openapi-conformance.js'
 
 /**
- * The API's promise to clients: bad input gets a 4xx problem+json with a stable code and changes nothing.
- * The routes come from the app's own OpenAPI document, so a route added later is swept too.
+ * The API's promise to clients: bad input gets a 4xx problem+json with a stable code and changes nothing, and
+ * every answer, to good input or bad, is one the OpenAPI document lists for the operation (status, content type,
+ * schema). The routes come from the app's own document, so a route added later is swept too.
  */
 
 const workflow = {
@@ -21,7 +24,7 @@ const workflow = {
   ],
 }
 
-interface Operation { method: string; path: string; params: { in: string; name: string; schema: JsonSchema }[]; body?: JsonSchema; open: boolean }
+interface Operation { method: string; path: string; operationId: string; params: { in: string; name: string; schema: JsonSchema }[]; body?: JsonSchema; open: boolean }
 interface Probe { what: string; request: InjectOptions }
 
 /** Routes whose documented answer to some bad input is a 200 that says so, e.g. validate's `valid: false`. */
@@ -29,15 +32,24 @@ const refusalsIn200: Record<string, (body: Record<string, unknown>) => boolean> 
   'POST /api/workflows/{workflow_name}/validate': (body) => body.valid === false,
 }
 
+/** Resolves once `taskId` has `status` (subscribed before the request that leads there is sent). */
+function statusReached(engine: Engine, taskId: number, status: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = engine.bus.subscribe((e) => {
+      if (e.type === 'task.status' && e.task_id === taskId && e.data.status === status) { stop(); resolve() }
+    })
+  })
+}
+
 /** A real app and engine with one paused task of alice's (it has executions, events and logs). */
 async function setup(t: Test) {
   const test = await buildTestApp(t, { workflows: [workflow], engine: true })
   const { engine } = test
   const alice = test.authFor('alice')
-  const paused = new Promise<void>((resolve) => engine.bus.subscribe((e) => { if (e.type === 'task.status' && e.data.status === 'paused') resolve() }))
   const created = await test.app.inject({ method: 'POST', url: '/api/tasks', headers: alice, payload: { workflow_name: workflow.name, start: true } })
   t.equal(created.statusCode, 201, 'the valid create body is accepted')
   const taskId = (created.json() as { id: number }).id
+  const paused = statusReached(engine, taskId, 'paused')
   t.equal((await test.app.inject({ method: 'POST', url: `/api/tasks/${taskId}/pause`, headers: alice })).statusCode, 200)
   await paused
   await engine.idle()
@@ -56,11 +68,11 @@ async function snapshot(db: Db): Promise<string> {
 }
 
 function operationsOf(app: TestApp['app']): Operation[] {
-  const doc = app.swagger() as { paths: Record<string, Record<string, {
-    parameters?: Operation['params']; security?: unknown[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }
+  const doc = app.swagger() as unknown as { paths: Record<string, Record<string, {
+    operationId: string; parameters?: Operation['params']; security?: unknown[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }
   }>> }
   return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({
-    method: method.toUpperCase(), path, params: op.parameters ?? [], open: op.security?.length === 0,
+    method: method.toUpperCase(), path, operationId: op.operationId, params: op.parameters ?? [], open: op.security?.length === 0,
     ...(op.requestBody ? { body: op.requestBody.content['application/json']?.schema ?? {} } : {}),
   })))
 }
@@ -122,6 +134,7 @@ t.test('every route refuses hostile input with a 4xx problem and changes nothing
   const s = shared()
   const first = await snapshot(s.db)
   const operations = operationsOf(s.app)
+  const conformance = conformanceChecker(s.app.swagger() as unknown as OpenApiDocument)
   t.ok(operations.length >= 15, `the OpenAPI document lists the routes (${operations.length})`)
   for (const op of operations) {
     const route = `${op.method} ${op.path}`
@@ -130,7 +143,7 @@ t.test('every route refuses hostile input with a 4xx problem and changes nothing
         const before = op.method === 'GET' ? '' : await snapshot(s.db)
         const res = await s.app.inject(probe.request)
         const changed = op.method === 'GET' || (await snapshot(s.db)) === before ? [] : ['the database changed']
-        t.same([...complaints(res, route), ...changed], [], `${route} with ${probe.what} → ${res.statusCode} ${res.body.slice(0, 160)}`)
+        t.same([...complaints(res, route), ...conformance.response(op.method, op.path, res), ...changed], [], `${route} with ${probe.what} → ${res.statusCode} ${res.body.slice(0, 160)}`)
       }
     })
   }
@@ -218,4 +231,83 @@ t.test('garbage WebSocket upgrades never crash the server', async (t) => {
 
   const health = await fetch(`http://127.0.0.1:${port}/api/health`)
   t.equal(health.status, 200, 'the server still answers')
+})
+
+/** Operations whose valid request cannot succeed in this test, each answering a documented problem instead. */
+const no2xxHere: Record<string, string> = {
+  liveEvents: 'a plain GET of the WebSocket (its session is checked below)',
+  listDays: 'no site to list here',
+  listScheduleRuns: 'no schedules file here',
+  downloadArtifact: 'no step downloaded a file here',
+}
+
+t.test('every operation answers valid input as documented', async (t) => {
+  const s = shared()
+  const conformance = conformanceChecker(s.app.swagger() as unknown as OpenApiDocument)
+  const operations = operationsOf(s.app)
+  const answered = new Map<string, number>()
+  // GETs as an admin (an admin-only listing answers 2xx too), the rest as the task's owner.
+  const admin = s.authFor('root', 'admin')
+  const call = async (operationId: string, path: Record<string, string | number> = {}, options: { query?: string; body?: unknown } = {}) => {
+    const op = operations.find((o) => o.operationId === operationId)!
+    const url = op.path.replace(/\{(\w+)\}/g, (_, name: string) => String(path[name] ?? (name === 'workflow_name' ? workflow.name : name === 'name' ? 'nightly' : s.taskId)))
+    const res = await s.app.inject({
+      method: op.method as InjectOptions['method'], url: `${url}${options.query ? `?${options.query}` : ''}`,
+      headers: { ...(op.method === 'GET' ? admin : s.alice), ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(options.body !== undefined ? { payload: JSON.stringify(options.body) } : {}),
+    })
+    t.same(conformance.response(op.method, op.path, res), [], `${operationId} → ${res.statusCode} ${res.body.slice(0, 160)}`)
+    answered.set(operationId, res.statusCode)
+    return res
+  }
+
+  for (const op of operations.filter((o) => o.method === 'GET')) {
+    await call(op.operationId, { id: op.path.startsWith('/api/executions') ? s.executionId : s.taskId },
+      { query: op.operationId === 'listDays' ? 'round=round18' : op.operationId === 'listTasks' ? 'status=paused&limit=5' : '' })
+  }
+  await call('validateParameters', {}, { body: { parameters: { seconds: 'x' } } })
+  const created = await call('createTask', {}, { body: { workflow_name: workflow.name, parameters: { seconds: '30' } } })
+  const id = (created.json() as { id: number }).id
+  const running = statusReached(s.engine, id, 'running')
+  await call('startTask', { id })
+  await running
+  await call('pauseTask', { id }, { body: {} })
+  await call('resumeTask', { id: s.taskId })
+  await call('cancelTask', { id })
+
+  t.same(operations.map((o) => o.operationId).filter((o) => !answered.has(o)), [], 'every operation was called')
+  const failed = [...answered].filter(([o, status]) => (status < 200 || status >= 300) && !(o in no2xxHere))
+  t.same(failed, [], 'each answered 2xx, except where this test cannot give it what it needs')
+  await s.engine.idle()
+})
+
+t.test('the WebSocket session speaks the documented messages and close codes', async (t) => {
+  const s = shared()
+  const conformance = conformanceChecker(s.app.swagger() as unknown as OpenApiDocument)
+  if (!s.app.server.listening) await s.app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = s.app.server.address() as AddressInfo
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api/ws`, ['topup.v1', `bearer.${s.tokenFor('alice')}`])
+  const received: { type: string; code?: string }[] = []
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)))
+  const waiting: { done: () => boolean; resolve: () => void }[] = []
+  const until = (done: () => boolean) => new Promise<void>((resolve) => waiting.push({ done, resolve }))
+  ws.on('message', (data) => {
+    received.push(JSON.parse(data.toString()) as { type: string })
+    for (const w of waiting.filter((w) => w.done())) w.resolve()
+  })
+  const send = (...messages: unknown[]) => { for (const m of messages) ws.send(typeof m === 'string' ? m : JSON.stringify(m)) }
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject) })
+  t.equal(ws.protocol, 'topup.v1', 'the server selects topup.v1')
+  send({ type: 'subscribe', task_id: s.taskId, after_seq: 0 }, { type: 'subscribe_tasks' })
+  await until(() => received.some((m) => m.type === 'event'))
+  send({ type: 'unsubscribe', task_id: s.taskId }, { type: 'unsubscribe_tasks' }, { type: 'subscribe', task_id: 999_999 },
+    { type: 'subscribe', task_id: 0 }, { type: 'nope' }, 'not json', { type: 'ping' })
+  await until(() => received.some((m) => m.type === 'pong'))
+  const types = new Set(received.map((m) => m.type))
+  t.same(['subscribed', 'unsubscribed', 'event', 'error', 'pong'].filter((type) => !types.has(type)), [], 'each kind of message came')
+  // Past the burst: an error rate_limited, then the documented close 1008.
+  for (let i = 0; i <= s.config.WS_MESSAGE_BURST; i++) ws.send(JSON.stringify({ type: 'ping' }))
+  t.equal(await closed, 1008, 'a client over its message budget is closed with 1008')
+  t.ok(received.some((m) => m.code === 'rate_limited'), 'after an error rate_limited')
+  t.same(received.flatMap((m) => conformance.wsMessage(m)), [], `all ${received.length} messages match components/schemas/WsServerMessage`)
 })

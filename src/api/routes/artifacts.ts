@@ -20,11 +20,11 @@ import { IdParams, problems } from '../schemas/common.js'
 export const artifactRoutes: RouteModule = async (app, deps) => {
   app.get('/tasks/:id/artifacts', {
     schema: {
-      tags: ['artifacts'], summary: 'Files a task downloaded',
+      tags: ['artifacts'], summary: 'Files a task downloaded', operationId: 'listTaskArtifacts',
       description: 'Every file its `download` steps fetched, oldest first, with size, SHA-256 and content type. '
         + 'Fetch one with GET /api/artifacts/{id} and the token, or open its `url` (no token needed, 15 minutes).',
       params: IdParams, querystring: ArtifactListQuery,
-      response: { 200: ArtifactListSchema, ...problems(400, 401, 404) },
+      response: { 200: ArtifactListSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
@@ -40,14 +40,14 @@ export const artifactRoutes: RouteModule = async (app, deps) => {
 
   app.get('/artifacts/:id', {
     schema: {
-      tags: ['artifacts'], summary: 'Download one file',
+      tags: ['artifacts'], summary: 'Download one file', operationId: 'downloadArtifact',
       description: 'Streams the file, PDFs and PNGs `inline` (they open in a tab or in the page), others as an '
         + 'attachment (`Content-Disposition` with an ASCII fallback name and the UTF-8 name, so Chinese names survive). '
         + 'Needs the bearer token, or instead the `user`, `exp` and `sig` of a listed artifact\'s `url`: 403 '
         + '`link_expired` (list the artifacts again for a fresh one) or `link_invalid` (altered, or for another file). '
         + '404 when the artifact, its task (for this caller) or the file is gone.',
       params: IdParams, querystring: ArtifactFileQuery,
-      response: { 200: ArtifactFileResponse, ...problems(400, 401, 403, 404) },
+      response: { 200: ArtifactFileResponse, ...problems('link_invalid', 'link_expired', 'not_found') },
     },
     // A signed link authenticates itself; without one, the bearer token is checked here as everywhere else.
     config: { auth: false },

@@ -10,10 +10,10 @@ import { ListQuery, OutputListSchema } from '../schemas/records.js'
 export const executionRoutes: RouteModule = async (app, deps) => {
   app.get('/executions/:id/outputs', {
     schema: {
-      tags: ['executions'], summary: 'Outputs of a step execution',
+      tags: ['executions'], summary: 'Outputs of a step execution', operationId: 'listExecutionOutputs',
       description: 'Values a step captured (e.g. cluster ids, run numbers) and files it kept.',
       params: IdParams, querystring: ListQuery,
-      response: { 200: OutputListSchema, ...problems(400, 401, 404) },
+      response: { 200: OutputListSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const execution = await findVisible(deps.db, principalOf(request), 'execution', request.params.id, findExecution)

@@ -30,11 +30,11 @@ export const healthRoutes: RouteModule = async (app, deps) => {
   app.get('/health', {
     config: { auth: false },
     schema: {
-      tags: ['system'], summary: 'Health', security: [],
+      tags: ['system'], summary: 'Health', operationId: 'getHealth', security: [],
       description: 'No token needed. 200 when the database answers and takes writes (a write probe runs every '
         + 'STORAGE_PROBE_SECONDS); 503 (problem+json) when it does not answer (`service_unavailable`) or its writes '
         + 'fail (`storage_error`: the disk is full, failing or read-only).',
-      response: { 200: HealthSchema, ...problems(503) },
+      response: { 200: HealthSchema, ...problems('service_unavailable', 'storage_error') },
     },
   }, async () => {
     try {

@@ -9,10 +9,10 @@ import { JobListQuery, JobPageSchema } from '../schemas/jobs.js'
 export const jobRoutes: RouteModule = async (app, deps) => {
   app.get('/tasks/:id/jobs', {
     schema: {
-      tags: ['jobs'], summary: 'List a task\'s cluster jobs', params: IdParams, querystring: JobListQuery,
+      tags: ['jobs'], summary: 'List a task\'s cluster jobs', operationId: 'listTaskJobs', params: IdParams, querystring: JobListQuery,
       description: 'Every cluster job the task\'s steps submitted, as the batch system last said: state, hold '
         + 'reason, exit code. Filter by `state` or `step_id`.',
-      response: { 200: JobPageSchema, ...problems(400, 401, 404) },
+      response: { 200: JobPageSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)

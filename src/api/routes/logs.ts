@@ -10,12 +10,12 @@ import { LogPageSchema, LogQuery, TaskLogPageSchema, TaskLogQuery } from '../sch
 export const logRoutes: RouteModule = async (app, deps) => {
   app.get('/tasks/:id/logs', {
     schema: {
-      tags: ['logs'], summary: 'A task\'s log lines',
+      tags: ['logs'], summary: 'A task\'s log lines', operationId: 'listTaskLogs',
       description: 'Oldest first. `level` keeps that level and more severe ones (debug < info < warning < error); '
         + '`after` is a cursor: only lines with a larger seq (pass the `next_after` of the previous page). '
         + gatedNote,
       params: IdParams, querystring: TaskLogQuery,
-      response: { 200: TaskLogPageSchema, ...problems(400, 401, 404, 503) },
+      response: { 200: TaskLogPageSchema, ...problems('not_found', 'service_unavailable') },
     },
   }, async (request, reply) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
@@ -31,11 +31,11 @@ export const logRoutes: RouteModule = async (app, deps) => {
 
   app.get('/logs', {
     schema: {
-      tags: ['logs'], summary: 'Log lines across tasks',
+      tags: ['logs'], summary: 'Log lines across tasks', operationId: 'listLogs',
       description: 'Newest first, from the caller\'s tasks (admins: all tasks). `level` keeps that level and more '
         + `severe ones. ${gatedNote}`,
       querystring: LogQuery,
-      response: { 200: LogPageSchema, ...problems(400, 401, 404, 503) },
+      response: { 200: LogPageSchema, ...problems('not_found', 'service_unavailable') },
     },
   }, async (request, reply) => {
     const principal = principalOf(request)

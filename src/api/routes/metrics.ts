@@ -33,10 +33,10 @@ export const metricsRoutes = fp(async (app: FastifyInstance, deps: RouteDeps) =>
   }
   app.get('/metrics', {
     schema: {
-      tags: ['system'], summary: 'Prometheus metrics', security: [{ bearer: [] }],
+      tags: ['system'], summary: 'Prometheus metrics', operationId: 'getMetrics', security: [{ bearer: [] }],
       description: 'Prometheus text format (docs/metrics.md). Needs `Authorization: Bearer <METRICS_TOKEN>`; '
         + 'served here only while METRICS_TOKEN is set and METRICS_PORT is not (otherwise on its own listener, or off).',
-      response: problems(401, 503),
+      response: problems('unauthorized', 'internal_error', 'service_unavailable'),
     },
   }, async (request, reply) => {
     if (!scrapeAuthorized(token, request.headers.authorization)) {

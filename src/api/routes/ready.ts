@@ -18,10 +18,10 @@ export const readyRoutes: RouteModule = async (app, deps) => {
   app.get('/ready', {
     config: { auth: false },
     schema: {
-      tags: ['system'], summary: 'Readiness', security: [],
+      tags: ['system'], summary: 'Readiness', operationId: 'getReadiness', security: [],
       description: 'No token needed. 200 when the database takes a write and a workflow is loaded; otherwise 503 '
         + '(problem+json, code service_unavailable) with the same `checks`. Each SSH host\'s pool is reported either way.',
-      response: { 200: ReadySchema, ...problems(503) },
+      response: { 200: ReadySchema, ...problems('service_unavailable') },
     },
   }, async (_request, reply) => {
     // a fresh probe: the one health reads may be STORAGE_PROBE_SECONDS old

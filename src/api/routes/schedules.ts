@@ -23,10 +23,10 @@ export const scheduleRoutes: RouteModule = async (app, deps) => {
 
   app.get('/schedules', {
     schema: {
-      tags: ['schedules'], summary: 'List the schedules',
+      tags: ['schedules'], summary: 'List the schedules', operationId: 'listSchedules',
       description: 'The schedules of SCHEDULES_FILE, each with its next firing times and its latest firings (the task '
         + 'each made, or why it skipped or failed). Every signed-in user may read them; the tasks follow the usual rules.',
-      response: { 200: ScheduleListSchema, ...problems(401) },
+      response: { 200: ScheduleListSchema },
     },
   }, async () => ({
     items: await Promise.all(schedules.map(async ({ times: _, ...schedule }) => ({
@@ -38,11 +38,11 @@ export const scheduleRoutes: RouteModule = async (app, deps) => {
 
   app.get('/schedules/:name/runs', {
     schema: {
-      tags: ['schedules'], summary: 'A schedule\'s firings',
+      tags: ['schedules'], summary: 'A schedule\'s firings', operationId: 'listScheduleRuns',
       description: 'Every firing of the schedule, newest first: created (with its task), skipped (its day already done '
         + 'or under way) or failed (with the reason).',
       params: ScheduleParams, querystring: ScheduleRunsQuery,
-      response: { 200: ScheduleRunPageSchema, ...problems(400, 401, 404) },
+      response: { 200: ScheduleRunPageSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const { limit, offset } = request.query

@@ -34,8 +34,9 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
   for (const [action, summary, description] of simple) {
     app.post(`/tasks/:id/${action}`, {
       schema: {
-        tags: ['tasks'], summary, description: `${description} ${transitionsText}`, params: IdParams, body: EmptyBody,
-        response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
+        tags: ['tasks'], summary, operationId: `${action}Task`, description: `${description} ${transitionsText}`,
+        params: IdParams, body: EmptyBody, bodyOptional: true,
+        response: { 200: TaskSchema, ...problems('not_found', 'invalid_transition', 'service_unavailable') },
       },
       preValidation: bodyOptional,
     }, async (request) => {
@@ -46,14 +47,18 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
 
   app.post('/tasks/:id/resume', {
     schema: {
-      tags: ['tasks'], summary: 'Resume a paused task',
+      tags: ['tasks'], summary: 'Resume a paused task', operationId: 'resumeTask',
       description: 'Queues a paused task again. The body is optional: `parameters` (changed values, checked against the '
         + 'task\'s own workflow snapshot, recorded old → new in the task log) and `retry_from_step` (an unknown step id '
         + `is 400 unknown_step); without it the task continues where it paused. The task log records who resumed it `
         + `("resumed by <user>"): after a review pause, that is who approved. ${transitionsText}`,
       params: IdParams,
-      body: ResumeBody,
-      response: { 200: TaskSchema, ...problems(400, 401, 404, 409, 503) },
+      body: ResumeBody, bodyOptional: true,
+      response: {
+        200: TaskSchema,
+        ...problems('unknown_step', 'invalid_parameters', 'not_found', 'invalid_transition', 'duplicate_task',
+          'workflow_not_runnable', 'service_unavailable'),
+      },
     },
     preValidation: bodyOptional,
   }, async (request) => {

@@ -32,14 +32,14 @@ async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
 export const taskRoutes: RouteModule = async (app, deps) => {
   app.post('/tasks', {
     schema: {
-      tags: ['tasks'], summary: 'Create a task',
+      tags: ['tasks'], summary: 'Create a task', operationId: 'createTask',
       description: 'Creates a task of a workflow with checked parameters (defaults filled in and stored). The task keeps '
         + 'the exact workflow definition it was created with. `user_id` defaults to the caller; another user\'s id '
         + 'needs the admin role. With `"start": true` the task is also queued for running. While a task of the same '
         + 'workflow and `date_param` is unfinished (not success, failed or cancelled), another is refused: 409 '
         + '`duplicate_task`, naming it in `other_task_id` and `other_task_status`.',
       body: CreateTaskBody,
-      response: { 201: TaskDetailSchema, ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
+      response: { 201: TaskDetailSchema, ...problems('invalid_parameters', 'forbidden', 'not_found', 'workflow_not_runnable', 'duplicate_task', 'service_unavailable') },
     },
   }, async (request, reply) => {
     const principal = principalOf(request)
@@ -62,10 +62,10 @@ export const taskRoutes: RouteModule = async (app, deps) => {
 
   app.get('/tasks', {
     schema: {
-      tags: ['tasks'], summary: 'List tasks',
+      tags: ['tasks'], summary: 'List tasks', operationId: 'listTasks',
       description: 'Newest first. Users see their own tasks (asking for another user_id is 403); admins see all or filter by user_id.',
       querystring: TaskListQuery,
-      response: { 200: TaskPageSchema, ...problems(400, 401, 403) },
+      response: { 200: TaskPageSchema, ...problems('forbidden') },
     },
   }, async (request) => {
     const q = request.query
@@ -78,18 +78,18 @@ export const taskRoutes: RouteModule = async (app, deps) => {
 
   app.get('/tasks/:id', {
     schema: {
-      tags: ['tasks'], summary: 'Get a task',
+      tags: ['tasks'], summary: 'Get a task', operationId: 'getTask',
       description: 'The task, its resolved parameters, one summary per workflow step (latest attempt) and its progress.',
       params: IdParams,
-      response: { 200: TaskDetailSchema, ...problems(400, 401, 404) },
+      response: { 200: TaskDetailSchema, ...problems('not_found') },
     },
   }, async (request) => taskDetail(deps, principalOf(request), request.params.id))
 
   app.get('/tasks/:id/progress', {
     schema: {
-      tags: ['tasks'], summary: 'Get a task\'s progress', params: IdParams,
+      tags: ['tasks'], summary: 'Get a task\'s progress', operationId: 'getTaskProgress', params: IdParams,
       description: 'Status, percentage, current step, step counts and the cluster jobs by state.',
-      response: { 200: ProgressSchema, ...problems(400, 401, 404) },
+      response: { 200: ProgressSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
@@ -98,9 +98,9 @@ export const taskRoutes: RouteModule = async (app, deps) => {
 
   app.get('/tasks/:id/executions', {
     schema: {
-      tags: ['executions'], summary: 'List a task\'s step executions', params: IdParams, querystring: ListQuery,
+      tags: ['executions'], summary: 'List a task\'s step executions', operationId: 'listTaskExecutions', params: IdParams, querystring: ListQuery,
       description: 'Every attempt of every step, in step order then attempt order.',
-      response: { 200: ExecutionListSchema, ...problems(400, 401, 404) },
+      response: { 200: ExecutionListSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)

@@ -18,10 +18,10 @@ export const workflowRoutes: RouteModule = async (app, deps) => {
 
   app.get('/workflows', {
     schema: {
-      tags: ['workflows'], summary: 'List workflows',
+      tags: ['workflows'], summary: 'List workflows', operationId: 'listWorkflows',
       description: 'The active version of every workflow file; `runnable: false` names the step types not implemented yet.',
       querystring: ListQuery,
-      response: { 200: WorkflowListSchema, ...problems(400, 401) },
+      response: { 200: WorkflowListSchema },
     },
   }, async (request) => {
     const { limit, offset } = request.query
@@ -33,17 +33,18 @@ export const workflowRoutes: RouteModule = async (app, deps) => {
 
   app.get('/workflows/:workflow_name', {
     schema: {
-      tags: ['workflows'], summary: 'Get a workflow', params: WorkflowNameParams,
+      tags: ['workflows'], summary: 'Get a workflow', operationId: 'getWorkflow', params: WorkflowNameParams,
       description: 'Parameters (with their rules and defaults), site variables and steps.',
-      response: { 200: WorkflowDetailSchema, ...problems(401, 404) },
+      response: { 200: WorkflowDetailSchema, ...problems('not_found') },
     },
   }, async (request) => toWorkflowDetail(find(request.params.workflow_name)))
 
   app.post('/workflows/:workflow_name/validate', {
     schema: {
-      tags: ['workflows'], summary: 'Check parameters for a workflow', params: WorkflowNameParams, body: ValidateBody,
+      tags: ['workflows'], summary: 'Check parameters for a workflow', operationId: 'validateParameters',
+      params: WorkflowNameParams, body: ValidateBody,
       description: 'Answers 200 either way: `valid`, the errors by parameter, and the resolved values with defaults.',
-      response: { 200: ValidateResultSchema, ...problems(400, 401, 404, 415) },
+      response: { 200: ValidateResultSchema, ...problems('not_found') },
     },
   }, async (request) => {
     const result = resolveParameters(find(request.params.workflow_name).definition.parameters, request.body.parameters ?? {})

@@ -2,12 +2,15 @@ import { visibleTask } from '../../auth/access.js'
 import { AppError } from '../../errors.js'
 import { CloseCode } from '../live/protocol.js'
 import { LiveHub } from '../live/live-hub.js'
+import { wsDescription } from '../openapi-websocket.js'
 import type { RouteModule } from '../route-module.js'
+import { problems } from '../schemas/common.js'
 
 /**
  * WebSocket /api/ws: live task events. The upgrade is authenticated like any /api request, except that the
  * token may also come as the sub-protocol `bearer.<token>` or `?token=` (browsers cannot set headers on a
- * WebSocket); a missing or bad token rejects the upgrade with a 401 problem+json. Protocol: src/api/live/.
+ * WebSocket); a missing or bad token rejects the upgrade with a 401 problem+json. Protocol: src/api/live/; as the
+ * OpenAPI document describes it: src/api/openapi-websocket.ts.
  */
 export const wsRoutes: RouteModule = async (app, deps) => {
   const hub = new LiveHub({
@@ -30,7 +33,13 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     method: 'GET',
     url: '/ws',
     config: { auth: false },
-    schema: { tags: ['tasks'], summary: 'Live task events (WebSocket)', hide: true },
+    schema: {
+      tags: ['tasks'], summary: 'Live task events (WebSocket)', operationId: 'liveEvents', description: wsDescription,
+      response: {
+        101: { description: 'Switching Protocols: the WebSocket is open (sub-protocol topup.v1)' },
+        ...problems('unauthorized', 'route_not_found', 'internal_error', 'storage_error'),
+      },
+    },
     onRequest: async (request) => {
       request.principal = await app.authenticate(request, { allowQuery: true })
     },

@@ -1,8 +1,10 @@
 import { Type, type Static, type TSchema } from 'typebox'
-import { errorCodes } from '../../errors.js'
+import { errorCodes, type ErrorCode } from '../../errors.js'
+import { problemExample } from '../openapi-problems.js'
 import { MAX_TEXT_LENGTH } from './text.js'
 
 const PROBLEM_ID = 'Problem'
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json'
 
 /** RFC 9457 problem+json, the body of every 4xx and 5xx; registered once (app.addSchema), referenced by its $id. */
 export const ProblemSchema = Type.Object({
@@ -26,13 +28,41 @@ export const ProblemSchema = Type.Object({
   }],
 })
 
+/** The codes a route names for its problem responses: a code, or a status meaning every code of that status. */
+export type ProblemCodes = (ErrorCode | number)[]
+
+/** The codes of `entries`, grouped by status (in errorCodes order). */
+export function codesByStatus(entries: ProblemCodes): Map<number, ErrorCode[]> {
+  const wanted = new Set(entries.flatMap((entry) => (typeof entry === 'number' ? codesOfStatus(entry) : [entry])))
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const code of Object.keys(errorCodes) as ErrorCode[]) {
+    if (wanted.has(code)) byStatus.set(errorCodes[code].status, [...byStatus.get(errorCodes[code].status) ?? [], code])
+  }
+  return byStatus
+}
+
+const codesOfStatus = (status: number) => (Object.keys(errorCodes) as ErrorCode[]).filter((c) => errorCodes[c].status === status)
+
 /**
- * The problem responses a route can give, by status: each a reference to the one registered ProblemSchema (typed
- * as it, so handlers stay checked), which the OpenAPI document lists once under components.
+ * The problem responses a route can give besides those every /api route can (src/api/openapi-document.ts adds
+ * those): each code, or a status for all its codes. Each response is `application/problem+json`, the one registered
+ * ProblemSchema (typed as it, so handlers stay checked), with an example of each code.
  */
-export function problems(...statuses: number[]): Record<number, TSchema> {
-  return Object.fromEntries(statuses.map((status) =>
-    [status, Type.Unsafe<Static<typeof ProblemSchema>>({ $ref: `${PROBLEM_ID}#`, description: `problem+json (${status})` })]))
+export function problems(...entries: ProblemCodes): Record<number, TSchema> {
+  return Object.fromEntries([...codesByStatus(entries)].map(([status, codes]) => [status, problemResponse(status, codes)]))
+}
+
+/** One status's problem response: described by its codes, one example for each. */
+export function problemResponse(status: number, codes: ErrorCode[]): TSchema {
+  return Type.Unsafe<Static<typeof ProblemSchema>>({
+    description: `problem+json (${status}): ${codes.map((c) => `\`${c}\``).join(', ')}`,
+    content: {
+      [PROBLEM_MEDIA_TYPE]: {
+        schema: { $ref: `${PROBLEM_ID}#` },
+        examples: Object.fromEntries(codes.map((code) => [code, { summary: errorCodes[code].title, value: problemExample(code) }])),
+      },
+    },
+  })
 }
 
 export const IdParams = Type.Object({
