@@ -1,4 +1,4 @@
-import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
+import { actingUser, actorOf, findVisibleTask, listScope } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
@@ -51,11 +51,11 @@ export const taskRoutes: RouteModule = async (app, deps) => {
     }
     const task = await createTask({ db: deps.db, workflows: deps.workflows, siteVars: deps.config.siteVars }, {
       workflowName: body.workflow_name, taskName: body.task_name, parameters: body.parameters ?? {},
-      userId, createdBy: principal.userId,
+      userId, actor: actorOf(principal),
     })
     request.log.info({ task_id: task.id, workflow: task.workflow_name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
-    if (body.start && control) await control.start(task.id)
+    if (body.start && control) await control.start(task.id, actorOf(principal))
     reply.code(201).header('location', `/api/tasks/${task.id}`)
     return taskDetail(deps, principal, task.id)
   })
