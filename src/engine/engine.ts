@@ -150,7 +150,8 @@ export function createEngine(deps: EngineDeps): Engine {
       const { row, previous } = await store.commit(async (trx, emit) => {
         const previous = await taskStatus(trx, taskId)
         if (!previous) throw new AppError('not_found', `task ${taskId} not found`)
-        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { asked: { action: 'cancel', actor: actor ?? null } }), previous }
+        const asked = { action: 'cancel', actor: actor ?? null } as const
+        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { asked }), previous }
       })
       const run = runs.get(taskId)
       if (run && (previous === 'running' || previous === 'pausing')) {

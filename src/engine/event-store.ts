@@ -7,7 +7,6 @@ import { retryDelaySeconds, type RetryPolicy } from './retry-policy.js'
 import type { LogLevel, NewStoredEvent, TaskEvent } from '../domain.js'
 import { probes } from '../probes.js'
 
-
 /** One log line of a task, as both the store's buffered `log` and a transaction's `emit.log` take it. */
 export interface LogLine {
   taskId: number
