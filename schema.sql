@@ -142,6 +142,9 @@ CREATE TABLE task_events (
   created_at TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
   PRIMARY KEY (task_id, seq)
 );
+-- The lifecycle actions (a status change someone asked for, with who: GET /api/audit), newest first.
+CREATE INDEX idx_events_actions ON task_events (created_at)
+  WHERE type = 'task.status' AND json_extract(payload, '$.action') IS NOT NULL;
 
 -- Cluster jobs a task's steps submitted, one row per job id, recorded in the transaction of the log line that
 -- revealed the id. finished_at is set once the state is final (completed, failed, removed, lost).

@@ -59,6 +59,53 @@ export const taskEventTypes = ['task.status', 'task.progress', 'step.started', '
 export const TaskEventType = Type.Enum(taskEventTypes, { description: 'event type' })
 export type TaskEventType = Static<typeof TaskEventType>
 
+/** The lifecycle actions someone can ask for; each is recorded, with who asked, in its task.status event. */
+export const lifecycleActions = ['create', 'start', 'pause', 'resume', 'cancel'] as const
+export const LifecycleAction = Type.Enum(lifecycleActions, { description: 'lifecycle action' })
+export type LifecycleAction = Static<typeof LifecycleAction>
+
+/** An actor's standing: the role of a signed-in user, or `schedule` for a task a schedule made and started. */
+export const actorRoles = ['user', 'admin', 'schedule'] as const
+export const ActorRole = Type.Enum(actorRoles, { description: 'user or admin (the role the token carried), or schedule' })
+
+/**
+ * Who asked for a lifecycle action: the signed-in user with the role they acted in (an admin acting on someone
+ * else's task is the admin), or a schedule as `schedule:<name>` (what tasks.created_by holds). Where an event
+ * records none (`actor: null`), the engine moved the task by itself.
+ */
+export const Actor = Type.Object({
+  user_id: Type.String({ description: 'the user id, or schedule:<name>' }),
+  role: ActorRole,
+})
+export type Actor = Static<typeof Actor>
+export const scheduleActor = (name: string): Actor => ({ user_id: `schedule:${name}`, role: 'schedule' })
+
+/** The value of a workflow parameter, as decoded from its stored text. */
+export type ParameterValue = string | number | boolean
+
+/** A parameter a resume changed: its old value (null when it had none) and the new one. */
+export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
+
+/**
+ * A task.status event. `action` and `actor` say who asked for the change; the engine writes both, null for a
+ * transition it makes by itself (queued → running, pausing → paused, …); events written before actions were
+ * recorded have neither. A resume also records the parameters it changed and the step it retries from.
+ */
+export type TaskStatusData = {
+  status: TaskStatus
+  /** null for the task's first event, its creation (→ pending). */
+  previous: TaskStatus | null
+  reason: string | null
+  /** Whose task it is. */
+  user_id: string
+  action?: LifecycleAction | null
+  actor?: Actor | null
+  /** resume only: every parameter it changed (none: []). */
+  changes?: ParameterChange[]
+  /** resume only: the step it retries from, null when it continues where the task paused. */
+  retry_from_step?: string | null
+}
+
 /** A value a step records as an output (a list from a multi-match pattern or a file wait). */
 export type OutputValue = string | string[] | number | boolean
 
@@ -75,7 +122,7 @@ export interface EventBase<T extends TaskEventType, D> {
 }
 
 export type TaskEvent =
-  | EventBase<'task.status', { status: TaskStatus; previous: TaskStatus | null; reason: string | null; user_id: string }>
+  | EventBase<'task.status', TaskStatusData>
   | EventBase<'task.progress', { progress_percentage: number; current_step: string | null; user_id: string }>
   | EventBase<'step.started', { execution_id: number; step_id: string; attempt: number }>
   | EventBase<'step.finished', { execution_id: number; step_id: string; status: ExecutionStatus; error: string | null }>
@@ -86,6 +133,12 @@ export type TaskEvent =
     previous: JobState | null; reason: string | null; exit_code: number | null
   }>
   | EventBase<'log', { execution_id: number | null; level: LogLevel; message: string; source: string | null }>
+
+type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
+/** An event before the store numbers it (no task_id, seq or time yet). */
+export type NewEvent = Unsequenced<TaskEvent>
+/** An event kept in task_events (a log line goes to task_logs). */
+export type NewStoredEvent = Exclude<NewEvent, { type: 'log' }>
 
 // Every listed type has an event shape and every event shape is listed.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never

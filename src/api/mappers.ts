@@ -1,5 +1,6 @@
 import type { Static } from 'typebox'
 import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
+import type { ActionRecord } from '../db/audit-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
 import { taskSteps } from '../engine/snapshot.js'
 import type { ExecutionRow, JobRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
@@ -8,6 +9,7 @@ import type { JobCountsSchema, JobSchema } from './schemas/jobs.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
 import type { CatalogEntry } from '../workflows/sync.js'
 import type { ArtifactSchema } from './schemas/artifacts.js'
+import type { ActionSchema } from './schemas/audit.js'
 import type { ExecutionSchema, LogSchema, OutputSchema } from './schemas/records.js'
 import type { ProgressSchema, StepSummarySchema, TaskDetailSchema, TaskSchema } from './schemas/tasks.js'
 import type { WorkflowDetailSchema, WorkflowSummarySchema } from './schemas/workflows.js'
@@ -61,9 +63,22 @@ export function toJobCounts(counts: Partial<Record<JobState, number>>): Static<t
 }
 
 export function toTaskDetail(task: TaskRow, parameters: TaskParameterRow[], executions: ExecutionRow[],
-  jobs: Partial<Record<JobState, number>>): Static<typeof TaskDetailSchema> {
+  jobs: Partial<Record<JobState, number>>, actions: ActionRecord[]): Static<typeof TaskDetailSchema> {
   const steps = toStepSummaries(task, executions)
-  return { ...toTask(task), parameters: toParameters(parameters), steps, progress: toProgress(task, steps, jobs) }
+  return {
+    ...toTask(task), parameters: toParameters(parameters), steps, progress: toProgress(task, steps, jobs),
+    actions: actions.map(toAction),
+  }
+}
+
+export function toAction(record: ActionRecord): Static<typeof ActionSchema> {
+  const { data } = record
+  return {
+    task_id: record.task_id, seq: record.seq, at: record.at, action: data.action, actor: data.actor ?? null,
+    user_id: data.user_id, status: data.status, previous: data.previous,
+    changes: data.changes?.map((c) => ({ name: c.name, old: c.old, new: c.new })) ?? null,
+    retry_from_step: data.retry_from_step ?? null,
+  }
 }
 
 export function toJob(row: JobRow): Static<typeof JobSchema> {

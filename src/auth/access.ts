@@ -1,10 +1,14 @@
 import type { Db } from '../db/connect.js'
 import { findTask } from '../db/task-repository.js'
 import type { TaskRow } from '../db/tables.js'
+import type { Actor } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Principal } from './token.js'
 
 export const isAdmin = (principal: Principal) => principal.role === 'admin'
+
+/** The caller as the actor of a lifecycle action: their id and the role they act in. */
+export const actorOf = (principal: Principal): Actor => ({ user_id: principal.userId, role: principal.role })
 
 /** The one visibility rule, for REST and the WebSocket alike: a user sees their own tasks; an admin sees all. */
 export function maySee(principal: Principal, ownerId: string): boolean {

@@ -1,7 +1,6 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.js'
-import type { LogLevel, TaskEvent } from '../domain.js'
-import type { StoredEventType } from './tables.js'
+import type { LogLevel, NewStoredEvent, TaskEvent } from '../domain.js'
 
 /**
  * Task events live in two tables sharing one per-task sequence: log lines in task_logs, everything else in
@@ -20,10 +19,13 @@ export async function allocateSeq(trx: Db, taskId: number, count: number): Promi
   return row.last_seq - count + 1
 }
 
-export interface EventInsert { task_id: number; seq: number; type: StoredEventType; payload: string; created_at: string }
-
-export async function insertEvent(trx: Db, row: EventInsert): Promise<void> {
-  await trx.insertInto('task_events').values(row).execute()
+/** Numbers an event (the task's next seq) and writes it in the caller's transaction; answers it as a reader sees it. */
+export async function appendEvent(trx: Db, taskId: number, event: NewStoredEvent): Promise<TaskEvent> {
+  const seq = await allocateSeq(trx, taskId, 1)
+  const at = new Date().toISOString()
+  await trx.insertInto('task_events')
+    .values({ task_id: taskId, seq, type: event.type, payload: JSON.stringify(event.data), created_at: at }).execute()
+  return { task_id: taskId, seq, at, ...event } as TaskEvent
 }
 
 export interface LogInsert {

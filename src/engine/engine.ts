@@ -117,23 +117,23 @@ export function createEngine(deps: EngineDeps): Engine {
       read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
     },
 
-    async start(taskId) {
+    async start(taskId, actor) {
       await store.commit((trx, emit) => transitionTask(trx, emit, taskId, 'queued', {
-        from: ['pending'], action: 'start', set: { queued_at: new Date().toISOString() },
+        from: ['pending'], asked: { action: 'start', actor: actor ?? null }, set: { queued_at: new Date().toISOString() },
       }))
       await scheduler.kick()
       return requireTask(taskId)
     },
 
-    async pause(taskId) {
+    async pause(taskId, actor) {
       const row = await store.commit((trx, emit) =>
-        transitionTask(trx, emit, taskId, 'pausing', { from: ['running'], action: 'pause' }))
+        transitionTask(trx, emit, taskId, 'pausing', { from: ['running'], asked: { action: 'pause', actor: actor ?? null } }))
       runs.get(taskId)?.request('pause')
       jobs.pause(taskId)
       return row
     },
 
-    async resume(taskId, body = {}, by) {
+    async resume(taskId, body = {}, actor) {
       const task = await requireTask(taskId)
       if (task.status !== 'paused') {
         throw new AppError('invalid_transition', `task ${taskId} is ${task.status}: cannot resume`,
@@ -141,16 +141,17 @@ export function createEngine(deps: EngineDeps): Engine {
       }
       const plan = await planResume(db, task, body)
       await jobs.resume(taskId, rerunSteps(task, body.retry_from_step))
-      await store.commit((trx, emit) => applyResume(trx, emit, task, body, plan, config.siteVars, by))
+      await store.commit((trx, emit) => applyResume(trx, emit, task, body, plan, config.siteVars, actor))
       await scheduler.kick()
       return requireTask(taskId)
     },
 
-    async cancel(taskId) {
+    async cancel(taskId, actor) {
       const { row, previous } = await store.commit(async (trx, emit) => {
         const previous = await taskStatus(trx, taskId)
         if (!previous) throw new AppError('not_found', `task ${taskId} not found`)
-        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { action: 'cancel' }), previous }
+        const asked = { action: 'cancel', actor: actor ?? null } as const
+        return { row: await transitionTask(trx, emit, taskId, 'cancelling', { asked }), previous }
       })
       const run = runs.get(taskId)
       if (run && (previous === 'running' || previous === 'pausing')) {

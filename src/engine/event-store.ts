@@ -1,14 +1,11 @@
 import type { Db } from '../db/connect.js'
-import { allocateSeq, insertEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
+import { allocateSeq, appendEvent, insertLogs, type LogInsert } from '../db/event-repository.js'
 import { saveProgressState } from '../db/execution-repository.js'
 import { storageFault } from '../db/storage-fault.js'
 import type { EventBus } from './bus.js'
 import { retryDelaySeconds, type RetryPolicy } from './retry-policy.js'
-import type { LogLevel, TaskEvent } from '../domain.js'
+import type { LogLevel, NewStoredEvent, TaskEvent } from '../domain.js'
 import { probes } from '../probes.js'
-
-type Unsequenced<E> = E extends TaskEvent ? { type: E['type']; data: E['data'] } : never
-export type NewEvent = Unsequenced<TaskEvent>
 
 /** One log line of a task, as both the store's buffered `log` and a transaction's `emit.log` take it. */
 export interface LogLine {
@@ -23,7 +20,7 @@ export interface LogLine {
 
 export interface Emitter {
   /** Numbers the event, writes it in the current transaction; it is published once the transaction commits. */
-  event(taskId: number, event: Exclude<NewEvent, { type: 'log' }>): Promise<TaskEvent>
+  event(taskId: number, event: NewStoredEvent): Promise<TaskEvent>
   /** A log line written in the current transaction (not batched), published after commit. */
   log(line: LogLine): Promise<void>
   /** Runs once the transaction committed and its events are published (never when it rolled back). */
@@ -103,10 +100,7 @@ export class EventStore {
         after.length = 0
         const emit: Emitter = {
           event: async (taskId, event) => {
-            const seq = await allocateSeq(trx, taskId, 1)
-            const at = new Date().toISOString()
-            await insertEvent(trx, { task_id: taskId, seq, type: event.type, payload: JSON.stringify(event.data), created_at: at })
-            const full = { task_id: taskId, seq, at, ...event } as TaskEvent
+            const full = await appendEvent(trx, taskId, event)
             published.push(full)
             return full
           },

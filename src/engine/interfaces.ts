@@ -1,5 +1,5 @@
 import type { TaskRow } from '../db/tables.js'
-import type { TaskEvent } from '../domain.js'
+import type { Actor, TaskEvent } from '../domain.js'
 
 /** A resume request: changed parameters and the step to start again from (both optional). */
 export interface ResumeBody {
@@ -8,15 +8,17 @@ export interface ResumeBody {
 }
 
 /**
- * What the API may ask of the engine about a task's lifecycle. Each call is one guarded transition (an
- * impossible one throws invalid_transition naming the current status) and answers with the task after it.
+ * What the API (and a schedule) may ask of the engine about a task's lifecycle. Each call is one guarded
+ * transition (an impossible one throws invalid_transition naming the current status) and answers with the task
+ * after it. `actor`, who asks, is recorded with the action in the task.status event; left out, the event names
+ * none (a call from inside the server). A resume's actor is also logged as "resumed by <user>": the resume after a
+ * review is its approval.
  */
 export interface TaskControl {
-  start(taskId: number): Promise<TaskRow>
-  pause(taskId: number): Promise<TaskRow>
-  /** `by`: who resumes (the API's user), logged as "resumed by <user>": the resume after a review is its approval. */
-  resume(taskId: number, body?: ResumeBody, by?: string): Promise<TaskRow>
-  cancel(taskId: number): Promise<TaskRow>
+  start(taskId: number, actor?: Actor): Promise<TaskRow>
+  pause(taskId: number, actor?: Actor): Promise<TaskRow>
+  resume(taskId: number, body?: ResumeBody, actor?: Actor): Promise<TaskRow>
+  cancel(taskId: number, actor?: Actor): Promise<TaskRow>
 }
 
 export type TaskEventListener = (event: TaskEvent) => void

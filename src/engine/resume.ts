@@ -2,6 +2,7 @@ import type { Db } from '../db/connect.js'
 import type { TaskRow } from '../db/tables.js'
 import { cancelInterruptedFrom } from '../db/execution-repository.js'
 import { listTaskParameters, upsertTaskParameter } from '../db/task-repository.js'
+import type { Actor, ParameterChange } from '../domain.js'
 import { AppError } from '../errors.js'
 import {
   decodeParameter, describeParameterErrors, encodeParameter, resolveParameters, type ParameterValue,
@@ -11,8 +12,6 @@ import type { ResumeBody } from './interfaces.js'
 import { snapshotOf, taskSteps } from './snapshot.js'
 import { refuseDuplicate, writeConcurrency } from './task-identity.js'
 import { transitionTask } from './task-state.js'
-
-export interface ParameterChange { name: string; type: string; old: ParameterValue | null; new: ParameterValue }
 
 /** A checked resume request: the parameters that change, and all of them as the task will run with them. */
 export interface ResumePlan { changes: ParameterChange[]; parameters: Record<string, ParameterValue> }
@@ -49,23 +48,25 @@ export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promi
 /**
  * paused → queued, with the planned changes written and logged in the same transaction. Changed parameters may
  * change the day the task works on (refused when another unfinished task works on it) and its concurrency key.
- * `by`, the user who resumes, is logged first: resuming a task paused for review approves what was reviewed.
+ * Who resumes is recorded in the event with the changes, and logged first: resuming a task paused for review
+ * approves what was reviewed.
  */
 export async function applyResume(
   trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, plan: ResumePlan, siteVars: Readonly<Record<string, string>>,
-  by?: string,
+  actor?: Actor,
 ): Promise<TaskRow> {
   const { changes } = plan
   const dateChange = changes.find((c) => c.name === 'date_param')
   const row = await transitionTask(trx, emit, task.id, 'queued', {
-    from: ['paused'], action: 'resume',
+    from: ['paused'],
+    asked: { action: 'resume', actor: actor ?? null, changes, retry_from_step: body.retry_from_step ?? null },
     set: {
       queued_at: new Date().toISOString(), error_message: null,
       resume_from_step: body.retry_from_step ?? task.resume_from_step,
       ...(dateChange ? { date_param: encodeParameter(dateChange.new) } : {}),
     },
   })
-  if (by !== undefined) await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resumed by ${by}` })
+  if (actor) await emit.log({ taskId: task.id, level: 'info', source: 'resume', message: `resumed by ${actor.user_id}` })
   if (changes.length > 0) {
     await refuseDuplicate(trx, row)
     await writeConcurrency(trx, row, snapshotOf(task), plan.parameters, siteVars)

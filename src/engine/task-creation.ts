@@ -1,10 +1,13 @@
 import type { Db } from '../db/connect.js'
+import { appendEvent } from '../db/event-repository.js'
 import type { TaskRow } from '../db/tables.js'
 import { insertTask } from '../db/task-repository.js'
+import type { Actor } from '../domain.js'
 import { AppError } from '../errors.js'
 import { describeParameterErrors, encodeParameter, resolveParameters } from '../workflows/parameters.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 import { refuseDuplicate, writeConcurrency } from './task-identity.js'
+import { statusData } from './task-state.js'
 
 export interface TaskCreationDeps {
   db: Db
@@ -19,14 +22,16 @@ export interface NewTaskRequest {
   parameters: Record<string, unknown>
   /** Whose task it is. */
   userId: string
-  /** Who or what made it: the signed-in user's id, or schedule:<name>. */
-  createdBy: string
+  /** Who or what made it: the signed-in user, or a schedule (kept as created_by: the user id, or schedule:<name>). */
+  actor: Actor
 }
 
 /**
  * A new `pending` task of a workflow, with its parameters checked (defaults filled in and stored) and its exact
  * definition kept — the one way tasks are made, by the API and by schedules alike. Refuses an unknown workflow, bad
- * parameters, a workflow that cannot run, and a second unfinished task of the same workflow and date.
+ * parameters, a workflow that cannot run, and a second unfinished task of the same workflow and date. Its first
+ * event (→ pending) records the creation and who asked for it; it is not pushed live (nobody follows a task that
+ * did not exist), a reader of the task's events finds it.
  */
 export async function createTask(
   deps: TaskCreationDeps, request: NewTaskRequest,
@@ -51,7 +56,7 @@ export async function createTask(
     // duplicate check below and this one's commit (the check sees every task committed before it).
     const row = await insertTask(trx, {
       user_id: request.userId,
-      created_by: request.createdBy,
+      created_by: request.actor.user_id,
       workflow_id: workflow.id,
       workflow_name: workflow.name,
       workflow_snapshot: workflow.definitionJson,
@@ -62,7 +67,8 @@ export async function createTask(
     })))
     await refuseDuplicate(trx, row)
     const task = await writeConcurrency(trx, row, workflow.definition, resolved.values, deps.siteVars) ?? row
+    const created = await appendEvent(trx, row.id, { type: 'task.status', data: statusData(row, null, { action: 'create', actor: request.actor }) })
     await within?.(trx, task)
-    return task
+    return { ...task, last_seq: created.seq }
   })
 }

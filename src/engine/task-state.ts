@@ -1,7 +1,7 @@
 import type { Db } from '../db/connect.js'
 import type { TaskRow, TaskUpdate } from '../db/tables.js'
 import { setQueuedReason, taskStatus, updateTaskStatusFrom } from '../db/task-repository.js'
-import type { TaskStatus } from '../domain.js'
+import type { Actor, LifecycleAction, TaskStatus, TaskStatusData } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Emitter } from './event-store.js'
 
@@ -44,8 +44,19 @@ export interface TransitionOptions {
   reason?: string | null
   /** Other columns written by the same UPDATE. */
   set?: TaskUpdate
-  /** For the error message: "cannot pause". */
+  /** For the error message: "cannot finish cancelling" (default: the asked action's name). */
   action?: string
+  /** The lifecycle action someone asked for, recorded in the event; absent: the engine moves the task itself. */
+  asked?: AskedAction
+}
+
+/** A lifecycle action as its task.status event records it: what, who, and a resume's changes. */
+export type AskedAction = { action: LifecycleAction; actor: Actor | null } & Pick<TaskStatusData, 'changes' | 'retry_from_step'>
+
+/** The data of a task.status event: the move, whose task, and who asked for it (null: the engine). */
+export function statusData(task: { user_id: string; status: TaskStatus; status_reason: string | null },
+  previous: TaskStatus | null, asked?: AskedAction): TaskStatusData {
+  return { status: task.status, previous, reason: task.status_reason, user_id: task.user_id, actor: null, action: null, ...asked }
 }
 
 /**
@@ -61,7 +72,7 @@ export async function transitionTask(
   const current = await taskStatus(trx, taskId)
   if (!current) throw new AppError('not_found', `task ${taskId} not found`)
   throw new AppError('invalid_transition',
-    `task ${taskId} is ${current}: cannot ${options.action ?? `move it to ${to}`}`,
+    `task ${taskId} is ${current}: cannot ${options.action ?? options.asked?.action ?? `move it to ${to}`}`,
     { extra: { current_status: current } })
 }
 
@@ -74,7 +85,7 @@ export async function tryTransition(
   const reason = options.reason ?? null
   const row = await updateTaskStatusFrom(trx, taskId, sourcesOf(to, options.from), { ...options.set, status: to, status_reason: reason })
   if (!row) return null
-  await emit.event(taskId, { type: 'task.status', data: { status: to, previous, reason, user_id: row.user_id } })
+  await emit.event(taskId, { type: 'task.status', data: statusData(row, previous, options.asked) })
   return row
 }
 
@@ -84,5 +95,5 @@ export async function tryTransition(
  */
 export async function noteQueuedReason(trx: Db, emit: Emitter, taskId: number, reason: string | null): Promise<void> {
   const row = await setQueuedReason(trx, taskId, reason)
-  if (row) await emit.event(taskId, { type: 'task.status', data: { status: 'queued', previous: 'queued', reason, user_id: row.user_id } })
+  if (row) await emit.event(taskId, { type: 'task.status', data: statusData({ ...row, status: 'queued', status_reason: reason }, 'queued') })
 }

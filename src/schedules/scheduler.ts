@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Db } from '../db/connect.js'
 import { dayTask, findScheduleRun, lastFireTime, recordScheduleRun } from '../db/schedule-repository.js'
+import { scheduleActor } from '../domain.js'
 import type { TaskControl } from '../engine/interfaces.js'
 import { createTask } from '../engine/task-creation.js'
 import { AppError, messageOf } from '../errors.js'
@@ -80,9 +81,10 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       if (other) return record('skipped', `task ${other.id} of ${schedule.workflow} for ${date} is ${other.status}`)
     }
     let taskId: number
+    const actor = scheduleActor(schedule.name)
     try {
       const task = await createTask(deps, {
-        workflowName: schedule.workflow, taskName, parameters, userId: schedule.user, createdBy: `schedule:${schedule.name}`,
+        workflowName: schedule.workflow, taskName, parameters, userId: schedule.user, actor,
       }, async (trx, task) => {
         if (!await recordScheduleRun(trx, { schedule: schedule.name, fire_time: at, outcome: 'created', task_id: task.id })) {
           throw new AlreadyFired()
@@ -96,7 +98,7 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
     log(schedule, fireTime, 'schedule created a task', { task_id: taskId, parameters })
     if (schedule.start && deps.control) {
       try {
-        await deps.control.start(taskId)
+        await deps.control.start(taskId, actor)
       } catch (error) {
         deps.logger.warn({ schedule: schedule.name, task_id: taskId, err: error }, 'a scheduled task could not be started')
       }

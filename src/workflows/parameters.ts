@@ -1,7 +1,8 @@
+import type { ParameterValue } from '../domain.js'
 import type { FieldError } from '../errors.js'
 import type { ParameterDefinition } from './definition.js'
 
-export type ParameterValue = string | number | boolean
+export type { ParameterValue }
 export type ParameterDefinitions = Readonly<Record<string, ParameterDefinition>>
 
 export type ParameterResult =

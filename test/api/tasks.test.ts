@@ -192,7 +192,7 @@ t.test('detail, progress and executions reflect the step rows', async (t) => {
   const progress = await app.inject({ url: `/api/tasks/${task.id}/progress`, headers: auth })
   t.same(progress.json(), {
     task_id: task.id, status: 'running', progress_percentage: 14.3, current_step: 'list_runs',
-    steps_total: 38, steps_done: 1, steps_failed: 0, last_seq: 0,
+    steps_total: 38, steps_done: 1, steps_failed: 0, last_seq: 1, // its creation is its first event
     jobs: {
       total: 0, summary: '0/0 done',
       by_state: { queued: 0, running: 0, held: 0, suspended: 0, completed: 0, failed: 0, removed: 0, lost: 0 },

@@ -96,6 +96,9 @@ t.test('a daily schedule makes yesterday\'s task at 07:30 Shanghai time and star
   t.match(await s.runs('daily'), [{ fire_time: '2026-12-01T23:30:00.000Z', outcome: 'created', task_id: task!.id }])
   const detail = await s.app.inject({ method: 'GET', url: `/api/tasks/${task!.id}`, headers: s.authFor('topup') })
   t.match(detail.json(), { created_by: 'schedule:daily' })
+  t.same(detail.json().actions.map((a: { action: string; actor: unknown }) => [a.action, a.actor]), [
+    ['create', { user_id: 'schedule:daily', role: 'schedule' }], ['start', { user_id: 'schedule:daily', role: 'schedule' }],
+  ], 'the schedule is who created and started it')
 })
 
 t.test('a day already done or under way is skipped with a reason; a failed one is made again', async (t) => {

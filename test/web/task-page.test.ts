@@ -69,6 +69,9 @@ t.test('the page: sign in by link, the live list, a task live to its review, res
   await header.locator('[data-status="success"]').waitFor()
   await header.getByText('100%').waitFor()
   t.match(await server.waitForStatus(first.body.id, ['success']), { status: 'success' })
+  await page.getByTestId('task-history').getByText('resumed by alice').waitFor()
+  t.match(await page.getByTestId('task-history').innerText(), /^created by alice · started by alice · resumed by alice/,
+    'the header says who did what')
   await screenshot(page, 'task-success')
 
   // A second task, cancelled from the button after the confirmation.
@@ -80,6 +83,7 @@ t.test('the page: sign in by link, the live list, a task live to its review, res
   await page.getByTestId('confirm-cancel').click()
   await header.locator('[data-status="cancelled"]').waitFor()
   t.match(await server.waitForStatus(second.body.id, ['cancelled']), { status: 'cancelled' })
+  await page.getByTestId('task-history').getByText('cancelled by alice').waitFor()
 
   // Chinese, switched and remembered across a reload.
   await page.getByTestId('language').selectOption('zh')

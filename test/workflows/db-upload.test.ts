@@ -89,7 +89,7 @@ async function fullUpload(t: Test, place: SitePlace) {
       'the artifact holds the inserts the dry run printed')
     t.same(await site.database(), parts.slice(0, i).flatMap(rowsOf), 'nothing of this part is inserted before the review')
     t.equal(await realInserts(part.dir), 0)
-    await f.engine.resume(task.id, {}, 'bob')
+    await f.engine.resume(task.id, {}, { user_id: 'bob', role: 'user' })
   }
   const done = await f.waitForStatus(task.id, ['success', 'failed'], 60_000)
   t.equal(done.status, 'success', String(done.error_message))
@@ -128,7 +128,7 @@ async function runToEnd(t: Test, site: DemoSite) {
   for (;;) {
     const done = await f.waitForStatus(task.id, ['paused', 'success', 'failed'], 60_000)
     if (done.status !== 'paused') return { done, log: logs(await f.events(task.id)) }
-    await f.engine.resume(task.id, {}, 'alice')
+    await f.engine.resume(task.id, {}, { user_id: 'alice', role: 'user' })
   }
 }
 

@@ -12,6 +12,7 @@ import { ProgressBar, StatusBadge, reasonOf, useNow } from './status.js'
 import { StepsPanel } from './steps-panel.js'
 import { StepTimeline } from './step-timeline.js'
 import { TaskActions } from './task-actions.js'
+import { TaskHistory } from './task-history.js'
 
 async function loadTask(id) {
   const [task, executions, jobs, artifacts] = await Promise.all([
@@ -65,6 +66,7 @@ export function TaskPage({ live, id }) {
         <span title=${dateTime(task.created_at)}>${t('task.created', { when: relativeTime(task.created_at) })}</span>
         ${task.completed_at ? html`<span title=${dateTime(task.completed_at)}>${t('task.completed', { when: relativeTime(task.completed_at) })}</span>` : null}
       </div>
+      <${TaskHistory} actions=${task.actions} />
       ${reason ? html`<p class="reason" data-testid="reason">${reason}</p>` : null}
       <${TaskActions} task=${task} onChanged=${changed} />
     </header>

@@ -1,5 +1,6 @@
 import type { RouteModule } from '../route-module.js'
 import { artifactRoutes } from './artifacts.js'
+import { auditRoutes } from './audit.js'
 import { dayRoutes } from './days.js'
 import { eventRoutes } from './events.js'
 import { executionRoutes } from './executions.js'
@@ -28,4 +29,5 @@ export const routeModules: RouteModule[] = [
   workflowRoutes,
   dayRoutes,
   scheduleRoutes,
+  auditRoutes,
 ]

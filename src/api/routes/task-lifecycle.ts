@@ -1,4 +1,4 @@
-import { findVisibleTask } from '../../auth/access.js'
+import { actorOf, findVisibleTask } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { TaskControl } from '../../engine/interfaces.js'
 import { transitions } from '../../engine/task-state.js'
@@ -40,8 +40,9 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
       },
       preValidation: bodyOptional,
     }, async (request) => {
-      const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-      return toTask(await engineOf()[action](task.id))
+      const principal = principalOf(request)
+      const task = await findVisibleTask(deps.db, principal, request.params.id)
+      return toTask(await engineOf()[action](task.id, actorOf(principal)))
     })
   }
 
@@ -64,6 +65,6 @@ export const taskLifecycleRoutes: RouteModule = async (app, deps) => {
   }, async (request) => {
     const principal = principalOf(request)
     const task = await findVisibleTask(deps.db, principal, request.params.id)
-    return toTask(await engineOf().resume(task.id, request.body, principal.userId))
+    return toTask(await engineOf().resume(task.id, request.body, actorOf(principal)))
   })
 }

@@ -1,6 +1,7 @@
-import { actingUser, findVisibleTask, listScope } from '../../auth/access.js'
+import { actingUser, actorOf, findVisibleTask, listScope } from '../../auth/access.js'
 import { principalOf } from '../../auth/plugin.js'
 import type { Principal } from '../../auth/token.js'
+import { taskActions } from '../../db/audit-repository.js'
 import { listExecutions, listExecutionsPage } from '../../db/execution-repository.js'
 import { countJobsByState } from '../../db/job-repository.js'
 import { listTaskParameters, listTasks } from '../../db/task-repository.js'
@@ -12,21 +13,12 @@ import { IdParams, problems } from '../schemas/common.js'
 import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
 import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
 import type { AppDeps } from '../deps.js'
-
-function isoBound(value: string | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined
-  const time = Date.parse(value)
-  if (Number.isNaN(time)) {
-    throw new AppError('validation_failed', `querystring.${field} must be an ISO-8601 date or time`,
-      { errors: [{ field: `querystring.${field}`, message: 'must be an ISO-8601 date or time' }] })
-  }
-  return new Date(time).toISOString()
-}
+import { isoBound } from '../iso-bound.js'
 
 async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
   const task = await findVisibleTask(deps.db, principal, taskId)
   return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id),
-    await countJobsByState(deps.db, task.id))
+    await countJobsByState(deps.db, task.id), await taskActions(deps.db, task.id))
 }
 
 export const taskRoutes: RouteModule = async (app, deps) => {
@@ -51,11 +43,11 @@ export const taskRoutes: RouteModule = async (app, deps) => {
     }
     const task = await createTask({ db: deps.db, workflows: deps.workflows, siteVars: deps.config.siteVars }, {
       workflowName: body.workflow_name, taskName: body.task_name, parameters: body.parameters ?? {},
-      userId, createdBy: principal.userId,
+      userId, actor: actorOf(principal),
     })
     request.log.info({ task_id: task.id, workflow: task.workflow_name, user_id: userId }, 'task created')
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
-    if (body.start && control) await control.start(task.id)
+    if (body.start && control) await control.start(task.id, actorOf(principal))
     reply.code(201).header('location', `/api/tasks/${task.id}`)
     return taskDetail(deps, principal, task.id)
   })

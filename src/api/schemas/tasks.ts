@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox'
 import { executionStatuses, TaskStatus } from '../../domain.js'
 import { Limit, Nullable, Offset, ParameterValue, ParametersInput, Timestamp, pageOf } from './common.js'
+import { ActionSchema } from './audit.js'
 import { JobCountsSchema } from './jobs.js'
 import { DateOrDateTime } from './text.js'
 
@@ -87,6 +88,9 @@ export const TaskDetailSchema = Type.Object({
   parameters: Type.Record(Type.String(), ParameterValue),
   steps: Type.Array(StepSummarySchema),
   progress: ProgressSchema,
+  actions: Type.Array(ActionSchema, {
+    description: 'who created, started, paused, resumed (with the parameters changed) and cancelled the task, oldest first',
+  }),
 })
 
 export const TaskListQuery = Type.Object({
