@@ -12,14 +12,14 @@ import { problems } from '../schemas/common.js'
 export const auditRoutes: RouteModule = async (app, deps) => {
   app.get('/audit', {
     schema: {
-      tags: ['audit'], summary: 'Who did what (admins)',
+      tags: ['audit'], summary: 'Who did what (admins)', operationId: 'listAudit',
       description: 'Every lifecycle action (create, start, pause, resume with the parameters it changed and the step '
         + 'it retries from, cancel), newest first, with who asked for it: the user and the role they acted in, or '
         + 'schedule:<name>. Filters: `actor` (who acted), `user_id` (whose task), `task_id`, `action`, and the time '
         + '(`since` inclusive, `until` exclusive). Transitions the engine makes by itself are not actions. Admins only '
         + '(403 otherwise); a user sees the actions on their own tasks in the task detail.',
       querystring: AuditQuery,
-      response: { 200: AuditPageSchema, ...problems(400, 401, 403) },
+      response: { 200: AuditPageSchema, ...problems('forbidden') },
     },
   }, async (request) => {
     if (!isAdmin(principalOf(request))) {
