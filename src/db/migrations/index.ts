@@ -5,9 +5,10 @@ import { remoteJobs } from './0003-remote-jobs.js'
 import { concurrencyKey } from './0004-concurrency-key.js'
 import { revokedTokens } from './0005-revoked-tokens.js'
 import { schedules } from './0006-schedules.js'
+import { notifications } from './0008-notifications.js'
 
 /**
  * Every migration, in order: a database at schema_version N has run the first N. Imported, not read from the
  * folder, so the list is the same under tsx (src/) and compiled (dist/). Append only; never edit an applied one.
  */
-export const migrations: readonly Migration[] = [initial, enumChecks, remoteJobs, concurrencyKey, revokedTokens, schedules]
+export const migrations: readonly Migration[] = [initial, enumChecks, remoteJobs, concurrencyKey, revokedTokens, schedules, notifications]
