@@ -6,6 +6,7 @@ import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
 import { jobRoutes } from './jobs.js'
 import { logRoutes } from './logs.js'
+import { notificationRoutes } from './notifications.js'
 import { readyRoutes } from './ready.js'
 import { scheduleRoutes } from './schedules.js'
 import { taskRoutes } from './tasks.js'
@@ -28,4 +29,5 @@ export const routeModules: RouteModule[] = [
   workflowRoutes,
   dayRoutes,
   scheduleRoutes,
+  notificationRoutes,
 ]
