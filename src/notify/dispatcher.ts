@@ -64,6 +64,11 @@ export class Dispatcher {
     this.#running = this.#loop().finally(() => { this.#running = null })
   }
 
+  /** Resolves once no pass runs (tests move their clock after it). */
+  async settled(): Promise<void> {
+    while (this.#running) await this.#running
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true
     this.#timer?.()

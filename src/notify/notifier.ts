@@ -32,6 +32,8 @@ export interface NotifierOptions {
 export interface Notifier {
   start(): Promise<void>
   stop(): Promise<void>
+  /** Resolves once the events seen so far are in the outbox and no delivery pass runs. */
+  settled(): Promise<void>
 }
 
 /**
@@ -110,6 +112,10 @@ export function createNotifier(o: NotifierOptions): Notifier {
       scan()
       await scanning
       o.logger.info({ channels: o.channels.map((c) => c.name) }, 'notifications on')
+    },
+    async settled() {
+      while (scanning) await scanning
+      await dispatcher.settled()
     },
     async stop() {
       stopped = true
