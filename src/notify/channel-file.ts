@@ -45,10 +45,20 @@ export type WebhookChannel = Static<typeof WebhookChannelSchema> & { name: strin
 export type Channel = WecomChannel | WebhookChannel
 
 /** A bad NOTIFY_FILE stops the start like a bad setting (one line, exit code 2). */
-export class NotifyFileError extends ConfigError {}
+export class NotifyFileError extends ConfigError {
+  override name = 'NotifyFileError'
+}
+
+/** A channel as the file describes it: the name of its key's or secret's variable, not the value. */
+export type ChannelConfig = (Static<typeof WecomChannelSchema> | Static<typeof WebhookChannelSchema>) & { name: string }
 
 /** Reads and checks NOTIFY_FILE; a missing file means no channels. Each key or secret must be set in `env`. */
 export function loadChannels(file: string, env: NodeJS.ProcessEnv = process.env): Channel[] {
+  return withSecrets(readChannelFile(file), env, file)
+}
+
+/** NOTIFY_FILE's channels, checked, without their secrets (what the API may show: names and types). */
+export function readChannelFile(file: string): ChannelConfig[] {
   if (!existsSync(file)) return []
   let raw: unknown
   try {
@@ -56,10 +66,14 @@ export function loadChannels(file: string, env: NodeJS.ProcessEnv = process.env)
   } catch (error) {
     throw new NotifyFileError(`${file}: not valid JSON: ${messageOf(error)}`)
   }
-  return parseChannels(raw, env, file)
+  return parseChannelFile(raw, file)
 }
 
 export function parseChannels(raw: unknown, env: NodeJS.ProcessEnv, source = 'notify'): Channel[] {
+  return withSecrets(parseChannelFile(raw, source), env, source)
+}
+
+function parseChannelFile(raw: unknown, source: string): ChannelConfig[] {
   const fail = (path: string, message: string) => {
     const unknown = /schema is false|additional/i.test(message)
     return new NotifyFileError(`${source}: ${path || '/'} ${unknown
@@ -73,14 +87,20 @@ export function parseChannels(raw: unknown, env: NodeJS.ProcessEnv, source = 'no
     const config = Value.Default(schema, Value.Clone(given)) as Static<typeof schema>
     const error = Value.Errors(schema, config)[0]
     if (error) throw fail(`/channels/${name}${error.instancePath}`, error.message)
+    return { name, ...config }
+  })
+}
+
+function withSecrets(configs: readonly ChannelConfig[], env: NodeJS.ProcessEnv, source: string): Channel[] {
+  return configs.map((config) => {
     const variable = config.type === 'wecom' ? config.key_env : config.secret_env
     const secret = env[variable]
-    if (!secret) throw new NotifyFileError(`${source}: channel "${name}": the variable ${variable} is not set`)
+    if (!secret) throw new NotifyFileError(`${source}: channel "${config.name}": the variable ${variable} is not set`)
     if (config.type === 'webhook' && !isWebhookSecret(secret)) {
-      throw new NotifyFileError(`${source}: channel "${name}": ${variable} must be whsec_ and the base64 of at least 24 random bytes `
+      throw new NotifyFileError(`${source}: channel "${config.name}": ${variable} must be whsec_ and the base64 of at least 24 random bytes `
         + '(e.g. echo whsec_$(openssl rand -base64 32))')
     }
-    return { name, ...config, secret } as Channel
+    return { ...config, secret } as Channel
   })
 }
 

@@ -86,7 +86,7 @@ export async function robotStandIn(t: Teardown, now: () => number, options: { fa
   return { url: `${url}/cgi-bin/webhook/send`, messages }
 }
 
-export interface ReceivedHook { id: string; verified: boolean; status: number; payload: { type?: string; data?: Record<string, unknown> } | null }
+export interface ReceivedHook { path: string; id: string; verified: boolean; status: number; payload: { type?: string; data?: Record<string, unknown> } | null }
 
 /**
  * A webhook receiver that verifies each request with the standardwebhooks package (signature and timestamp
@@ -105,7 +105,7 @@ export async function webhookReceiver(t: Teardown, secret: string, mode: () => '
       verified = false
     }
     const status = !verified ? 401 : mode() === 'up' ? 200 : 503
-    received.push({ id: headers['webhook-id']!, verified, status, payload })
+    received.push({ path: req.url ?? '/', id: headers['webhook-id']!, verified, status, payload })
     return { status, body: '{}' }
   })
   return {
@@ -117,3 +117,15 @@ export async function webhookReceiver(t: Teardown, secret: string, mode: () => '
 
 /** A fresh Standard Webhooks secret. */
 export const webhookSecret = () => `whsec_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64')}`
+
+/** A bounded poll (every 25 ms, at most `timeoutMs`) for a state reached in the background. */
+export async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const value = await probe()
+    if (value) return value
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}

@@ -3,7 +3,7 @@ import { principalOf } from '../../auth/plugin.js'
 import { listDeliveries, readPreferences, writePreferences } from '../../db/notify-repository.js'
 import type { OutboxRow } from '../../db/tables.js'
 import { AppError } from '../../errors.js'
-import { loadChannels } from '../../notify/channel-file.js'
+import { readChannelFile } from '../../notify/channel-file.js'
 import { parsePreferences } from '../../notify/preferences.js'
 import type { RouteModule } from '../route-module.js'
 import { problems } from '../schemas/common.js'
@@ -17,7 +17,7 @@ const toDelivery = ({ payload, recipients, ...row }: OutboxRow) =>
  * at start); only their names and types are ever shown, never an address, key or secret.
  */
 export const notificationRoutes: RouteModule = async (app, deps) => {
-  const channels = loadChannels(deps.config.NOTIFY_FILE).map((c) => ({ name: c.name, type: c.type, triggers: c.triggers ?? [] }))
+  const channels = readChannelFile(deps.config.NOTIFY_FILE).map((c) => ({ name: c.name, type: c.type, triggers: c.triggers ?? [] }))
 
   app.get('/notifications/channels', {
     schema: {
