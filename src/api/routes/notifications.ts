@@ -4,10 +4,10 @@ import { listDeliveries, readPreferences, writePreferences } from '../../db/noti
 import type { OutboxRow } from '../../db/tables.js'
 import { AppError } from '../../errors.js'
 import { readChannelFile } from '../../notify/channel-file.js'
-import { parsePreferences } from '../../notify/preferences.js'
+import { defaultPreferences, parsePreferences } from '../../notify/preferences.js'
 import type { RouteModule } from '../route-module.js'
 import { problems } from '../schemas/common.js'
-import { ChannelListSchema, DeliveryPageSchema, DeliveryQuery, PreferencesSchema } from '../schemas/notifications.js'
+import { ChannelListSchema, DeliveryPageSchema, DeliveryQuery, PreferencesBody, PreferencesSchema } from '../schemas/notifications.js'
 
 const toDelivery = ({ payload, recipients, ...row }: OutboxRow) =>
   ({ ...row, recipients: JSON.parse(recipients) as string[], message: JSON.parse(payload) as unknown })
@@ -42,12 +42,12 @@ export const notificationRoutes: RouteModule = async (app, deps) => {
       description: 'Replaces my choices (omitted fields take their defaults). 400 `validation_failed` for a channel '
         + 'NOTIFY_FILE does not have (GET /api/notifications/channels lists them); 403 `forbidden` for scope "all" '
         + 'without the admin role.',
-      body: PreferencesSchema,
+      body: PreferencesBody,
       response: { 200: PreferencesSchema, ...problems(400, 401, 403, 413, 415, 503, 507) },
     },
   }, async (request) => {
     const principal = principalOf(request)
-    const body = request.body
+    const body = { ...defaultPreferences(), ...request.body }
     const unknown = body.channels.filter((name) => !channels.some((c) => c.name === name))
     if (unknown.length > 0) {
       throw new AppError('validation_failed', `no such notification channel: ${unknown.join(', ')} (GET /api/notifications/channels lists them)`,

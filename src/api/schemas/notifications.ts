@@ -3,10 +3,14 @@ import { DeliveryStatus, NotifyTrigger } from '../../domain.js'
 import { NotificationPreferencesSchema } from '../../notify/preferences.js'
 import { Limit, Nullable, Offset, pageOf, Timestamp } from './common.js'
 
-export const PreferencesSchema = Type.Object(NotificationPreferencesSchema.properties, {
-  additionalProperties: false,
-  examples: [{ triggers: ['review', 'failed'], language: 'zh', channels: ['cal-group'], scope: 'own' }],
-})
+const examples = [{ triggers: ['review', 'failed'], language: 'zh', channels: ['cal-group'], scope: 'own' }]
+export const PreferencesSchema = Type.Object(NotificationPreferencesSchema.properties, { additionalProperties: false, examples })
+
+const { triggers, language, channels, scope } = NotificationPreferencesSchema.properties
+/** The PUT body: every field may be left out (it takes its default), so a body replaces the whole choice. */
+export const PreferencesBody = Type.Object({
+  triggers: Type.Optional(triggers), language: Type.Optional(language), channels: Type.Optional(channels), scope: Type.Optional(scope),
+}, { additionalProperties: false, examples })
 
 export const ChannelListSchema = Type.Object({
   items: Type.Array(Type.Object({
