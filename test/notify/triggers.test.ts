@@ -33,19 +33,23 @@ async function setup(t: Test) {
     },
   }))
   const app = await buildTestApp(t, { engine: true, workflows, env: { NOTIFY_FILE: file, NOTIFY_BASE_URL: 'https://topup.example.org/' } })
-  const notifier = createNotifier({
-    db: app.db, events: app.engine.events, channels: loadChannels(file, { TEST_HOOK_SECRET: secret }), config: app.config,
-    secretKey: TEST_SECRET, clock: systemClock, logger: { info() {}, warn() {} },
-  })
-  await notifier.start()
-  t.teardown(() => notifier.stop())
+  const startNotifier = async () => {
+    const notifier = createNotifier({
+      db: app.db, events: app.engine.events, channels: loadChannels(file, { TEST_HOOK_SECRET: secret }), config: app.config,
+      secretKey: TEST_SECRET, clock: systemClock, logger: { info() {}, warn() {} },
+    })
+    await notifier.start()
+    t.teardown(() => notifier.stop())
+    return notifier
+  }
+  const notifier = await startNotifier()
   const run = async (user: string, workflow: string) => {
     const res = await app.app.inject({ method: 'POST', url: '/api/tasks', headers: app.authFor(user), payload: { workflow_name: workflow, start: true } })
     t.equal(res.statusCode, 201, res.body)
     return res.json<{ id: number }>().id
   }
   const status = async (id: number) => (await app.db.selectFrom('tasks').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
-  return { ...app, receiver, notifier, run, status }
+  return { ...app, receiver, notifier, startNotifier, run, status }
 }
 
 t.test('preferences through the API: defaults, checks, and what the channels list shows', async (t) => {
@@ -138,4 +142,35 @@ t.test('the review\'s PDF link is a signed link for the task\'s owner', async (t
   t.equal(link.user, 'alice')
   t.equal(checkArtifactLink(TEST_SECRET, id, link), 'valid')
   t.ok(link.exp * 1000 > Date.now() + 3500_000, 'for the hours asked')
+})
+
+t.test('a cluster job going on hold is a trigger; staying on hold or running is not', async (t) => {
+  const s = await setup(t)
+  const id = await s.run('alice', 'ok_flow')
+  await eventually('the task to end', async () => (await s.status(id)) === 'success')
+  const ctx = { db: s.db, baseUrl: '', secretKey: TEST_SECRET, pdfLinkSeconds: 3600 }
+  const job = (seq: number, state: string, previous: string | null) => ({
+    task_id: id, seq, type: 'job.state', created_at: new Date().toISOString(),
+    payload: JSON.stringify({ job_id: '12345.0', host: 'lxlogin', system: 'hepjob', step_id: 'submit', execution_id: 1, state, previous,
+      reason: 'memory limit exceeded', exit_code: null }),
+  })
+  t.match(await factOf(ctx, job(1000, 'held', 'running')), {
+    trigger: 'job_held', step: 'submit', job: { id: '12345.0', host: 'lxlogin', system: 'hepjob', reason: 'memory limit exceeded' },
+    links: { task: `/#/tasks/${id}`, pdf: null },
+  })
+  t.equal(await factOf(ctx, job(1001, 'held', 'held')), null)
+  t.equal(await factOf(ctx, job(1002, 'running', 'queued')), null)
+})
+
+t.test('events that happened while the notifier was stopped are read from the database when it starts again', async (t) => {
+  const s = await setup(t)
+  await s.app.inject({ method: 'PUT', url: '/api/users/me/notifications', headers: s.authFor('alice'),
+    payload: { triggers: ['succeeded'], channels: ['mine'] } })
+  await s.notifier.stop()
+  const id = await s.run('alice', 'ok_flow')
+  await eventually('the task to end', async () => (await s.status(id)) === 'success')
+  t.equal(s.receiver.received.length, 0, 'nothing while stopped')
+  await s.startNotifier()
+  await eventually('the missed success delivered', () => s.receiver.accepted().length === 1)
+  t.match(s.receiver.received[0]!.payload, { type: 'task.succeeded', data: { task: { id } } })
 })
