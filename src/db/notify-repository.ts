@@ -54,15 +54,17 @@ export async function enqueueDelivery(db: Db, d: NewDelivery): Promise<void> {
     .onConflict((oc) => oc.column('idempotency_key').doNothing()).execute()
 }
 
-export function dueDeliveries(db: Db, now: string, limit: number): Promise<OutboxRow[]> {
-  return db.selectFrom('notification_outbox').selectAll().where('status', '=', 'pending')
-    .where('next_attempt_at', '<=', now).orderBy('id').limit(limit).execute()
+/** Pending messages due at `now`, oldest first, leaving out the channels in `skip` (a robot whose minute is full). */
+export function dueDeliveries(db: Db, now: string, limit: number, skip: readonly string[] = []): Promise<OutboxRow[]> {
+  let query = db.selectFrom('notification_outbox').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', now)
+  if (skip.length > 0) query = query.where('channel', 'not in', skip)
+  return query.orderBy('id').limit(limit).execute()
 }
 
-/** When the earliest pending message is next due (undefined: none waits). */
-export async function nextDueAt(db: Db): Promise<string | undefined> {
+/** The earliest time after `after` that a pending message is due (undefined: none). */
+export async function nextDueAt(db: Db, after: string): Promise<string | undefined> {
   const row = await db.selectFrom('notification_outbox').select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('status', '=', 'pending').executeTakeFirst()
+    .where('status', '=', 'pending').where('next_attempt_at', '>', after).executeTakeFirst()
   return row?.at ?? undefined
 }
 

@@ -89,8 +89,10 @@ export class Dispatcher {
 
   async #pass(): Promise<void> {
     const now = this.#o.clock.now()
-    const due = await dueDeliveries(this.#o.db, now.toISOString(), BATCH)
-    const waitUntil: number[] = []
+    // a robot whose minute is full is left out, so what waits for it neither blocks the others nor spins the loop
+    const full = [...this.#windows].filter(([, window]) => window.room(now.getTime()) === 0)
+    const waitUntil = full.map(([, window]) => window.reopensAt())
+    const due = await dueDeliveries(this.#o.db, now.toISOString(), BATCH, full.map(([name]) => name))
     const byChannel = new Map<string, OutboxRow[]>()
     for (const row of due) byChannel.set(row.channel, [...byChannel.get(row.channel) ?? [], row])
     for (const [name, rows] of byChannel) {
@@ -104,10 +106,9 @@ export class Dispatcher {
       if (reopen) waitUntil.push(reopen)
     }
     if (due.length === BATCH) this.#again = true
-    const next = await nextDueAt(this.#o.db)
-    const nextTime = next ? Date.parse(next) : Infinity
-    // a message held back by its robot's rate is due already: it waits for the window, not for its own time
-    this.#arm(Math.min(nextTime > now.getTime() ? nextTime : Infinity, ...waitUntil))
+    // what is due now was tried, or waits for its robot's window (waitUntil), or came meanwhile (wake runs again)
+    const next = await nextDueAt(this.#o.db, now.toISOString())
+    this.#arm(Math.min(next ? Date.parse(next) : Infinity, ...waitUntil))
   }
 
   #arm(at: number): void {

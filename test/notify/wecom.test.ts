@@ -7,7 +7,7 @@ import type { NotifyFact } from '../../src/notify/fact.js'
 import { describe } from '../../src/notify/messages.js'
 import { fitBytes, wecomMarkdown, WECOM_MAX_BYTES } from '../../src/notify/wecom.js'
 import { freshDatabase } from '../helpers/db.js'
-import { handClock, robotStandIn } from './stand-ins.js'
+import { eventually, handClock, robotStandIn, webhookReceiver, webhookSecret } from './stand-ins.js'
 
 const KEY = 'robot-key-0123456789'
 const START = Date.parse('2026-12-02T08:00:00.000Z')
@@ -139,4 +139,39 @@ t.test('given up after the last attempt', async (t) => {
   await hand.advance(3_600_000, () => dispatcher.settled())
   t.equal(stand.messages.length, 3)
   t.match(await db.selectFrom('notification_outbox').selectAll().executeTakeFirstOrThrow(), { status: 'failed', attempts: 3 })
+})
+
+t.test('a robot\'s full minute holds only its own messages: a webhook goes out meanwhile', async (t) => {
+  const { db } = freshDatabase(t)
+  // the real time: the receiver checks the webhook-timestamp against its own clock
+  const hand = handClock(Date.now())
+  const stand = await robotStandIn(t, hand.now)
+  const secret = webhookSecret()
+  const receiver = await webhookReceiver(t, secret, () => 'up')
+  const channels = parseChannels({ channels: {
+    group: { type: 'wecom', key_env: 'ROBOT_KEY', url: stand.url, max_per_minute: 1 },
+    hook: { type: 'webhook', url: receiver.url, secret_env: 'HOOK_SECRET' },
+  } }, { ROBOT_KEY: KEY, HOOK_SECRET: secret })
+  const dispatcher = new Dispatcher({ db, channels, clock: hand.clock, logger: silent, retrySeconds: 5, retryMaxSeconds: 60, maxAttempts: 5 })
+  t.teardown(() => dispatcher.stop())
+  await dispatcher.start()
+  for (const id of [1, 2]) {
+    await enqueue(db, id, `message ${id}`, hand.now())
+    dispatcher.wake()
+    await dispatcher.settled()
+  }
+  t.equal(stand.messages.length, 1, 'the robot\'s one message of the minute')
+  await enqueueDelivery(db, {
+    idempotency_key: 'task:3:1:hook', channel: 'hook', trigger: 'succeeded', task_id: null, user_id: 'alice', recipients: ['alice'],
+    payload: JSON.stringify({ type: 'task.succeeded', timestamp: new Date(hand.now()).toISOString(), data: {} }),
+    next_attempt_at: new Date(hand.now()).toISOString(),
+  })
+  dispatcher.wake()
+  await dispatcher.settled()
+  await eventually('the webhook', () => receiver.accepted().length === 1)
+  t.same(receiver.accepted(), ['task:3:1:hook'])
+  t.ok(receiver.received[0]!.verified)
+  await hand.advance(60_000, () => dispatcher.settled())
+  t.equal(stand.messages.length, 2, 'the held one once the minute is over')
+  t.equal(stand.messages[1]!.body.markdown!.content, 'message 2')
 })
