@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import t from 'tap'
 import { channelSecretVariables, loadChannels, parseChannels } from '../../src/notify/channel-file.js'
+import { freePort } from '../helpers/server-process.js'
 import { webhookSecret } from './stand-ins.js'
 
 const secret = webhookSecret()
@@ -42,4 +44,15 @@ t.test('NOTIFY_FILE: missing means none; not JSON is one line', async (t) => {
   t.same(loadChannels(join(dir, 'none.json'), env), [])
   writeFileSync(join(dir, 'notify.json'), '{ channels')
   t.throws(() => loadChannels(join(dir, 'notify.json'), env), { message: /notify\.json: not valid JSON/ })
+})
+
+t.test('the server stops at start on a channel whose key is not set, with one line naming the variable', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'topup-notify-start-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'notify.json'), JSON.stringify({ channels: { group: { type: 'wecom', key_env: 'TOPUP_TEST_UNSET_KEY' } } }))
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(dir, 'data'), NOTIFY_FILE: join(dir, 'notify.json'), HOST: '127.0.0.1', PORT: String(await freePort()) }
+  delete env.TOPUP_TEST_UNSET_KEY
+  const result = spawnSync(resolve('node_modules/.bin/tsx'), [resolve('src/main.ts'), 'serve'], { cwd: dir, env, encoding: 'utf8', timeout: 30_000 })
+  t.equal(result.status, 2, result.stderr)
+  t.same(result.stderr.trim().split('\n'), [`${join(dir, 'notify.json')}: channel "group": the variable TOPUP_TEST_UNSET_KEY is not set`])
 })
