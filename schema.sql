@@ -145,6 +145,8 @@ CREATE TABLE task_events (
 -- The lifecycle actions (a status change someone asked for, with who: GET /api/audit), newest first.
 CREATE INDEX idx_events_actions ON task_events (created_at)
   WHERE type = 'task.status' AND json_extract(payload, '$.action') IS NOT NULL;
+-- The notifier reads the status and job events written after a point in time.
+CREATE INDEX idx_task_events_type_created ON task_events (type, created_at);
 
 -- Cluster jobs a task's steps submitted, one row per job id, recorded in the transaction of the log line that
 -- revealed the id. finished_at is set once the state is final (completed, failed, removed, lost).
@@ -213,3 +215,32 @@ CREATE TABLE revoked_tokens (
   expires_at TEXT,
   revoked_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
+
+-- Each user's notification choices (src/notify/preferences.ts), as JSON: triggers, language, channels, scope.
+CREATE TABLE user_preferences (
+  user_id                  TEXT NOT NULL PRIMARY KEY,
+  notification_preferences TEXT NOT NULL,
+  updated_at               TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+-- Every notification, once per event and channel (idempotency_key: task:<id>:<seq>:<channel>), kept until sent or
+-- given up: at-least-once across restarts. recipients: the users it is for (JSON); payload: the rendered message.
+CREATE TABLE notification_outbox (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  idempotency_key TEXT    NOT NULL UNIQUE,
+  channel         TEXT    NOT NULL,
+  trigger         TEXT    NOT NULL CHECK (trigger IN ('review', 'failed', 'succeeded', 'job_held')),
+  task_id         INTEGER REFERENCES tasks (id) ON DELETE CASCADE,
+  user_id         TEXT,
+  recipients      TEXT    NOT NULL,
+  payload         TEXT    NOT NULL,
+  status          TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT    NOT NULL,
+  last_error      TEXT,
+  created_at      TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  sent_at         TEXT
+);
+CREATE INDEX idx_outbox_due ON notification_outbox (status, next_attempt_at);
+CREATE INDEX idx_outbox_channel_sent ON notification_outbox (channel, sent_at);
+CREATE INDEX idx_outbox_user ON notification_outbox (user_id, id);

@@ -79,6 +79,7 @@ export async function buildApp(deps: AppDeps): Promise<Api> {
         { name: 'days', description: 'The days of a round on the site, with the service\'s record of each' },
         { name: 'schedules', description: 'The schedules of SCHEDULES_FILE and their firings' },
         { name: 'audit', description: 'Who did what: every lifecycle action and who asked for it (admins)' },
+        { name: 'notifications', description: 'Notification channels, each user\'s choices, and what was delivered' },
         { name: 'system', description: 'Health, readiness and metrics' },
       ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } }, schemas: wsMessageSchemas },

@@ -80,6 +80,13 @@ export const EnvSchema = Type.Object({
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535,
     description: 'serve /metrics on a listener of its own at METRICS_HOST:METRICS_PORT, and not on PORT' })),
   METRICS_HOST: Str('127.0.0.1', 'address of the METRICS_PORT listener'),
+  NOTIFY_FILE: Str('notify.json',
+    'notification channels (WeCom group robots, signed webhooks); keys and secrets are named there by variable, never written; a missing file means none'),
+  NOTIFY_BASE_URL: OptStr('the address users open the page at (e.g. https://topup.example.org), for the links in notifications; unset, links are paths'),
+  NOTIFY_RETRY_SECONDS: Num(0.1, 3600, 30, 'a notification that could not be delivered is tried again after this long, the delay doubling per attempt'),
+  NOTIFY_RETRY_MAX_SECONDS: Num(0.1, 86400, 3600, 'cap on the growing delay between delivery attempts of a notification'),
+  NOTIFY_MAX_ATTEMPTS: Int(1, 1000, 20, 'delivery attempts of a notification before it is given up (shown as failed in GET /api/notifications/deliveries)'),
+  NOTIFY_PDF_LINK_HOURS: Num(0.1, 24 * 30, 48, 'how long the PDF link in a review notification works (a signed link: anyone who has it may open that one file)'),
 })
 export type Env = Static<typeof EnvSchema>
 

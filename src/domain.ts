@@ -49,6 +49,16 @@ export const scheduleOutcomes = ['created', 'skipped', 'failed'] as const
 export const ScheduleOutcome = Type.Enum(scheduleOutcomes, { description: 'what a firing of a schedule did' })
 export type ScheduleOutcome = Static<typeof ScheduleOutcome>
 
+/** What a notification is about (src/notify/): a review waiting, a task failed or succeeded, a cluster job held. */
+export const notifyTriggers = ['review', 'failed', 'succeeded', 'job_held'] as const
+export const NotifyTrigger = Type.Enum(notifyTriggers, { description: 'what a notification is about' })
+export type NotifyTrigger = Static<typeof NotifyTrigger>
+
+/** A notification's delivery: waiting (first try or a retry), sent, or given up after NOTIFY_MAX_ATTEMPTS. */
+export const deliveryStatuses = ['pending', 'sent', 'failed'] as const
+export const DeliveryStatus = Type.Enum(deliveryStatuses, { description: 'state of one notification delivery' })
+export type DeliveryStatus = Static<typeof DeliveryStatus>
+
 /** Ordered from least to most severe: a `level` filter means that level and more severe. */
 export const logLevels = ['debug', 'info', 'warning', 'error'] as const
 export const LogLevel = Type.Enum(logLevels, { description: 'log level' })

@@ -11,6 +11,9 @@ import { createEngine } from './engine/engine.js'
 import { createTransportProvider } from './remote/transport-provider.js'
 import { loadHostsFile, secretVariables } from './remote/hosts.js'
 import { checkCanListen, listenError } from './listen-check.js'
+import { channelSecretVariables, loadChannels } from './notify/channel-file.js'
+import { createNotifier } from './notify/notifier.js'
+import { resolveSecretKey } from './auth/secret.js'
 import { systemClock } from './schedules/clock.js'
 import { loadSchedules } from './schedules/schedule-file.js'
 import { createScheduler } from './schedules/scheduler.js'
@@ -30,14 +33,16 @@ export interface RunningServer {
 
 /**
  * Start-up in order: .env, config, a check that the port is free, logger, database, workflows and schedules (an
- * invalid file stops here), app, listen, recovery, schedules armed. Throws ConfigError / ListenError /
- * HostsFileError / WorkflowLoadError / ScheduleFileError for main.ts to print.
+ * invalid file stops here), app, listen, recovery, schedules armed, notifications. Throws ConfigError / ListenError /
+ * HostsFileError / WorkflowLoadError / ScheduleFileError / NotifyFileError (a ConfigError) for main.ts to print.
  */
 export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   loadDotEnv()
   const config = loadConfig(env)
   await checkCanListen(config.HOST, config.PORT)
-  const log = createLogger(config, process.stdout, secretVariables(loadHostsFile(config.HOSTS_FILE)))
+  const channels = loadChannels(config.NOTIFY_FILE, env)
+  const log = createLogger(config, process.stdout,
+    [...secretVariables(loadHostsFile(config.HOSTS_FILE)), ...channelSecretVariables(channels)])
   const logger = log.logger
   const { db } = openDatabase(config.databaseFile)
   const shutdownHooks: (() => Promise<void> | void)[] = []
@@ -47,7 +52,7 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
       logger.info({ workflow: wf.name, version: wf.definition.version, runnable: wf.runnable,
         missing_step_types: wf.missingStepTypes }, 'workflow loaded')
     }
-    const transports = createTransportProvider({ config, db, logger })
+    const transports = createTransportProvider({ config, db, logger, withhold: channelSecretVariables(channels) })
     shutdownHooks.push(() => transports.close())
     const engine = createEngine({
       db, config, logger, steps: stepRegistry, transports,
@@ -71,6 +76,12 @@ export async function startServer(env: NodeJS.ProcessEnv = process.env): Promise
     // After listen: a second server started by mistake on the same port stops before touching any task.
     await engine.recover()
     await scheduler.start()
+    const notifier = createNotifier({
+      db, events: engine.events, channels, config, secretKey: resolveSecretKey(config), clock: systemClock, logger,
+    })
+    await notifier.start()
+    // Registered last, so it stops first: what the drain still changes is read from the events at the next start.
+    shutdownHooks.push(() => notifier.stop())
     logger.info({ database: config.databaseFile }, 'topup listening')
 
     let closing: Promise<void> | null = null

@@ -1,6 +1,6 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely'
 import {
-  batchSystems, executionStatuses, jobStates, logLevels, scheduleOutcomes, taskEventTypes, taskStatuses, type TaskEventType,
+  batchSystems, deliveryStatuses, executionStatuses, jobStates, logLevels, notifyTriggers, scheduleOutcomes, taskEventTypes, taskStatuses, type TaskEventType,
 } from '../domain.js'
 
 /** What task_events holds: every event type but `log`, whose lines live in task_logs. */
@@ -19,6 +19,8 @@ export const enums = {
   jobState: jobStates,
   batchSystem: batchSystems,
   scheduleOutcome: scheduleOutcomes,
+  notifyTrigger: notifyTriggers,
+  deliveryStatus: deliveryStatuses,
 } as const
 export type EnumKind = keyof typeof enums
 
@@ -79,6 +81,12 @@ export const tables = {
     first_seen: 'text=',
   },
   revoked_tokens: { jti: 'text', expires_at: 'text?', revoked_at: 'text=' },
+  user_preferences: { user_id: 'text', notification_preferences: 'text', updated_at: 'text=' },
+  notification_outbox: {
+    id: 'id', idempotency_key: 'text', channel: 'text', trigger: 'notifyTrigger', task_id: 'int?', user_id: 'text?',
+    recipients: 'text', payload: 'text', status: 'deliveryStatus=', attempts: 'int=', next_attempt_at: 'text',
+    last_error: 'text?', created_at: 'text=', sent_at: 'text?',
+  },
 } as const
 
 export type ColumnKind = 'id' | `${'int' | 'real' | 'text' | EnumKind}${'' | '?' | '='}`
@@ -104,3 +112,4 @@ export type JobRow = Selectable<Database['remote_jobs']>
 export type NewJob = Insertable<Database['remote_jobs']>
 export type TaskParameterRow = Selectable<Database['task_parameters']>
 export type ScheduleRunRow = Selectable<Database['schedule_runs']>
+export type OutboxRow = Selectable<Database['notification_outbox']>

@@ -72,6 +72,8 @@ export interface ProviderDeps {
   connection?: Pick<ConnectionOptions, 'backoffBaseMs' | 'backoffMaxMs'>
   ssh?: SshTransportOptions
   local?: Transport
+  /** More variables local commands never get, beside the hosts' password variables (the notification keys). */
+  withhold?: readonly string[]
 }
 
 /** The transports of the hosts in HOSTS_FILE (one SSH connection pool, one host-key policy), and `local`. */
@@ -81,7 +83,7 @@ export function createTransportProvider(deps: ProviderDeps): TransportProvider {
   const pool = new ConnectionPool(hosts, { env: deps.env ?? process.env, policy, logger: deps.logger, ...deps.connection })
   const local = deps.local ?? new LocalTransport({
     ...(deps.config.STEP_ENV_PASSTHROUGH === undefined ? {} : { passthrough: passthroughEntries(deps.config.STEP_ENV_PASSTHROUGH) }),
-    withhold: secretVariables(hosts),
+    withhold: [...secretVariables(hosts), ...deps.withhold ?? []],
   })
   const transports = new Map<string, Transport>()
   const downAfter = deps.downAfter ?? 3

@@ -7,6 +7,7 @@ import { executionRoutes } from './executions.js'
 import { healthRoutes } from './health.js'
 import { jobRoutes } from './jobs.js'
 import { logRoutes } from './logs.js'
+import { notificationRoutes } from './notifications.js'
 import { readyRoutes } from './ready.js'
 import { scheduleRoutes } from './schedules.js'
 import { taskRoutes } from './tasks.js'
@@ -30,4 +31,5 @@ export const routeModules: RouteModule[] = [
   dayRoutes,
   scheduleRoutes,
   auditRoutes,
+  notificationRoutes,
 ]
