@@ -274,6 +274,7 @@ t.test('every operation answers valid input as documented', async (t) => {
   await call('pauseTask', { id }, { body: {} })
   await call('resumeTask', { id: s.taskId })
   await call('cancelTask', { id })
+  await call('setMyNotifications', {}, { body: { triggers: ['review', 'failed'], language: 'en' } })
 
   t.same(operations.map((o) => o.operationId).filter((o) => !answered.has(o)), [], 'every operation was called')
   const failed = [...answered].filter(([o, status]) => (status < 200 || status >= 300) && !(o in no2xxHere))
