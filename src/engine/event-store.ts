@@ -95,6 +95,7 @@ export class EventStore {
   async #write<T>(batch: Batch, work: (trx: Db, emit: Emitter) => Promise<T>): Promise<T> {
     const published: TaskEvent[] = []
     const after: Array<() => void> = []
+    const started = performance.now()
     const result = await this.db.transaction().execute(async (trx) => {
         published.length = 0
         after.length = 0
@@ -120,6 +121,8 @@ export class EventStore {
         return work(trx, emit)
       })
     this.#refused = 0
+    // buffered lines reach the database here, whether a timer's flush or another write took them along
+    if (batch.lines.length > 0) probes.logFlush.publish({ seconds: (performance.now() - started) / 1000, lines: batch.lines.length })
     for (const event of published) this.bus.publish(event)
     for (const fn of after) {
       try { fn() } catch (error) { this.onError(error) }
@@ -160,10 +163,8 @@ export class EventStore {
   async #drain(): Promise<void> {
     while (!this.#empty) {
       const batch = this.#takeBuffer(LOG_FLUSH_LINES)
-      const started = performance.now()
       try {
         await this.#write(batch, async () => undefined)
-        probes.logFlush.publish({ seconds: (performance.now() - started) / 1000, lines: batch.lines.length })
       } catch (error) {
         if (!storageFault(error)) {
           this.onError(error)
