@@ -99,8 +99,8 @@ try {
 }
 
 // the rest, each under tsx in a process of its own: the WebSocket flood beside a running task, the metrics scrape
-// on a large database, and the page in Chromium
-for (const part of ['flood.ts', 'metrics-scrape.ts', 'page.ts']) {
+// on a large database, the page in Chromium, and the REST and log-ingest speeds beside their baselines
+for (const part of ['flood.ts', 'metrics-scrape.ts', 'page.ts', 'speed.ts']) {
   console.log()
   const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(part, import.meta.url))], { stdio: 'inherit' })
   if (run.status !== 0) process.exitCode = 1

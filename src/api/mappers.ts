@@ -2,6 +2,7 @@ import type { Static } from 'typebox'
 import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import type { ActionRecord } from '../db/audit-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
+import type { TaskSummaryRow } from '../db/task-repository.js'
 import { taskSteps } from '../engine/snapshot.js'
 import type { ExecutionRow, JobRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
 import { jobStates, summarizeJobs, type JobState } from '../domain.js'
@@ -16,7 +17,7 @@ import type { WorkflowDetailSchema, WorkflowSummarySchema } from './schemas/work
 
 /** Every database row → API shape mapping, in one place. */
 
-export function toTask(row: TaskRow): Static<typeof TaskSchema> {
+export function toTask(row: TaskSummaryRow): Static<typeof TaskSchema> {
   return {
     id: row.id, user_id: row.user_id, workflow_id: row.workflow_id, workflow_name: row.workflow_name,
     task_name: row.task_name, date_param: row.date_param, status: row.status, status_reason: row.status_reason,

@@ -32,10 +32,21 @@ function filtered(db: Db, filter: TaskFilter) {
   return query
 }
 
-/** Newest first; `id` breaks ties between tasks created in the same millisecond. */
+/** What a task's summary (the API's Task) shows: every column but the workflow snapshot and the engine's own. */
+export const taskSummaryColumns = [
+  'id', 'user_id', 'workflow_id', 'workflow_name', 'task_name', 'date_param', 'status', 'status_reason',
+  'progress_percentage', 'current_step', 'resume_from_step', 'error_message', 'last_seq', 'created_at', 'updated_at',
+  'queued_at', 'started_at', 'completed_at', 'created_by', 'concurrency_key',
+] as const satisfies readonly (keyof TaskRow)[]
+export type TaskSummaryRow = Pick<TaskRow, typeof taskSummaryColumns[number]>
+
+/**
+ * Newest first; `id` breaks ties between tasks created in the same millisecond. Only the summary's columns: the
+ * workflow snapshot, most of a row's bytes, is not read for a list.
+ */
 export async function listTasks(db: Db, filter: TaskFilter, page: { limit: number; offset: number }):
-  Promise<{ rows: TaskRow[]; total: number }> {
-  const rows = await filtered(db, filter).selectAll()
+  Promise<{ rows: TaskSummaryRow[]; total: number }> {
+  const rows = await filtered(db, filter).select(taskSummaryColumns)
     .orderBy('created_at', 'desc').orderBy('id', 'desc')
     .limit(page.limit).offset(page.offset).execute()
   const { total } = await filtered(db, filter).select((eb) => eb.fn.countAll<number>().as('total'))
