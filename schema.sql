@@ -145,8 +145,9 @@ CREATE TABLE task_events (
 -- The lifecycle actions (a status change someone asked for, with who: GET /api/audit), newest first.
 CREATE INDEX idx_events_actions ON task_events (created_at)
   WHERE type = 'task.status' AND json_extract(payload, '$.action') IS NOT NULL;
--- The notifier reads the status and job events written after a point in time.
-CREATE INDEX idx_task_events_type_created ON task_events (type, created_at);
+-- The notifier reads the status and job events written after a point in time. Partial, like the actions' index,
+-- so that neither stands in for the other: SQLite uses one only for a query that repeats its WHERE.
+CREATE INDEX idx_events_notified ON task_events (created_at) WHERE type IN ('task.status', 'job.state');
 
 -- Cluster jobs a task's steps submitted, one row per job id, recorded in the transaction of the log line that
 -- revealed the id. finished_at is set once the state is final (completed, failed, removed, lost).

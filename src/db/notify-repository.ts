@@ -32,9 +32,15 @@ export async function writeCursor(db: Db, at: string): Promise<void> {
 
 /** Status and job events created at or after `from`, oldest first (the notifier's input). */
 export function eventsSince(db: Db, from: string, limit: number) {
+  return selectEventsSince(db, from, limit).execute()
+}
+
+/** The query of eventsSince, unexecuted (its plan is tested). */
+export function selectEventsSince(db: Db, from: string, limit: number) {
   return db.selectFrom('task_events').select(['task_id', 'seq', 'type', 'payload', 'created_at'])
-    .where('type', 'in', ['task.status', 'job.state']).where('created_at', '>=', from)
-    .orderBy('created_at').orderBy('task_id').orderBy('seq').limit(limit).execute()
+    // the literal WHERE of idx_events_notified, so that SQLite uses it (a bound list would not match it)
+    .where(sql<boolean>`type IN ('task.status', 'job.state')`).where('created_at', '>=', from)
+    .orderBy('created_at').orderBy('task_id').orderBy('seq').limit(limit)
 }
 
 export interface NewDelivery {

@@ -33,6 +33,6 @@ CREATE TABLE notification_outbox (
 CREATE INDEX idx_outbox_due ON notification_outbox (status, next_attempt_at);
 CREATE INDEX idx_outbox_channel_sent ON notification_outbox (channel, sent_at);
 CREATE INDEX idx_outbox_user ON notification_outbox (user_id, id);
-CREATE INDEX idx_task_events_type_created ON task_events (type, created_at);
+CREATE INDEX idx_events_notified ON task_events (created_at) WHERE type IN ('task.status', 'job.state');
 `,
 }
