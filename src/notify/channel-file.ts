@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import { NotifyTrigger } from '../domain.js'
 import { ConfigError } from '../config.js'
-import { messageOf } from '../errors.js'
+import { readSettingsFile } from '../settings-file.js'
 
 const EnvName = Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'the environment variable that holds it' })
 export const languages = ['zh', 'en'] as const
@@ -59,14 +58,8 @@ export function loadChannels(file: string, env: NodeJS.ProcessEnv = process.env)
 
 /** NOTIFY_FILE's channels, checked, without their secrets (what the API may show: names and types). */
 export function readChannelFile(file: string): ChannelConfig[] {
-  if (!existsSync(file)) return []
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new NotifyFileError(`${file}: not valid JSON: ${messageOf(error)}`)
-  }
-  return parseChannelFile(raw, file)
+  const raw = readSettingsFile(file, (message) => new NotifyFileError(message))
+  return raw === undefined ? [] : parseChannelFile(raw, file)
 }
 
 export function parseChannels(raw: unknown, env: NodeJS.ProcessEnv, source = 'notify'): Channel[] {

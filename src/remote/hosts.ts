@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
-import { messageOf } from '../errors.js'
+import { readSettingsFile, withEntryDefaults } from '../settings-file.js'
 
 /** One host of HOSTS_FILE. Secrets never live here: only the names of the variables that hold them. */
 export const HostSchema = Type.Object({
@@ -33,22 +32,12 @@ export class HostsFileError extends Error {}
 
 /** Reads and checks HOSTS_FILE; a missing file means "no SSH hosts" (only `local`). */
 export function loadHostsFile(file: string): Map<string, NamedHost> {
-  if (!existsSync(file)) return new Map()
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new HostsFileError(`${file}: not valid JSON: ${messageOf(error)}`)
-  }
-  return parseHosts(raw, file)
+  const raw = readSettingsFile(file, (message) => new HostsFileError(message))
+  return raw === undefined ? new Map() : parseHosts(raw, file)
 }
 
 export function parseHosts(raw: unknown, source = 'hosts'): Map<string, NamedHost> {
-  // defaults are filled per host: Value.Default does not descend into Record values
-  const value = Value.Clone(raw) as { hosts?: Record<string, unknown> }
-  if (value && typeof value === 'object' && value.hosts && typeof value.hosts === 'object') {
-    for (const [name, host] of Object.entries(value.hosts)) value.hosts[name] = Value.Default(HostSchema, host)
-  }
+  const value = withEntryDefaults(raw, 'hosts', HostSchema)
   const error = Value.Errors(HostsFileSchema, value)[0]
   if (error) {
     const path = error.instancePath || '/'

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs'
 import { Cron } from 'croner'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import { messageOf } from '../errors.js'
+import { readSettingsFile, withEntryDefaults } from '../settings-file.js'
 import { describeParameterErrors, resolveParameters } from '../workflows/parameters.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
 import { renderScheduleParameters } from './date-template.js'
@@ -41,22 +41,12 @@ export class ScheduleFileError extends Error {}
 
 /** Reads and checks SCHEDULES_FILE against the loaded workflows; a missing file means no schedules. */
 export function loadSchedules(file: string, workflows: WorkflowCatalog): Schedule[] {
-  if (!existsSync(file)) return []
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'))
-  } catch (error) {
-    throw new ScheduleFileError(`${file}: not valid JSON: ${messageOf(error)}`)
-  }
-  return parseSchedules(raw, workflows, file)
+  const raw = readSettingsFile(file, (message) => new ScheduleFileError(message))
+  return raw === undefined ? [] : parseSchedules(raw, workflows, file)
 }
 
 export function parseSchedules(raw: unknown, workflows: WorkflowCatalog, source = 'schedules'): Schedule[] {
-  // defaults are filled per schedule: Value.Default does not descend into Record values
-  const value = Value.Clone(raw) as { schedules?: Record<string, unknown> }
-  if (value && typeof value === 'object' && value.schedules && typeof value.schedules === 'object') {
-    for (const [name, s] of Object.entries(value.schedules)) value.schedules[name] = Value.Default(ScheduleSchema, s)
-  }
+  const value = withEntryDefaults(raw, 'schedules', ScheduleSchema)
   const error = Value.Errors(SchedulesFileSchema, value)[0]
   if (error) throw new ScheduleFileError(`${source}: ${error.instancePath || '/'} ${error.message}`)
   return Object.entries((value as Static<typeof SchedulesFileSchema>).schedules).map(([name, config]) => {
