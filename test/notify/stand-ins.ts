@@ -2,40 +2,9 @@ import { once } from 'node:events'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Webhook } from 'standardwebhooks'
-import type { Clock } from '../../src/schedules/clock.js'
+
 
 interface Teardown { teardown(fn: () => unknown): void }
-
-/** A clock that stands still until the test moves it; `advance` fires the timers due on the way, in order. */
-export function handClock(start: number) {
-  let now = start
-  let timers: { at: number; fn: () => void }[] = []
-  const clock: Clock = {
-    now: () => new Date(now),
-    at(at, fn) {
-      const timer = { at: at.getTime(), fn }
-      timers.push(timer)
-      return () => { timers = timers.filter((x) => x !== timer) }
-    },
-  }
-  return {
-    clock,
-    now: () => now,
-    /** Moves by `ms`, firing each timer due on the way and waiting for `settled` after each. */
-    async advance(ms: number, settled: () => Promise<void>) {
-      const end = now + ms
-      for (;;) {
-        const due = timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0]
-        if (!due) break
-        timers = timers.filter((x) => x !== due)
-        now = due.at
-        due.fn()
-        await settled()
-      }
-      now = end
-    },
-  }
-}
 
 async function bodyOf(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []

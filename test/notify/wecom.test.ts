@@ -7,7 +7,8 @@ import type { NotifyFact } from '../../src/notify/fact.js'
 import { describe } from '../../src/notify/messages.js'
 import { fitBytes, wecomMarkdown, WECOM_MAX_BYTES } from '../../src/notify/wecom.js'
 import { freshDatabase } from '../helpers/db.js'
-import { eventually, handClock, robotStandIn, webhookReceiver, webhookSecret } from './stand-ins.js'
+import { handClock } from '../helpers/hand-clock.js'
+import { eventually, robotStandIn, webhookReceiver, webhookSecret } from './stand-ins.js'
 
 const KEY = 'robot-key-0123456789'
 const START = Date.parse('2026-12-02T08:00:00.000Z')

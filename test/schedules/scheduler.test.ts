@@ -2,11 +2,11 @@ import t, { type Test } from 'tap'
 import pino from 'pino'
 import type { Db } from '../../src/db/connect.js'
 import type { Engine } from '../../src/engine/engine.js'
-import type { Clock } from '../../src/schedules/clock.js'
 import { parseSchedules, type ScheduleConfig } from '../../src/schedules/schedule-file.js'
 import { createScheduler, type Scheduler } from '../../src/schedules/scheduler.js'
 import type { WorkflowCatalog } from '../../src/workflows/sync.js'
 import { buildTestApp } from '../helpers/app.js'
+import { handClock } from '../helpers/hand-clock.js'
 
 // Schedules on a real engine and database, with a clock the test moves by hand: firings are synchronised on the
 // scheduler having settled, never on elapsed time.
@@ -20,37 +20,8 @@ const dailyFlow = {
   steps: [{ id: 'echo', display_name: 'echo', type: 'exec', host: 'local', inputs: { command: 'echo day {{ params.date_param }}' } }],
 }
 
-/** A clock that stands still until the test moves it; timers due on the way fire in order. */
-function handClock(start: string) {
-  let now = Date.parse(start)
-  let timers: { at: number; fn: () => void }[] = []
-  const clock: Clock = {
-    now: () => new Date(now),
-    at(at, fn) {
-      const timer = { at: at.getTime(), fn }
-      timers.push(timer)
-      return () => { timers = timers.filter((x) => x !== timer) }
-    },
-  }
-  return {
-    clock,
-    set(to: string) { now = Date.parse(to) },
-    /** Moves to `to`, firing every timer due on the way and waiting for what each firing does. */
-    async advance(to: string, scheduler: Scheduler) {
-      const end = Date.parse(to)
-      for (;;) {
-        const due = timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0]
-        if (!due) break
-        timers = timers.filter((x) => x !== due)
-        now = due.at
-        due.fn()
-        await scheduler.settled()
-        await scheduler.settled() // the firing re-arms after it settles
-      }
-      now = end
-    },
-  }
-}
+/** Waits for what a firing did: it re-arms the schedule after it settles, so twice. */
+const settle = (scheduler: Scheduler) => async () => { await scheduler.settled(); await scheduler.settled() }
 
 const daily: ScheduleConfig = {
   cron: '30 7 * * *', time_zone: 'Asia/Shanghai', workflow: 'daily_flow', user: 'topup', start: true, catch_up: 'latest',
@@ -87,10 +58,10 @@ t.test('a daily schedule makes yesterday\'s task at 07:30 Shanghai time and star
   const s = await setup(t, '2026-12-01T23:00:00Z', { daily: {} })
   const scheduler = await s.scheduler()
   t.same(scheduler.nextRuns('daily', 2).map((d) => d.toISOString()), ['2026-12-01T23:30:00.000Z', '2026-12-02T23:30:00.000Z'])
-  await s.hand.advance('2026-12-01T23:29:59Z', scheduler)
+  await s.hand.advanceTo('2026-12-01T23:29:59Z', settle(scheduler))
   t.same(await s.tasks(), [], 'nothing before its time')
 
-  await s.hand.advance('2026-12-01T23:31:00Z', scheduler)
+  await s.hand.advanceTo('2026-12-01T23:31:00Z', settle(scheduler))
   const [task] = await s.tasks()
   t.match(task, { user_id: 'topup', created_by: 'schedule:daily', date_param: '261201' }, 'the day before, in Shanghai\'s calendar')
   t.match(await s.runs('daily'), [{ fire_time: '2026-12-01T23:30:00.000Z', outcome: 'created', task_id: task!.id }])
@@ -110,14 +81,14 @@ t.test('a day already done or under way is skipped with a reason; a failed one i
   })
   t.equal(made.statusCode, 201)
   t.equal(made.json().created_by, 'alice', 'a task made through the API names its maker')
-  await s.hand.advance('2026-12-01T23:31:00Z', scheduler)
+  await s.hand.advanceTo('2026-12-01T23:31:00Z', settle(scheduler))
   t.match(await s.runs('daily'), [{ outcome: 'skipped', task_id: null, message: `task ${made.json().id} of daily_flow for 261201 is pending` }])
 
   await s.db.updateTable('tasks').set({ status: 'failed' }).where('id', '=', made.json().id).execute()
   await scheduler.stop() // a restart, with the file changed to look two days back
   s.hand.set('2026-12-02T23:00:00Z')
   const again = await s.scheduler({ daily: { start: false, parameters: { date_param: '{{ schedule.date | minus_days(2) | yymmdd }}' } } })
-  await s.hand.advance('2026-12-02T23:31:00Z', again)
+  await s.hand.advanceTo('2026-12-02T23:31:00Z', settle(again))
   const latest = (await s.runs('daily')).at(-1)
   t.match(latest, { fire_time: '2026-12-02T23:30:00.000Z', outcome: 'created' }, 'the failed day 261201 is tried again')
   t.match((await s.tasks()).at(-1), { date_param: '261201', status: 'pending', created_by: 'schedule:daily' }, 'not started: start false')
@@ -127,7 +98,7 @@ t.test('after downtime each policy catches up as it says, and nothing is made tw
   const s = await setup(t, '2026-12-01T23:00:00Z', { latest: {}, all: { catch_up: 'all' }, none: { catch_up: 'none' } })
   const all = ['latest', 'all', 'none']
   const first = await s.scheduler()
-  await s.hand.advance('2026-12-01T23:31:00Z', first)
+  await s.hand.advanceTo('2026-12-01T23:31:00Z', settle(first))
   for (const name of all) t.equal((await s.runs(name)).length, 1, `${name}: fired once`)
   await first.stop()
 
@@ -166,7 +137,7 @@ t.test('GET /api/schedules shows the next firings and what each firing did', asy
   })
   t.teardown(() => scheduler.stop())
   await scheduler.start()
-  await hand.advance('2026-12-01T23:31:00Z', scheduler)
+  await hand.advanceTo('2026-12-01T23:31:00Z', settle(scheduler))
   const res = await test.app.inject({ method: 'GET', url: '/api/schedules', headers: test.authFor('alice') })
   t.equal(res.statusCode, 200)
   const [on, off] = res.json().items
