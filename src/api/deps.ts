@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
+import { TaskSnapshots } from '../db/task-snapshots.js'
 import type { TaskControl, TaskEventSource } from '../engine/interfaces.js'
 import { HistoryGate } from './live/history-gate.js'
 import { WriteProbe, type ProbeLog } from '../db/write-probe.js'
@@ -45,6 +46,8 @@ export interface RouteDeps extends AppDeps {
   writeProbe: WriteProbe
   /** The service's metrics, kept only while METRICS_TOKEN or METRICS_PORT asks for /metrics. */
   metrics?: ServiceMetrics
+  /** Tasks' workflow snapshots, parsed once (task rows are read without them). */
+  snapshots: TaskSnapshots
 }
 
 export function routeDeps(deps: AppDeps, secretKey: string, log?: ProbeLog): RouteDeps {
@@ -56,7 +59,7 @@ export function routeDeps(deps: AppDeps, secretKey: string, log?: ProbeLog): Rou
   const metrics = wanted
     ? new ServiceMetrics({ db: deps.db, events, workflows: () => deps.workflows.list(), ...(hostPools ? { hostPools } : {}) })
     : undefined
-  return { ...deps, secretKey, events, historyReads, writeProbe, ...(metrics ? { metrics } : {}) }
+  return { ...deps, secretKey, events, historyReads, writeProbe, snapshots: new TaskSnapshots(deps.db), ...(metrics ? { metrics } : {}) }
 }
 
 /** Without an engine: the history in the database, and no live pushes. */

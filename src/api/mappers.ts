@@ -3,8 +3,8 @@ import { remotePathOf, type ArtifactRow } from '../db/artifact-repository.js'
 import type { ActionRecord } from '../db/audit-repository.js'
 import { decodeOutputValue } from '../db/output-repository.js'
 import type { TaskSummaryRow } from '../db/task-repository.js'
-import { taskSteps } from '../engine/snapshot.js'
-import type { ExecutionRow, JobRow, StepOutputRow, TaskLogRow, TaskParameterRow, TaskRow } from '../db/tables.js'
+import type { ExecutionRow, JobRow, StepOutputRow, TaskLogRow, TaskParameterRow } from '../db/tables.js'
+import type { StepDefinition } from '../workflows/definition.js'
 import { jobStates, summarizeJobs, type JobState } from '../domain.js'
 import type { JobCountsSchema, JobSchema } from './schemas/jobs.js'
 import { decodeParameter, type ParameterValue } from '../workflows/parameters.js'
@@ -34,8 +34,8 @@ export function toParameters(rows: TaskParameterRow[]): Record<string, Parameter
 }
 
 /** The steps of the task's own workflow snapshot, each with the state of its latest attempt. */
-export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Static<typeof StepSummarySchema>[] {
-  return taskSteps(task).map((step, index) => {
+export function toStepSummaries(steps: readonly StepDefinition[], executions: ExecutionRow[]): Static<typeof StepSummarySchema>[] {
+  return steps.map((step, index) => {
     const attempts = executions.filter((e) => e.step_name === step.id)
     const latest = attempts.at(-1)
     return {
@@ -47,7 +47,7 @@ export function toStepSummaries(task: TaskRow, executions: ExecutionRow[]): Stat
   })
 }
 
-export function toProgress(task: TaskRow, steps: Static<typeof StepSummarySchema>[], jobs: Partial<Record<JobState, number>>):
+export function toProgress(task: TaskSummaryRow, steps: Static<typeof StepSummarySchema>[], jobs: Partial<Record<JobState, number>>):
   Static<typeof ProgressSchema> {
   return {
     task_id: task.id, status: task.status, progress_percentage: task.progress_percentage,
@@ -63,9 +63,9 @@ export function toJobCounts(counts: Partial<Record<JobState, number>>): Static<t
   return { total: jobStates.reduce((sum, state) => sum + byState[state], 0), by_state: byState, summary: summarizeJobs(counts) }
 }
 
-export function toTaskDetail(task: TaskRow, parameters: TaskParameterRow[], executions: ExecutionRow[],
-  jobs: Partial<Record<JobState, number>>, actions: ActionRecord[]): Static<typeof TaskDetailSchema> {
-  const steps = toStepSummaries(task, executions)
+export function toTaskDetail(task: TaskSummaryRow, definition: readonly StepDefinition[], parameters: TaskParameterRow[],
+  executions: ExecutionRow[], jobs: Partial<Record<JobState, number>>, actions: ActionRecord[]): Static<typeof TaskDetailSchema> {
+  const steps = toStepSummaries(definition, executions)
   return {
     ...toTask(task), parameters: toParameters(parameters), steps, progress: toProgress(task, steps, jobs),
     actions: actions.map(toAction),

@@ -1,6 +1,5 @@
 import type { Db } from '../db/connect.js'
-import { findTask } from '../db/task-repository.js'
-import type { TaskRow } from '../db/tables.js'
+import { findTaskSummary, type TaskSummaryRow } from '../db/task-repository.js'
 import type { Actor } from '../domain.js'
 import { AppError } from '../errors.js'
 import type { Principal } from './token.js'
@@ -16,13 +15,13 @@ export function maySee(principal: Principal, ownerId: string): boolean {
 }
 
 /** The task if it exists and the caller may see it; otherwise undefined. */
-export async function visibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskRow | undefined> {
-  const task = await findTask(db, taskId)
+export async function visibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskSummaryRow | undefined> {
+  const task = await findTaskSummary(db, taskId)
   return task && maySee(principal, task.user_id) ? task : undefined
 }
 
 /** A task the caller may see: their own, or any for an admin. Someone else's task is "not found". */
-export async function findVisibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskRow> {
+export async function findVisibleTask(db: Db, principal: Principal, taskId: number): Promise<TaskSummaryRow> {
   const task = await visibleTask(db, principal, taskId)
   if (!task) throw new AppError('not_found', `task ${taskId} not found`)
   return task

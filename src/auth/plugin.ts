@@ -3,7 +3,7 @@ import fp from 'fastify-plugin'
 import type { Db } from '../db/connect.js'
 import { AppError } from '../errors.js'
 import { isRevoked } from './revocations.js'
-import { TokenError, verifyToken, type Principal, type TokenKeys } from './token.js'
+import { TokenError, VerifiedTokens, verifyToken, type Principal, type TokenKeys } from './token.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,11 +50,12 @@ export function bearerToken(request: FastifyRequest, allowQuery = false): string
 export const authPlugin = fp(async (app: FastifyInstance, options: { keys: TokenKeys; db: Db }) => {
   app.decorateRequest('principal', null)
   const revoked = (jti: string) => isRevoked(options.db, jti)
+  const cache = new VerifiedTokens()
   app.decorate('authenticate', async (request: FastifyRequest, opts: { allowQuery?: boolean } = {}): Promise<Principal> => {
     const token = bearerToken(request, opts.allowQuery)
     if (!token) throw new AppError('unauthorized', 'a bearer token is required (Authorization: Bearer <token>)')
     try {
-      return await verifyToken(options.keys, token, { isRevoked: revoked })
+      return await verifyToken(options.keys, token, { isRevoked: revoked, cache })
     } catch (error) {
       if (error instanceof TokenError) throw new AppError('unauthorized', error.message)
       throw error

@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { decodeJwt, errors, jwtVerify, type JWTPayload } from 'jose'
+import { LruMap } from '../lru-map.js'
 
 export type Role = 'user' | 'admin'
 
@@ -22,6 +23,41 @@ export interface VerifyOptions {
   now?: number
   /** Whether the token id (`jti`) was revoked; a token without one cannot be (it predates revocation). */
   isRevoked?: (jti: string) => Promise<boolean>
+  /** Tokens already checked, to skip the signature and claim checks of a token seen before. */
+  cache?: VerifiedTokens
+}
+
+/** What checking a token found: who it names, its id, and until when it is valid. */
+interface CheckedToken {
+  principal: Principal
+  jti: string | undefined
+  /** The first instant (ms) at which it counts as expired: exp plus the tolerance, as jose reckons it. */
+  expiredAtMs: number
+}
+
+/**
+ * Tokens whose signature and claims were checked, until they expire. A client sends the same token with every
+ * request, and the HMAC and claim checks were a tenth of a task GET. Only tokens that passed are kept (at most
+ * `capacity`, the least recently used dropped first); what may change after the check — revocation — is still
+ * asked every time, and nbf and iat only become truer as time goes on.
+ */
+export class VerifiedTokens {
+  private readonly entries: LruMap<string, CheckedToken>
+
+  constructor(capacity = 1000) {
+    this.entries = new LruMap(capacity)
+  }
+
+  get(token: string, now: number): CheckedToken | undefined {
+    const entry = this.entries.get(token)
+    if (entry && now < entry.expiredAtMs) return entry
+    if (entry) this.entries.delete(token)
+    return undefined
+  }
+
+  add(token: string, checked: CheckedToken): void {
+    this.entries.set(token, checked)
+  }
 }
 
 export class TokenError extends Error {}
@@ -107,6 +143,16 @@ function reason(error: unknown, keys: TokenKeys): TokenError | null {
 export async function verifyToken(keys: TokenKeys | string, token: string, options: VerifyOptions = {}): Promise<Principal> {
   const keySet: TokenKeys = typeof keys === 'string' ? { current: keys, source: 'SECRET_KEY' } : keys
   const now = options.now ?? Date.now()
+  const checked = options.cache?.get(token, now) ?? await checkToken(keySet, token, now)
+  options.cache?.add(token, checked)
+  if (checked.jti !== undefined && options.isRevoked && await options.isRevoked(checked.jti)) {
+    throw new TokenError('token revoked: ask for a new token')
+  }
+  return checked.principal
+}
+
+/** Everything verifyToken checks but revocation. */
+async function checkToken(keySet: TokenKeys, token: string, now: number): Promise<CheckedToken> {
   let claims: JWTPayload
   try {
     claims = await verified(keySet.current, token, now).catch((error: unknown) => {
@@ -124,8 +170,7 @@ export async function verifyToken(keys: TokenKeys | string, token: string, optio
   if (typeof subject !== 'string' || subject === '') throw new TokenError('token has no subject')
   const role = claims.role ?? 'user'
   if (role !== 'user' && role !== 'admin') throw new TokenError('unknown role in token')
-  if (typeof claims.jti === 'string' && options.isRevoked && await options.isRevoked(claims.jti)) {
-    throw new TokenError('token revoked: ask for a new token')
-  }
-  return { userId: subject, role }
+  // requiredClaims made exp a number
+  const expiredAtMs = (claims.exp! + CLOCK_TOLERANCE_SECONDS) * 1000
+  return { principal: { userId: subject, role }, jti: typeof claims.jti === 'string' ? claims.jti : undefined, expiredAtMs }
 }

@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3'
 import {
   CompiledQuery, SelectQueryNode, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult,
 } from 'kysely'
+import { LruMap } from '../lru-map.js'
 
 /** Prepared statements kept per database by default: more than the distinct SQL texts the service sends. */
 export const STATEMENT_CACHE_SIZE = 500
@@ -56,10 +57,11 @@ class TransactionSafeSqliteDriver extends SqliteDriver {
 }
 
 class CachingSqliteConnection implements DatabaseConnection {
-  /** In use order, the least recently used first (a Map keeps insertion order). */
-  readonly #statements = new Map<string, SQLite.Statement>()
+  readonly #statements: LruMap<string, SQLite.Statement>
 
-  constructor(private readonly sqlite: SQLite.Database, private readonly capacity: number) {}
+  constructor(private readonly sqlite: SQLite.Database, capacity: number) {
+    this.#statements = new LruMap(capacity)
+  }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = compiledQuery
@@ -75,16 +77,6 @@ class CachingSqliteConnection implements DatabaseConnection {
   }
 
   #statement(sql: string): SQLite.Statement {
-    const cached = this.#statements.get(sql)
-    if (cached) {
-      this.#statements.delete(sql)
-      this.#statements.set(sql, cached)
-      return cached
-    }
-    const statement = this.sqlite.prepare(sql)
-    if (this.capacity === 0) return statement
-    this.#statements.set(sql, statement)
-    if (this.#statements.size > this.capacity) this.#statements.delete(this.#statements.keys().next().value!)
-    return statement
+    return this.#statements.get(sql) ?? this.#statements.set(sql, this.sqlite.prepare(sql))
   }
 }

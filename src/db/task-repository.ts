@@ -40,6 +40,11 @@ export const taskSummaryColumns = [
 ] as const satisfies readonly (keyof TaskRow)[]
 export type TaskSummaryRow = Pick<TaskRow, typeof taskSummaryColumns[number]>
 
+/** A task's summary columns: what the API routes read, leaving the snapshot (tens of KB) to TaskSnapshots. */
+export function findTaskSummary(db: Db, id: number): Promise<TaskSummaryRow | undefined> {
+  return db.selectFrom('tasks').select(taskSummaryColumns).where('id', '=', id).executeTakeFirst()
+}
+
 /**
  * Newest first; `id` breaks ties between tasks created in the same millisecond. Only the summary's columns: the
  * workflow snapshot, most of a row's bytes, is not read for a list.
@@ -63,8 +68,10 @@ export async function insertTask(trx: Db, task: NewTask, parameters: NewTaskPara
   return row
 }
 
-export function listTaskParameters(db: Db, taskId: number): Promise<TaskParameterRow[]> {
-  return db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId).orderBy('id').execute()
+/** In the order they were stored. (Sorted here: the (task_id, param_name) index would make SQLite sort in a temp b-tree.) */
+export async function listTaskParameters(db: Db, taskId: number): Promise<TaskParameterRow[]> {
+  const rows = await db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId).execute()
+  return rows.sort((a, b) => a.id - b.id)
 }
 
 /*
@@ -180,7 +187,7 @@ export function dayTasksOfRound(db: Db, workflow: string, round: string) {
     .execute()
 }
 
-/** The workflow snapshots of the tasks. */
+/** The workflow snapshots of the tasks (JSON text, read by TaskSnapshots). */
 export function workflowSnapshots(db: Db, ids: readonly number[]): Promise<Pick<TaskRow, 'id' | 'workflow_snapshot'>[]> {
   if (ids.length === 0) return Promise.resolve([])
   return db.selectFrom('tasks').select(['id', 'workflow_snapshot']).where('id', 'in', [...ids]).execute()

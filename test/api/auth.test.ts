@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveSecretKey } from '../../src/auth/secret.js'
-import { parseTtl, signToken, verifyToken } from '../../src/auth/token.js'
+import { CLOCK_TOLERANCE_SECONDS, parseTtl, signToken, VerifiedTokens, verifyToken } from '../../src/auth/token.js'
 import { buildTestApp, TEST_SECRET, sharedByFile } from '../helpers/app.js'
 
 /** A create request for `date` (one unfinished task per date: the tests of this file share an app). */
@@ -86,6 +86,29 @@ t.test('the token functions', async (t) => {
   t.equal(parseTtl('90m'), 5400)
   t.equal(parseTtl('7d'), 604800)
   t.throws(() => parseTtl('soon'))
+})
+
+t.test('a checked token is remembered until it expires, and its revocation is still asked every time', async (t) => {
+  const issued = Date.parse('2026-12-01T10:00:00Z')
+  const token = signToken('k', { userId: 'alice', role: 'user' }, 60, issued)
+  const cache = new VerifiedTokens()
+  const revoked = new Set<string>()
+  const asked: string[] = []
+  const isRevoked = async (jti: string) => { asked.push(jti); return revoked.has(jti) }
+  const at = (ms: number) => verifyToken('another-key', token, { now: ms, cache, isRevoked })
+  await t.rejects(at(issued), /signature/, 'not cached when the check fails')
+  t.same(await verifyToken('k', token, { now: issued, cache, isRevoked }), { userId: 'alice', role: 'user' })
+  // From the cache: another key would refuse it, so a pass means the signature was not checked again.
+  t.same(await at(issued + 30_000), { userId: 'alice', role: 'user' }, 'remembered')
+  const lastValid = issued + (60 + CLOCK_TOLERANCE_SECONDS) * 1000 - 1
+  t.same(await at(lastValid), { userId: 'alice', role: 'user' }, 'valid until exp plus the tolerance')
+  await t.rejects(verifyToken('k', token, { now: lastValid + 1, cache, isRevoked }), /expired/, 'then expired, as jose says')
+  await t.rejects(at(issued), /signature/, 'and forgotten once expired')
+  t.same(await verifyToken('k', token, { now: issued, cache, isRevoked }), { userId: 'alice', role: 'user' })
+  revoked.add(asked[0]!)
+  await t.rejects(at(issued + 1000), /revoked/, 'a revocation after the check counts at once')
+  t.equal(new Set(asked).size, 1, 'the token id was asked about each time')
+  t.ok(asked.length >= 4)
 })
 
 function hs256(key: string, claims: object): string {

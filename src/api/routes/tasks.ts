@@ -12,13 +12,13 @@ import type { RouteModule } from '../route-module.js'
 import { IdParams, problems } from '../schemas/common.js'
 import { ExecutionListSchema, ListQuery } from '../schemas/records.js'
 import { CreateTaskBody, ProgressSchema, TaskDetailSchema, TaskListQuery, TaskPageSchema } from '../schemas/tasks.js'
-import type { AppDeps } from '../deps.js'
+import type { RouteDeps } from '../deps.js'
 import { isoBound } from '../iso-bound.js'
 
-async function taskDetail(deps: AppDeps, principal: Principal, taskId: number) {
+async function taskDetail(deps: RouteDeps, principal: Principal, taskId: number) {
   const task = await findVisibleTask(deps.db, principal, taskId)
-  return toTaskDetail(task, await listTaskParameters(deps.db, task.id), await listExecutions(deps.db, task.id),
-    await countJobsByState(deps.db, task.id), await taskActions(deps.db, task.id))
+  return toTaskDetail(task, await deps.snapshots.steps(task.id), await listTaskParameters(deps.db, task.id),
+    await listExecutions(deps.db, task.id), await countJobsByState(deps.db, task.id), await taskActions(deps.db, task.id))
 }
 
 export const taskRoutes: RouteModule = async (app, deps) => {
@@ -85,7 +85,8 @@ export const taskRoutes: RouteModule = async (app, deps) => {
     },
   }, async (request) => {
     const task = await findVisibleTask(deps.db, principalOf(request), request.params.id)
-    return toProgress(task, toStepSummaries(task, await listExecutions(deps.db, task.id)), await countJobsByState(deps.db, task.id))
+    const steps = toStepSummaries(await deps.snapshots.steps(task.id), await listExecutions(deps.db, task.id))
+    return toProgress(task, steps, await countJobsByState(deps.db, task.id))
   })
 
   app.get('/tasks/:id/executions', {
