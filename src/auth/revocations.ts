@@ -1,4 +1,5 @@
 import type { Db } from '../db/connect.js'
+import { reusableQuery } from '../db/reusable-query.js'
 
 /** Withdraws a token by its id; revoking one twice is harmless. */
 export async function revokeToken(db: Db, jti: string, expiresAt: string | null): Promise<void> {
@@ -6,5 +7,6 @@ export async function revokeToken(db: Db, jti: string, expiresAt: string | null)
 }
 
 export async function isRevoked(db: Db, jti: string): Promise<boolean> {
-  return (await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined
+  return (await revocation(db, jti)).length > 0
 }
+const revocation = reusableQuery((db: Db, jti: string) => db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti))

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Db } from './connect.js'
 import type { LifecycleAction, TaskStatusData } from '../domain.js'
+import { reusableQuery } from './reusable-query.js'
 
 /**
  * The lifecycle actions (create, start, pause, resume, cancel) as their task.status events record them: the
@@ -60,6 +61,7 @@ export async function listActions(db: Db, filter: ActionFilter, page: { limit: n
 
 /** A task's actions, oldest first. */
 export async function taskActions(db: Db, taskId: number): Promise<ActionRecord[]> {
-  const rows = await selectActions(db, { taskId }).select(['task_id', 'seq', 'created_at', 'payload']).orderBy('seq').execute()
-  return rows.map(toRecord)
+  return (await actionsOf(db, taskId)).map(toRecord)
 }
+const actionsOf = reusableQuery((db: Db, taskId: number) =>
+  selectActions(db, { taskId }).select(['task_id', 'seq', 'created_at', 'payload']).orderBy('seq'))

@@ -2,6 +2,7 @@ import type { Db } from './connect.js'
 import type { Database, ExecutionRow } from './tables.js'
 import { sql, type Insertable } from 'kysely'
 import type { ExecutionStatus } from '../domain.js'
+import { reusableQuery } from './reusable-query.js'
 
 /** task_executions: one row per attempt of a step. */
 
@@ -10,9 +11,7 @@ const inStepOrder = (db: Db, taskId: number) =>
   executionsOf(db, taskId).selectAll().orderBy('step_order').orderBy('attempt').orderBy('id')
 
 /** Every attempt of every step, in step order then attempt order. */
-export function listExecutions(db: Db, taskId: number): Promise<ExecutionRow[]> {
-  return inStepOrder(db, taskId).execute()
-}
+export const listExecutions: (db: Db, taskId: number) => Promise<ExecutionRow[]> = reusableQuery(inStepOrder)
 
 /** One page of `listExecutions`, and how many attempts the task has in all. */
 export async function listExecutionsPage(db: Db, taskId: number, page: { limit: number; offset: number }):

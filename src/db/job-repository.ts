@@ -1,6 +1,7 @@
 import type { Db } from './connect.js'
 import type { JobRow, NewJob } from './tables.js'
 import { isFinishedJob, type BatchSystem, type JobState } from '../domain.js'
+import { reusableQuery } from './reusable-query.js'
 
 /** remote_jobs: the cluster jobs of tasks, one row per job id. */
 
@@ -45,10 +46,11 @@ export async function listJobsPage(db: Db, filter: JobFilter, page: { limit: num
 
 /** How many of the task's jobs are in each state (states without jobs are absent). */
 export async function countJobsByState(db: Db, taskId: number): Promise<Partial<Record<JobState, number>>> {
-  const rows = await db.selectFrom('remote_jobs').select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('task_id', '=', taskId).groupBy('state').execute()
+  const rows = await jobsByState(db, taskId)
   return Object.fromEntries(rows.map((row) => [row.state, Number(row.n)]))
 }
+const jobsByState = reusableQuery((db: Db, taskId: number) => db.selectFrom('remote_jobs')
+  .select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('task_id', '=', taskId).groupBy('state'))
 
 export interface JobChange {
   state: JobState

@@ -1,6 +1,7 @@
 import type { Db } from './connect.js'
 import type { NewTask, TaskParameterRow, TaskRow, TaskUpdate } from './tables.js'
 import type { TaskStatus } from '../domain.js'
+import { reusableQuery } from './reusable-query.js'
 
 export interface TaskFilter {
   userId?: string | undefined
@@ -41,9 +42,8 @@ export const taskSummaryColumns = [
 export type TaskSummaryRow = Pick<TaskRow, typeof taskSummaryColumns[number]>
 
 /** A task's summary columns: what the API routes read, leaving the snapshot (tens of KB) to TaskSnapshots. */
-export function findTaskSummary(db: Db, id: number): Promise<TaskSummaryRow | undefined> {
-  return db.selectFrom('tasks').select(taskSummaryColumns).where('id', '=', id).executeTakeFirst()
-}
+export const findTaskSummary = async (db: Db, id: number): Promise<TaskSummaryRow | undefined> => (await summaryById(db, id))[0]
+const summaryById = reusableQuery((db: Db, id: number) => db.selectFrom('tasks').select(taskSummaryColumns).where('id', '=', id))
 
 /**
  * Newest first; `id` breaks ties between tasks created in the same millisecond. Only the summary's columns: the
@@ -70,9 +70,9 @@ export async function insertTask(trx: Db, task: NewTask, parameters: NewTaskPara
 
 /** In the order they were stored. (Sorted here: the (task_id, param_name) index would make SQLite sort in a temp b-tree.) */
 export async function listTaskParameters(db: Db, taskId: number): Promise<TaskParameterRow[]> {
-  const rows = await db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId).execute()
-  return rows.sort((a, b) => a.id - b.id)
+  return (await parametersOf(db, taskId)).sort((a, b) => a.id - b.id)
 }
+const parametersOf = reusableQuery((db: Db, taskId: number) => db.selectFrom('task_parameters').selectAll().where('task_id', '=', taskId))
 
 /*
  * The engine's task writes. Each takes the caller's transaction: the engine brackets them with the events they

@@ -1,8 +1,9 @@
 import t from 'tap'
-import { sql } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { openDatabase } from '../../src/db/connect.js'
+import { reusableQuery } from '../../src/db/reusable-query.js'
 
-/** The dialect's statement cache and its rows made from raw arrays: the same rows as better-sqlite3's own. */
+/** The dialect's statement cache, its rows made from raw arrays (the same rows as better-sqlite3's own), and reusable queries. */
 
 t.test('cached statements answer the same rows as fresh ones, nulls, a repeated name and a quoted name included', async (t) => {
   const cached = openDatabase(':memory:')
@@ -36,4 +37,18 @@ t.test('a statement whose columns change under it (select * after ALTER TABLE) a
   t.same((await all.execute(db)).rows, [{ id: 1 }])
   sqlite.exec(`ALTER TABLE t ADD COLUMN name TEXT DEFAULT 'one'`)
   t.same((await all.execute(db)).rows, [{ id: 1, name: 'one' }])
+})
+
+t.test('a reusable query runs with each call\'s values and keeps the constants it was built with', async (t) => {
+  const { db, sqlite } = openDatabase(':memory:')
+  t.teardown(() => db.destroy())
+  sqlite.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT, name TEXT);
+    INSERT INTO t VALUES (1, 'a', 'one'), (2, 'b', 'two'), (3, 'a', 'three')`)
+  const q = db as unknown as Kysely<{ t: { id: number; kind: string; name: string } }>
+  const named = reusableQuery((_db, kind: string, above: number) =>
+    q.selectFrom('t').select('name').where('kind', '=', kind).where('id', '>', above).where('name', '!=', 'never').orderBy('id'))
+  t.same(await named(db, 'a', 0), [{ name: 'one' }, { name: 'three' }])
+  t.same(await named(db, 'a', 1), [{ name: 'three' }])
+  t.same(await named(db, 'b', 0), [{ name: 'two' }])
+  t.same(await named(db, "a' OR 1=1 --", 0), [], 'values are parameters, never SQL')
 })
