@@ -6,9 +6,10 @@ import type SQLite from 'better-sqlite3'
  * leader of its own process group, wait for its exit and the end of its output, and write the rows the engine
  * writes for a step (the execution opened, step.started and task.progress before the command; the command's log
  * line, the process group, the execution closed, step.finished and task.progress after it), through prepared
- * better-sqlite3 statements, one transaction on each side of the command. Returns milliseconds per step.
+ * better-sqlite3 statements, one transaction on each side of the command. Returns milliseconds per step;
+ * `onStart` is called as each command is about to start.
  */
-export async function spawnRows(sqlite: SQLite.Database, taskId: number, steps: number): Promise<number> {
+export async function spawnRows(sqlite: SQLite.Database, taskId: number, steps: number, onStart: () => void = () => {}): Promise<number> {
   const seq = sqlite.prepare('UPDATE tasks SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq')
   const event = sqlite.prepare('INSERT INTO task_events (task_id, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)')
   const progress = sqlite.prepare('UPDATE tasks SET progress_percentage = ?, current_step = ?, resume_from_step = ?, updated_at = ? WHERE id = ?')
@@ -48,6 +49,7 @@ export async function spawnRows(sqlite: SQLite.Database, taskId: number, steps: 
   const started = performance.now()
   for (let index = 0; index < steps; index++) {
     const { execution, started: at } = begin(index)
+    onStart()
     const pgid = await run('true')
     finish(index, execution, at, pgid)
   }
