@@ -63,8 +63,6 @@ async function runSteps(deps: RunnerDeps, taskId: number, run: StopHandle): Prom
   if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
   const scope = await buildScope(deps, task, definition)
   for (let index = start; index < steps.length; index++) {
-    // One step's closing transaction and the next one's opening would otherwise run in one turn of the event loop.
-    if (index > start) await new Promise(setImmediate)
     if (!await runStep(deps, { task, steps, advice, index, run }, scope)) return
   }
 }
