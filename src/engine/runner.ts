@@ -57,13 +57,13 @@ async function runSteps(deps: RunnerDeps, taskId: number, run: StopHandle): Prom
   // completeTask) still turns pausing into paused and cancelling into cancelled, so the task cannot stay there.
   if (!task || !['running', 'pausing', 'cancelling'].includes(task.status)) return
   const definition = snapshotOf(task)
-  const { steps } = definition
-  if (nothingLeft(task)) return completeTask(deps.store, { task, steps, index: steps.length - 1, run })
+  const { steps, advice } = definition
+  if (nothingLeft(task)) return completeTask(deps.store, { task, steps, advice, index: steps.length - 1, run })
   const start = task.resume_from_step === null ? 0 : steps.findIndex((s) => s.id === task.resume_from_step)
   if (start < 0) throw new Error(`step "${task.resume_from_step}" is not in the task's workflow`)
   const scope = await buildScope(deps, task, definition)
   for (let index = start; index < steps.length; index++) {
-    if (!await runStep(deps, { task, steps, index, run }, scope)) return
+    if (!await runStep(deps, { task, steps, advice, index, run }, scope)) return
   }
 }
 

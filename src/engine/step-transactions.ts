@@ -2,10 +2,9 @@ import type { Db } from '../db/connect.js'
 import { countAttempts, insertExecution, latestExecutionOf } from '../db/execution-repository.js'
 import type { ExecutionRow, TaskRow } from '../db/tables.js'
 import { setTaskCursor, setTaskProgress, taskStatus } from '../db/task-repository.js'
-import type { StepDefinition } from '../workflows/definition.js'
+import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
 import type { EventStore, Emitter } from './event-store.js'
 import { closeExecution } from './close-execution.js'
-import { snapshotOf } from './snapshot.js'
 import { decide, requestedStop, stopDecision, type AttemptResult, type Decision } from './step-decision.js'
 import { transitionTask } from './task-state.js'
 import type { StopHandle } from './stop-handle.js'
@@ -17,7 +16,9 @@ import type { StopHandle } from './stop-handle.js'
  */
 export interface StepPosition {
   task: TaskRow
+  /** The steps and the advice of the task's workflow snapshot, parsed once per run of the task. */
   steps: StepDefinition[]
+  advice: WorkflowDefinition['advice']
   index: number
   run: StopHandle
 }
@@ -44,7 +45,8 @@ export async function beginStep(store: EventStore, pos: StepPosition, options: {
     const now = new Date()
     const execution = await insertExecution(trx, {
       task_id: taskId, step_name: step.id, step_display_name: step.display_name, step_type: step.type,
-      step_order: pos.index, status: 'running', attempt: (await countAttempts(trx, taskId, step.id)) + 1,
+      // a step's first attempt (most are) needs no count
+      step_order: pos.index, status: 'running', attempt: previous ? (await countAttempts(trx, taskId, step.id)) + 1 : 1,
       retry_count: options.retries, start_time: now.toISOString(), heartbeat_at: now.toISOString(),
     })
     if (options.skip) {
@@ -71,7 +73,7 @@ export async function finishAttempt(
     const stop = requestedStop(status, pos.run.shuttingDown)
     const { decision, executionStatus } = decide({
       result, stop, stepId: step.id, onFailure: step.on_failure ?? 'stop', pauseAfter: step.pause_after ?? false,
-      reviewNote: step.review, retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown, advice: snapshotOf(pos.task).advice,
+      reviewNote: step.review, retriesLeft: retry.left, isLast: pos.index === pos.steps.length - 1, hostDown, advice: pos.advice,
     })
     await closeExecution(trx, emit, execution, { status: executionStatus, summary: result.summary, error: result.error })
     if (decision.kind === 'retry') {

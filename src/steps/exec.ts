@@ -123,7 +123,8 @@ async function afterLostConnection(ctx: StepContext<'exec'>, error: TransportErr
   const lost = error.describe()
   try {
     const outcome = await stopProcessGroup(ctx.transport(), group)
-    ctx.log('warning', `${lost}; process group ${group.pgid} ${outcome === 'gone' || outcome === 'reused' ? 'had already ended' : 'was killed'} before any retry`, 'engine')
+    const ended = outcome === 'gone' || outcome === 'reused' ? 'had already ended' : 'was killed'
+    ctx.log('warning', `${lost}; process group ${group.pgid} ${ended}${error.retryable ? ' before any retry' : ''}`, 'engine')
   } catch (killError) {
     const why = messageOf(killError)
     ctx.log('warning', `${lost}; ${why}`, 'engine')

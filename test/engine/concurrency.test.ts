@@ -103,7 +103,7 @@ t.test('a restart keeps the rule: the recovered task holds the key, the waiting 
   // stage1 waits for the test's gate; idempotent, so recovery queues the task to run it again
   const flow = roundFlow(f.dir, {
     steps: [
-      execStep('stage1', `echo {{ task.id }} stage1 >> ${join(f.dir, 'order')}; until [ -e ${gate} ]; do sleep 0.05; done`,
+      execStep('stage1', `echo {{ task.id }} stage1 | tee -a ${join(f.dir, 'order')}; until [ -e ${gate} ]; do sleep 0.05; done`,
         { idempotent: true }),
       execStep('stage2', `echo {{ task.id }} stage2 >> ${join(f.dir, 'order')}`),
     ],
@@ -111,7 +111,8 @@ t.test('a restart keeps the rule: the recovered task holds the key, the waiting 
   const first = await f.createTask(flow, { round: 'round18' })
   const second = await f.createTask(flow, { round: 'round18' })
   await f.engine.start(first.id)
-  await f.waitForEvent(first.id, (e) => e.type === 'step.started')
+  // the command's own line: the step has begun, and its command runs
+  await f.waitForEvent(first.id, (e) => e.type === 'log' && e.data.message === `${first.id} stage1`)
   t.match(await f.engine.start(second.id), { status: 'queued', status_reason: `waiting for task ${first.id} of round-round18, running` })
   await f.engine.shutdown(0)
   t.equal((await f.task(first.id)).status, 'running', 'left for recovery')

@@ -197,3 +197,37 @@ t.test('onStart tells the start time of the group leader', async (t) => {
   await transport.run({ command: 'true', signal: AbortSignal.timeout(10_000), onStart: (i) => { info = i } })
   t.match(info, { pgid: Number, startTime: /^\d+$/ })
 })
+
+t.test('a spawner that dies fails its run clearly, stops the command, and the next run gets a fresh spawner', async (t) => {
+  let spawnerPid = 0
+  let sleeper = 0
+  let pgid = 0
+  const run = transport.run({
+    command: 'echo "spawner $PPID"; sleep 300 & echo "pid $!"; wait',
+    signal: new AbortController().signal,
+    onStart: (info) => { pgid = info.pgid },
+    onLine: (_s, line) => {
+      const m = /^(spawner|pid) (\d+)$/.exec(line)
+      if (m?.[1] === 'spawner') spawnerPid = Number(m[2])
+      if (m?.[1] === 'pid') { sleeper = Number(m[2]); process.kill(spawnerPid, 'SIGKILL') }
+    },
+  })
+  const error = await run.then(() => null, (e: unknown) => e)
+  t.ok(error instanceof TransportError, 'the run rejects with a TransportError')
+  t.equal((error as TransportError).kind, 'connection_lost')
+  t.equal((error as TransportError).retryable, false, 'not retryable: the command may have done part of its work')
+  t.match((error as Error).message, new RegExp(`spawner \\(pid ${spawnerPid}\\) was killed by SIGKILL while the command ran; its process group ${pgid} was stopped`))
+  t.notOk(processIsRunning(pgid), 'the shell is gone')
+  t.notOk(processIsRunning(sleeper), 'and so is its child')
+
+  const lines: string[] = []
+  t.same(await transport.run({ command: 'echo $PPID', signal: new AbortController().signal, onLine: (_s, l) => lines.push(l) }),
+    { exitCode: 0, signal: null })
+  t.ok(Number(lines[0]) > 1 && Number(lines[0]) !== spawnerPid, 'a fresh spawner started the next command')
+})
+
+t.test('commands do not start in the server process', async (t) => {
+  const lines: string[] = []
+  await transport.run({ command: 'echo $PPID', signal: new AbortController().signal, onLine: (_s, l) => lines.push(l) })
+  t.not(Number(lines[0]), process.pid, 'the spawner is their parent')
+})

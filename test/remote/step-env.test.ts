@@ -10,6 +10,9 @@ const server = {
   HOSTS_FILE: '/etc/topup/hosts.json', SITE_TOOL_HOME: '/opt/tool', SITE_TOOL_LICENSE: 'lic', OTHER: 'x',
 }
 
+process.env.SECRET_KEY = 'server-key-c0ffee'
+process.env.DATABASE_URL = 'sqlite:///srv/server-c0ffee'
+
 /** The variables `env` prints in a command run with these options (bash's own and tap's left out). */
 async function seen(options: LocalTransportOptions): Promise<Record<string, string>> {
   const lines: string[] = []
@@ -23,6 +26,15 @@ async function seen(options: LocalTransportOptions): Promise<Record<string, stri
   for (const name of Object.keys(vars)) if (name.startsWith('_TAPJS_PROCESSINFO_')) delete vars[name]
   return vars
 }
+
+t.test('the spawner that starts the commands holds no more of the server\'s environment than they do', async (t) => {
+  // set before this file's first command, so the spawner, forked then, saw it
+  const lines: string[] = []
+  await new LocalTransport({ env: server })
+    .run({ command: 'tr "\\0" "\\n" < /proc/$PPID/environ', signal: AbortSignal.timeout(30_000), onLine: (_, line) => lines.push(line) })
+  t.ok(lines.some((l) => l.startsWith('PATH=')), 'it has a PATH')
+  t.same(lines.filter((l) => /^(SECRET_KEY|DATABASE_URL|OTHER)=/.test(l)), [], 'no setting of the server')
+})
 
 const basics = { PATH: '/usr/bin:/bin', HOME: '/home/topup', USER: 'topup', LOGNAME: 'topup', LANG: 'C.UTF-8', LC_TIME: 'C', TZ: 'UTC', TMPDIR: '/tmp' }
 

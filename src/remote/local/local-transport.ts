@@ -1,17 +1,17 @@
-import { spawn } from 'node:child_process'
 import { copyFile, stat } from 'node:fs/promises'
-import { once } from 'node:events'
-import { setTimeout as delay } from 'node:timers/promises'
-import type { Readable } from 'node:stream'
 import {
   TransportError, type FileStat, type GroupSignal, type GroupState, type RunRequest, type RunResult, type Transport,
 } from '../transport.js'
 import { AbortError, abortedAfterKill } from '../abort-error.js'
 import { LineSplitter } from '../line-splitter.js'
-import { isSameLeader, liveGroupMembers, processStartTime, signalProcessGroup } from './process-group.js'
+import { isSameLeader, liveGroupMembers, signalProcessGroup } from './process-group.js'
 import { stopProcessGroup } from '../stop-group.js'
 import { messageOf } from '../../errors.js'
-import { stepEnvironment, type StepEnvOptions } from './step-env.js'
+import { stepEnvFilter, stepEnvironment, type StepEnvOptions } from './step-env.js'
+import { Spawner, SpawnerLost } from './spawner.js'
+
+/** One spawner for the process: it needs no more of the server's environment than a command gets. */
+const spawner = new Spawner(() => stepEnvironment(process.env, { passthrough: [] }))
 
 export interface LocalTransportOptions extends StepEnvOptions {
   /** The server's environment, read at every run (default process.env); commands get only a part of it. */
@@ -26,14 +26,18 @@ export interface LocalTransportOptions extends StepEnvOptions {
 /**
  * Runs commands on this machine: `bash -c <command>` as the leader of its own process group, so that cancel
  * can kill the whole tree (children and grandchildren), not only the shell; in a clean environment (step-env.ts).
+ * The commands are started by a small spawner process (spawner.ts), not by the server: fork() from the server's
+ * big heap would block its event loop for milliseconds per command. The server signals the groups itself.
  */
 export class LocalTransport implements Transport {
   readonly host = 'local'
   private readonly killGraceMs: number
   private readonly drainMs: number
   private readonly maxLineLength: number | undefined
+  private readonly environment: (source: NodeJS.ProcessEnv) => Record<string, string>
 
   constructor(private readonly options: LocalTransportOptions = {}) {
+    this.environment = stepEnvFilter(options)
     this.killGraceMs = options.killGraceMs ?? 2000
     this.drainMs = options.drainMs ?? 1000
     this.maxLineLength = options.maxLineLength
@@ -42,51 +46,49 @@ export class LocalTransport implements Transport {
   async run(request: RunRequest): Promise<RunResult> {
     const { signal } = request
     if (signal.aborted) throw new AbortError(signal.reason)
-    const child = spawn('bash', ['-c', request.command], {
-      env: stepEnvironment(this.options.env ?? process.env, this.options),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
-    exited.catch(() => {})
-    const spawned = once(child, 'spawn')
-    // 'error' also fires when spawning fails; once() above turns it into a rejection of `spawned`.
-    child.on('error', () => {})
+    const splitters = { stdout: this.splitter('stdout', request.onLine), stderr: this.splitter('stderr', request.onLine) }
+    const run = spawner.run(
+      { command: request.command, env: this.environment(this.options.env ?? process.env), drainMs: this.drainMs },
+      {
+        // called as the start is reported, before the output that may come with it in one read of the channel
+        onStarted: ({ pid, startTime }) => request.onStart?.(startTime === null ? { pgid: pid } : { pgid: pid, startTime }),
+        onOutput: (stream, chunk) => splitters[stream].push(chunk),
+      },
+    )
+    let started: { pid: number; startTime: string | null }
     try {
-      await spawned
+      started = await run.started
     } catch (error) {
+      if (error instanceof SpawnerLost) throw new TransportError('connection_lost', `${error.message}: it may or may not have run`, this.host, false)
       throw new TransportError('unknown_host', `cannot start bash: ${messageOf(error)}`, this.host, false)
     }
-    const pgid = child.pid!
-    const drained = Promise.all([
-      this.follow(child.stdout!, 'stdout', request.onLine),
-      this.follow(child.stderr!, 'stderr', request.onLine),
-    ])
-    const startTime = processStartTime(pgid)
-    request.onStart?.(startTime === null ? { pgid } : { pgid, startTime })
+    const pgid = started.pid
+    const group = started.startTime === null ? { pgid } : { pgid, startTime: started.startTime }
 
-    // what stopping the group on abort came to: null when it was killed, else the error
-    let abortKill: Promise<unknown> | null = null
-    const onAbort = () => {
-      abortKill = stopProcessGroup(this, startTime === null ? { pgid } : { pgid, startTime }, { graceMs: this.killGraceMs, pollMs: 25 })
-        .then(() => null, (error: unknown) => error)
-    }
+    // what stopping the group came to (on abort, or when the spawner died): null when it was killed, else the error
+    let kill: Promise<unknown> | null = null
+    const stop = () => kill ??= stopProcessGroup(this, group, { graceMs: this.killGraceMs, pollMs: 25 }).then(() => null, (error: unknown) => error)
+    const onAbort = () => { void stop() }
     signal.addEventListener('abort', onAbort, { once: true })
     // An abort that came while the process was starting fired no listener.
     if (signal.aborted) onAbort()
     try {
-      const [code, sig] = await exited
-      if (abortKill) throw abortedAfterKill(signal.reason, pgid, await abortKill)
-      await this.drain(drained, child.stdout!, child.stderr!)
-      if (signal.aborted) {
-        if (!abortKill) onAbort()
-        throw abortedAfterKill(signal.reason, pgid, await abortKill)
-      }
+      const { code, signal: sig } = await run.exited
+      if (signal.aborted) throw abortedAfterKill(signal.reason, pgid, await stop())
+      await run.drained
+      splitters.stdout.end()
+      splitters.stderr.end()
+      if (signal.aborted) throw abortedAfterKill(signal.reason, pgid, await stop())
       return { exitCode: code, signal: sig }
+    } catch (error) {
+      if (!(error instanceof SpawnerLost)) throw error
+      // Nothing follows the command any more: it is stopped, and the run fails rather than run it a second time.
+      const failure = await stop()
+      if (signal.aborted) throw abortedAfterKill(signal.reason, pgid, failure)
+      const after = failure === null ? `its process group ${pgid} was stopped` : `${messageOf(failure)}; it may still run`
+      throw new TransportError('connection_lost', `${error.message}; ${after}`, this.host, false)
     } finally {
       signal.removeEventListener('abort', onAbort)
-      child.stdout!.destroy()
-      child.stderr!.destroy()
     }
   }
 
@@ -111,22 +113,8 @@ export class LocalTransport implements Transport {
     return { path: localPath, size }
   }
 
-  private follow(stream: Readable, name: 'stdout' | 'stderr', onLine: RunRequest['onLine']): Promise<void> {
-    const splitter = new LineSplitter((line, bytes) => onLine?.(name, line, bytes),
+  private splitter(name: 'stdout' | 'stderr', onLine: RunRequest['onLine']): LineSplitter {
+    return new LineSplitter((line, bytes) => onLine?.(name, line, bytes),
       this.maxLineLength === undefined ? {} : { maxLineLength: this.maxLineLength })
-    stream.on('data', (chunk: Buffer) => splitter.push(chunk))
-    return new Promise((resolve) => {
-      stream.once('end', () => { splitter.end(); resolve() })
-      stream.once('close', () => resolve())
-    })
-  }
-
-  /**
-   * Output is complete when both pipes reach end of file. A background process the command left behind may
-   * keep them open; it gets `drainMs`, then the pipes are closed so the step does not hang on it.
-   */
-  private async drain(drained: Promise<unknown>, ...streams: Readable[]): Promise<void> {
-    const timer = delay(this.drainMs, 'timeout' as const, { ref: false })
-    if ((await Promise.race([drained, timer])) === 'timeout') for (const s of streams) s.destroy()
   }
 }

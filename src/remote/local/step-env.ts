@@ -17,13 +17,22 @@ export interface StepEnvOptions {
 }
 
 export function stepEnvironment(source: NodeJS.ProcessEnv, options: StepEnvOptions = {}): Record<string, string> {
+  return stepEnvFilter(options)(source)
+}
+
+/** stepEnvironment with its options worked out once, for a caller that takes an environment at every command. */
+export function stepEnvFilter(options: StepEnvOptions = {}): (source: NodeJS.ProcessEnv) => Record<string, string> {
   const passthrough = options.passthrough ?? DEFAULT_PASSTHROUGH
+  const names = new Set(passthrough.filter((entry) => !entry.endsWith('*')))
+  const prefixes = passthrough.filter((entry) => entry.endsWith('*')).map((entry) => entry.slice(0, -1))
   const withheld = new Set([...secretSettings(), ...(options.withhold ?? [])])
-  const allowed = (name: string) => BASICS.has(name) || name.startsWith('LC_')
-    || passthrough.some((entry) => entry.endsWith('*') ? name.startsWith(entry.slice(0, -1)) : name === entry)
-  const env: Record<string, string> = {}
-  for (const [name, value] of Object.entries(source)) {
-    if (value !== undefined && allowed(name) && !withheld.has(name)) env[name] = value
+  const allowed = (name: string) => BASICS.has(name) || name.startsWith('LC_') || names.has(name) || prefixes.some((p) => name.startsWith(p))
+  return (source) => {
+    const env: Record<string, string> = {}
+    for (const name in source) {
+      const value = source[name]
+      if (value !== undefined && allowed(name) && !withheld.has(name)) env[name] = value
+    }
+    return env
   }
-  return env
 }
