@@ -5,6 +5,8 @@
  * - REST (speed/rest.ts): task GET, list and create against the real app and a bare Fastify route;
  *   BENCH_CONNECTIONS keep-alive loops (50) for BENCH_SECONDS (3) a run.
  * - log ingest (speed/ingest-row.ts): BENCH_LOG_LINES lines (200,000) through the EventStore and raw.
+ * - steps (speed/steps.ts): one task of BENCH_STEPS `exec true` steps (200) beside spawn plus the same rows, and the
+ *   longest event-loop block at a step start.
  * - SSH (speed/ssh.ts): BENCH_RUNS commands (200) a round through the jump, pooled and ControlMaster, and
  *   BENCH_CLI_RUNS (30) fresh `ssh -J` for scale. Needs root (the test site's accounts and namespace).
  * A ratio is oriented so that higher is better (throughput against the baseline's, or the baseline's cost
@@ -17,12 +19,14 @@ import { ingestRow } from './speed/ingest-row.js'
 import { restRows } from './speed/rest.js'
 import type { SpeedRow } from './speed/row.js'
 import { sshRow } from './speed/ssh.js'
+import { stepRows } from './speed/steps.js'
 
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
 const rounds = setting('BENCH_ROUNDS', 3)
 const settings = {
   rounds, seconds: setting('BENCH_SECONDS', 3), connections: setting('BENCH_CONNECTIONS', 50),
   logLines: setting('BENCH_LOG_LINES', 200_000), sshRuns: setting('BENCH_RUNS', 200), cliRuns: setting('BENCH_CLI_RUNS', 30),
+  steps: setting('BENCH_STEPS', 200),
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'topup-bench-speed-'))
@@ -30,6 +34,7 @@ const rows: SpeedRow[] = []
 try {
   rows.push(...await restRows({ rounds, seconds: settings.seconds, connections: settings.connections, dir }))
   rows.push(await ingestRow({ rounds, lines: settings.logLines, dir }))
+  rows.push(...await stepRows({ rounds, steps: settings.steps }))
   rows.push(await sshRow({ rounds, runs: settings.sshRuns, cliRuns: settings.cliRuns }))
 } finally {
   rmSync(dir, { recursive: true, force: true })
