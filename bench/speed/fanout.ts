@@ -2,7 +2,7 @@
  * The live fan-out measures of the speed issue, each beside its baseline, A/B alternating over `rounds`:
  *
  * - BENCH_FANOUT_CLIENTS (1000) WebSocket followers of one task while it logs BENCH_FANOUT_LINES (2000) lines,
- *   BENCH_FANOUT_CHUNK (50) at a time every BENCH_FANOUT_EVERY_MS (10) ms, as a step's output comes: delivered
+ *   BENCH_FANOUT_CHUNK (20) at a time every BENCH_FANOUT_EVERY_MS (50) ms (400 lines a second, a chatty step's output): delivered
  *   messages per second (from the first line produced to the last follower having the last line), the p99 delay
  *   from a line being logged to a follower having it, the server's peak RSS, and how much longer the producing
  *   task took than the same lines with nobody following. Baseline: a bare `ws` broadcast of the same messages to
@@ -27,8 +27,8 @@ import { alternating, median, type SpeedRow } from './row.js'
 
 const CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000)
 const LINES = Number(process.env.BENCH_FANOUT_LINES ?? 2000)
-const CHUNK = Number(process.env.BENCH_FANOUT_CHUNK ?? 50)
-const EVERY_MS = Number(process.env.BENCH_FANOUT_EVERY_MS ?? 10)
+const CHUNK = Number(process.env.BENCH_FANOUT_CHUNK ?? 20)
+const EVERY_MS = Number(process.env.BENCH_FANOUT_EVERY_MS ?? 50)
 const LOG_LINES = Number(process.env.BENCH_LOG_LINES ?? 200_000)
 /** The sub-protocols a follower offers: the batched one first, as the page does (a server without it picks v1). */
 const PROTOCOLS = ['topup.v2', 'topup.v1']
@@ -65,7 +65,7 @@ const produce = (server: Server, taskId: number, lines: number, chunk: number, e
 
 interface FanoutRun { perSecond: number; p50Ms: number; p99Ms: number; peakRssMb: number; resyncs: number; producerMs: number; quietProducerMs?: number }
 
-async function fanoutRun(mode: 'topup' | 'bare', dir: string): Promise<FanoutRun> {
+export async function fanoutRun(mode: 'topup' | 'bare', dir: string): Promise<FanoutRun> {
   const server = await startServer(mode, dir)
   try {
     let quietProducerMs: number | undefined
@@ -97,7 +97,7 @@ async function fanoutRun(mode: 'topup' | 'bare', dir: string): Promise<FanoutRun
   }
 }
 
-async function ingestWithFollower(dir: string): Promise<{ perSecond: number; resyncs: number }> {
+export async function ingestWithFollower(dir: string): Promise<{ perSecond: number; resyncs: number }> {
   const server = await startServer('topup', dir)
   try {
     const { taskId } = await server.ask<{ taskId: number }>({ cmd: 'task' })
