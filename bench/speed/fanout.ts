@@ -40,7 +40,7 @@ interface Server {
   stop(): Promise<void>
 }
 
-async function startServer(mode: 'topup' | 'bare', dir: string): Promise<Server> {
+export async function startServer(mode: 'topup' | 'bare', dir: string): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('fanout-server.ts', import.meta.url)), mode, dir],
     { stdio: ['pipe', 'pipe', 'inherit'] })
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${mode} server exited (${code})`))))
@@ -55,7 +55,7 @@ async function startServer(mode: 'topup' | 'bare', dir: string): Promise<Server>
   }
 }
 
-const target = (server: Server, taskId: number) => ({
+export const target = (server: Server, taskId: number) => ({
   url: `ws://127.0.0.1:${server.port}${server.token ? '/api/ws' : '/'}`,
   protocols: server.token ? [...PROTOCOLS, `bearer.${server.token}`] : [],
   taskId,
