@@ -70,6 +70,36 @@ t.test('topup.v1 clients still get one event a frame, beside a v2 client of the 
   t.same(v1.events(taskId), v2.events(taskId), 'both protocols carry the same events')
 })
 
+t.test('topup.v2: one frame may hold the events of several tasks and the task-list feed, each task in seq order', async (t) => {
+  const server = shared()
+  const [first, second] = [await seedTask(server.db, 'alice'), await seedTask(server.db, 'alice')]
+  const client = await open(server, ['topup.v2'])
+  t.teardown(() => client.close())
+  client.send({ type: 'subscribe_tasks' })
+  for (const taskId of [first, second]) client.send({ type: 'subscribe', task_id: taskId, after_seq: 0 })
+  await client.next((m) => m.type === 'subscribed' && m.task_id === second)
+  const from = client.frames.length
+  const at = client.messages.length
+
+  // one transaction, published at once: lines of both tasks and a progress change of the first
+  await server.store.commit(async (_trx, emit) => {
+    for (let i = 1; i <= 3; i++) {
+      await emit.log({ taskId: first, level: 'info', message: `first ${i}` })
+      await emit.log({ taskId: second, level: 'info', message: `second ${i}` })
+    }
+    await emit.event(first, { type: 'task.progress', data: { progress_percentage: 50, current_step: 'step', user_id: 'alice' } })
+  })
+  await client.next((m) => m.event?.type === 'task.progress', 10_000, at)
+
+  const frames = client.frames.slice(from).map((text) => JSON.parse(text) as Msg)
+  t.equal(frames.length, 1, 'one frame')
+  const events = frames[0]!.events!
+  t.same(events.filter((e) => e.task_id === first).map((e) => [e.seq, e.type]),
+    [[1, 'log'], [2, 'log'], [3, 'log'], [4, 'task.progress'], [4, 'task.progress']],
+    'the first task in seq order; its progress change once for the subscription and once for the task-list feed')
+  t.same(events.filter((e) => e.task_id === second).map((e) => e.seq), [1, 2, 3], 'the second task in seq order')
+})
+
 t.test('past the send memory of all clients, the client furthest behind is told to resync and closed; the others carry on', async (t) => {
   // The bound of one client is out of reach: only the bound of all of them together can close anyone.
   const server = await startLiveServer(t, {

@@ -34,11 +34,13 @@ export interface LiveConnectionDeps {
   /** The v2 frames of the current send round. */
   frames: BatchFrames
   /**
-   * Called on every frame written, and with the connection when it queues the first event of a round: the hub then
-   * flushes it (one frame) once the current turn of the event loop has published what it had. Returns the number of
-   * the round that is collecting events.
+   * Called on every frame written (the hub then checks the send memory of all clients), and with the connection when
+   * it queues the first event of a round: the hub then flushes it (one frame) once the current turn of the event loop
+   * has published what it had.
    */
-  touch(connection?: LiveConnection): number
+  touch(connection?: LiveConnection): void
+  /** The number of the round that events queued now belong to. */
+  collecting(): number
 }
 
 interface Subscription { stream: TaskStream; stop: () => void }
@@ -182,10 +184,13 @@ export class LiveConnection {
     if (!this.batched) return this.write(eventFrame(event))
     // Events of a later round than those waiting make a frame of their own: a frame's events are those every
     // follower of the task got in the same round, which is what lets them share it.
-    if (this.outgoing.length > 0 && this.outgoingRound !== this.deps.touch()) this.flush()
+    if (this.outgoing.length > 0 && this.outgoingRound !== this.deps.collecting()) this.flush()
     if (this.closing) return false
     this.outgoing.push(event)
-    if (this.outgoing.length === 1) this.outgoingRound = this.deps.touch(this)
+    if (this.outgoing.length === 1) {
+      this.outgoingRound = this.deps.collecting()
+      this.deps.touch(this)
+    }
     return true
   }
 

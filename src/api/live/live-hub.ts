@@ -64,11 +64,9 @@ export class LiveHub {
   private collecting = 0
   private readonly touch = (connection?: LiveConnection) => {
     if (connection) this.next.push(connection)
-    if (!this.roundQueued) {
-      this.roundQueued = true
-      queueMicrotask(() => this.sendRound())
-    }
-    return this.collecting
+    if (this.roundQueued) return
+    this.roundQueued = true
+    queueMicrotask(() => this.sendRound())
   }
 
   constructor(private readonly deps: LiveHubDeps, private readonly options: LiveHubOptions = defaultLiveOptions) {
@@ -88,6 +86,7 @@ export class LiveHub {
       memory: this.memory,
       frames: this.frames,
       touch: this.touch,
+      collecting: () => this.collecting,
     })
     this.connections.add(connection)
     socket.on('close', () => this.connections.delete(connection))
