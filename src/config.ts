@@ -68,6 +68,8 @@ export const EnvSchema = Type.Object({
     + 'names separated by commas or spaces, NAME* for every name that starts so; secret settings are never passed' }),
   WS_MAX_BUFFERED_BYTES: Int(64 * 1024, 1024 ** 3, 4 * 1024 * 1024,
     'WebSocket send buffer bound per client; above it the client is told to resync and closed'),
+  WS_MAX_TOTAL_BUFFERED_BYTES: Int(64 * 1024, 16 * 1024 ** 3, 64 * 1024 * 1024,
+    'WebSocket send memory of all clients together (a frame sent to many counts once); above it the clients furthest behind are told to resync and closed'),
   WS_MESSAGE_BURST: Int(1, 100_000, 100,
     'WebSocket messages a client may send at once; past the burst WS_MESSAGES_PER_SECOND, else error rate_limited and close 1008'),
   WS_MESSAGES_PER_SECOND: Int(1, 100_000, 20, 'WebSocket messages per second a client may send on average after its burst'),

@@ -4,7 +4,8 @@
  * subscription again, each task's from the last seq its listener has seen. Listeners drop what they have already
  * seen (a seq at or below their last), so a replay after a reconnect adds no duplicate.
  */
-const PROTOCOL = 'topup.v1'
+// topup.v2 (events batched, a frame per send) is what the server picks; topup.v1 is for a server without it.
+const PROTOCOLS = ['topup.v2', 'topup.v1']
 const backoffMs = (failures) => Math.min(10_000, 500 * 2 ** failures) * (0.75 + Math.random() / 2)
 
 export class Live {
@@ -23,7 +24,7 @@ export class Live {
     const url = new URL('api/ws', location.href)
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:'
     url.hash = ''
-    const socket = new WebSocket(url, [PROTOCOL, `bearer.${this.token}`])
+    const socket = new WebSocket(url, [...PROTOCOLS, `bearer.${this.token}`])
     this.socket = socket
     socket.onopen = () => {
       this.failures = 0
@@ -42,8 +43,11 @@ export class Live {
   }
 
   receive(message) {
-    if (message.type !== 'event') return
-    const { event } = message
+    if (message.type === 'events') for (const event of message.events) this.deliver(event)
+    else if (message.type === 'event') this.deliver(message.event)
+  }
+
+  deliver(event) {
     this.tasks.get(event.task_id)?.listener(event)
     if (event.type === 'task.status' || event.type === 'task.progress') for (const feed of this.taskFeeds) feed.listener(event)
   }

@@ -5,8 +5,11 @@ import { ApiError, problemOf, type ApiClient } from './api-client.js'
 import type { TaskDetail } from './api-types.js'
 import { ExitCode } from './exit-codes.js'
 
-/** The server's WebSocket sub-protocol (src/api/live/protocol.ts, not imported: it loads the schema checker). */
-const PROTOCOL = 'topup.v1'
+/**
+ * The server's WebSocket sub-protocols (src/api/live/protocol.ts, not imported: it loads the schema checker): the
+ * batched one first, the server picks it; v1 for a server without it.
+ */
+const PROTOCOLS = ['topup.v2', 'topup.v1']
 
 /** Statuses that end following: the task is finished or waits for a person. */
 const STOPPING: ReadonlySet<string> = new Set<TaskStatus>(['success', 'failed', 'cancelled', 'paused'])
@@ -39,7 +42,7 @@ export async function followTask(client: ApiClient, task: TaskDetail, hooks: Fol
   const historyDone = () => (stoppedBefore && after >= task.last_seq ? stoppedBefore : null)
 
   const connect = () => new Promise<Outcome>((resolve, reject) => {
-    const ws = new WebSocket(client.wsUrl, [PROTOCOL, `bearer.${client.token}`])
+    const ws = new WebSocket(client.wsUrl, [...PROTOCOLS, `bearer.${client.token}`])
     let settled = false
     const settle = (finish: () => void) => {
       if (settled) return
@@ -59,8 +62,23 @@ export async function followTask(client: ApiClient, task: TaskDetail, hooks: Fol
           settle(() => (status < 500 ? reject(error) : resolve({ retry: `HTTP ${status}` }))))
       })
     })
+    /** One event, as it comes (v1) or in its batch (v2); true once following ends with it. */
+    const take = (event: TaskEvent): boolean => {
+      if (event.seq > after) {
+        failures = 0
+        hooks.event(event)
+        after = event.seq
+        if (event.type === 'task.status' && event.seq > task.last_seq && STOPPING.has(event.data.status)) {
+          settle(() => resolve({ end: { status: event.data.status, reason: event.data.reason } }))
+          return true
+        }
+      }
+      const done = historyDone()
+      if (done) settle(() => resolve({ end: done }))
+      return done !== null
+    }
     ws.on('message', (data) => {
-      const message = JSON.parse(data.toString()) as { type: string; event?: TaskEvent; code?: string; message?: string }
+      const message = JSON.parse(data.toString()) as { type: string; event?: TaskEvent; events?: TaskEvent[]; code?: string; message?: string }
       if (message.type === 'error') {
         settle(() => reject(new ApiError(0, '', message.message ?? '', message.code ?? '', message)))
         return
@@ -69,18 +87,12 @@ export async function followTask(client: ApiClient, task: TaskDetail, hooks: Fol
         settle(() => resolve({ retry: 'resync' }))
         return
       }
-      const event = message.event
-      if (message.type === 'event' && event && event.seq > after) {
-        failures = 0
-        hooks.event(event)
-        after = event.seq
-        if (event.type === 'task.status' && event.seq > task.last_seq && STOPPING.has(event.data.status)) {
-          settle(() => resolve({ end: { status: event.data.status, reason: event.data.reason } }))
-          return
-        }
+      const events = message.type === 'events' ? message.events ?? [] : message.type === 'event' && message.event ? [message.event] : []
+      if (events.length === 0) {
+        const done = historyDone()
+        if (done) settle(() => resolve({ end: done }))
       }
-      const done = historyDone()
-      if (done) settle(() => resolve({ end: done }))
+      for (const event of events) if (take(event)) return
     })
     ws.on('error', (error) => settle(() => resolve({ retry: error.message })))
     ws.on('close', (code) => settle(() => resolve({ retry: `connection closed (${code})` })))

@@ -22,20 +22,28 @@ export interface Msg {
   code?: string
   message?: string
   scope?: string
+  events?: TaskEvent[]
 }
 
 /**
  * A real `ws` client that records every message and lets a test await the one it expects. Every wait is
- * bounded: a missing message fails the test with what did arrive.
+ * bounded: a missing message fails the test with what did arrive. A topup.v2 batch is recorded as it came in
+ * `frames`, and as one `event` message per event in `messages`, so that a test reads both protocols alike.
  */
 export class LiveClient {
   readonly messages: Msg[] = []
+  /** Every text frame as it came. */
+  readonly frames: string[] = []
   private waiters: Array<() => void> = []
   readonly closed: Promise<{ code: number; reason: string }>
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      this.messages.push(JSON.parse(data.toString()) as Msg)
+      const text = data.toString()
+      this.frames.push(text)
+      const message = JSON.parse(text) as Msg
+      if (message.type === 'events') for (const event of message.events!) this.messages.push({ type: 'event', event })
+      else this.messages.push(message)
       for (const wake of this.waiters.splice(0)) wake()
     })
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {

@@ -4,8 +4,10 @@ import { maySee } from '../../auth/access.js'
 import type { Principal } from '../../auth/token.js'
 import type { TaskEvent } from '../../domain.js'
 import type { EventFanout } from './event-fanout.js'
+import { eventFrame, type BatchFrames } from './event-frames.js'
 import { MessageBudget } from './message-budget.js'
-import { CloseCode, parseClientMessage, type ServerMessage } from './protocol.js'
+import { CloseCode, parseClientMessage, PROTOCOL_V2, type ServerMessage } from './protocol.js'
+import { frameOf, type Frame, type SendMemory } from './send-memory.js'
 import { TaskStream } from './task-stream.js'
 
 export interface LiveSettings {
@@ -27,6 +29,18 @@ export interface LiveConnectionDeps {
   readEvents(taskId: number, afterSeq: number, limit: number, signal: AbortSignal): Promise<TaskEvent[]>
   /** Whether the viewer may see the task (owner or admin); false for a task that does not exist. */
   canSee(viewer: Principal, taskId: number): Promise<boolean>
+  /** Every client's send memory together (bounded by the hub). */
+  memory: SendMemory
+  /** The v2 frames of the current send round. */
+  frames: BatchFrames
+  /**
+   * Called on every frame written (the hub then checks the send memory of all clients), and with the connection when
+   * it queues the first event of a round: the hub then flushes it (one frame) once the current turn of the event loop
+   * has published what it had.
+   */
+  touch(connection?: LiveConnection): void
+  /** The number of the round that events queued now belong to. */
+  collecting(): number
 }
 
 interface Subscription { stream: TaskStream; stop: () => void }
@@ -46,8 +60,14 @@ export class LiveConnection {
   private readonly inbox: string[] = []
   private handling = false
   private readonly budget: MessageBudget
+  /** topup.v2: events wait here for the round's flush, then go in one frame. */
+  private readonly batched: boolean
+  private outgoing: TaskEvent[] = []
+  /** The round `outgoing` was queued for. */
+  private outgoingRound = -1
 
   constructor(readonly socket: WebSocket, readonly viewer: Principal, private readonly deps: LiveConnectionDeps) {
+    this.batched = socket.protocol === PROTOCOL_V2
     this.budget = new MessageBudget(deps.settings.messageBurst, deps.settings.messagesPerSecond)
     socket.on('pong', () => { this.alive = true })
     socket.on('message', (data, isBinary) => {
@@ -115,7 +135,7 @@ export class LiveConnection {
     const stream = new TaskStream({
       taskId, afterSeq,
       readPage: (after, limit, signal) => this.deps.readEvents(taskId, after, limit, signal),
-      deliver: (event) => this.send({ type: 'event', event }),
+      deliver: (event) => this.sendEvent(event),
       drained: () => this.drained(),
       onError: (error) => {
         this.deps.log.error({ err: error, task_id: taskId }, 'event replay failed')
@@ -142,25 +162,71 @@ export class LiveConnection {
   private subscribeTaskChanges(): void {
     if (!this.stopTaskChanges) {
       this.stopTaskChanges = this.deps.fanout.onTaskChanges((event) => {
-        if (maySee(this.viewer, event.data.user_id)) this.send({ type: 'event', event })
+        if (maySee(this.viewer, event.data.user_id)) this.sendEvent(event)
       })
     }
     this.send({ type: 'subscribed', scope: 'tasks' })
   }
 
-  /** Queues a message; false once the connection is closing (a slow client is closed here). */
+  get isClosing(): boolean {
+    return this.closing
+  }
+
+  /** Queues a message, behind the events queued before it; false once the connection is closing. */
   send(message: ServerMessage): boolean {
+    this.flush()
+    return this.write(frameOf(JSON.stringify(message)))
+  }
+
+  /** v1: the event's frame, now; v2: the event waits for the round's one frame. */
+  private sendEvent(event: TaskEvent): boolean {
     if (this.closing) return false
-    this.socket.send(JSON.stringify(message), () => this.wakeDrainWaiters())
+    if (!this.batched) return this.write(eventFrame(event))
+    // Events of a later round than those waiting make a frame of their own: a frame's events are those every
+    // follower of the task got in the same round, which is what lets them share it.
+    if (this.outgoing.length > 0 && this.outgoingRound !== this.deps.collecting()) this.flush()
+    if (this.closing) return false
+    this.outgoing.push(event)
+    if (this.outgoing.length === 1) {
+      this.outgoingRound = this.deps.collecting()
+      this.deps.touch(this)
+    }
+    return true
+  }
+
+  /** Writes the events waiting for the round as one frame. */
+  flush(): void {
+    if (this.outgoing.length === 0 || this.closing) return
+    const events = this.outgoing
+    this.outgoing = []
+    this.write(this.deps.frames.frame(events))
+  }
+
+  /** Queues a frame; a slow client (its own buffer past the bound) is closed here. */
+  private write(frame: Frame): boolean {
+    if (this.closing) return false
+    this.writeFrame(frame)
+    this.deps.touch()
     if (this.socket.bufferedAmount > this.deps.settings.maxBufferedBytes) {
-      this.closeSlowConsumer()
+      this.closeSlowConsumer('its send buffer passed WS_MAX_BUFFERED_BYTES')
       return false
     }
     return true
   }
 
+  private writeFrame(frame: Frame): void {
+    const { memory } = this.deps
+    memory.hold(frame)
+    // Called once the frame is handed to the OS, or with an error when the socket is gone: either way, let go.
+    this.socket.send(frame.data, { binary: false }, () => {
+      memory.release(frame)
+      this.wakeDrainWaiters()
+    })
+  }
+
   /** Resolves once the send buffer is below a quarter of the bound (or the connection is gone). */
   private drained(): Promise<void> {
+    this.flush()
     if (this.closing || this.socket.bufferedAmount <= this.deps.settings.maxBufferedBytes / 4) return Promise.resolve()
     return new Promise((resolve) => this.drainWaiters.push(resolve))
   }
@@ -185,12 +251,18 @@ export class LiveConnection {
     this.socket.pause()
   }
 
-  private closeSlowConsumer(): void {
+  /** Tells the client to resync each task from the last seq sent, and closes it (4008). */
+  closeSlowConsumer(why: string): void {
+    if (this.closing) return
+    // The events already taken from the streams go first: the resyncs' after_seq count them as sent.
+    this.flush()
+    if (this.closing) return // that flush passed the connection's own bound, and closed it
     this.closing = true
-    this.deps.log.warn({ user_id: this.viewer.userId, buffered: this.socket.bufferedAmount }, 'websocket client too slow; closing')
+    this.outgoing = []
+    this.deps.log.warn({ user_id: this.viewer.userId, buffered: this.socket.bufferedAmount }, `websocket client too slow (${why}); closing`)
     // Best effort: these sit behind everything already buffered.
     for (const [taskId, { stream }] of this.subscriptions) {
-      this.socket.send(JSON.stringify({ type: 'resync', task_id: taskId, after_seq: stream.lastSent }))
+      this.writeFrame(frameOf(JSON.stringify({ type: 'resync', task_id: taskId, after_seq: stream.lastSent })))
     }
     this.closeWith(CloseCode.slowConsumer, 'slow consumer: resubscribe from your last seq')
   }
@@ -206,6 +278,7 @@ export class LiveConnection {
   dispose(): void {
     this.closing = true
     this.inbox.length = 0
+    this.outgoing = []
     for (const taskId of [...this.subscriptions.keys()]) this.unsubscribe(taskId)
     this.stopTaskChanges?.()
     this.stopTaskChanges = null

@@ -2,14 +2,21 @@ import { Value } from 'typebox/value'
 import type { TaskEvent } from '../../domain.js'
 import { ClientMessageSchema, type ClientMessage } from '../schemas/events.js'
 
-/** The sub-protocol the server selects; a client offers it beside `bearer.<token>` (src/auth/plugin.ts). */
+/** The sub-protocol of one JSON message per text frame; a client offers it beside `bearer.<token>` (src/auth/plugin.ts). */
 export const PROTOCOL = 'topup.v1'
+/**
+ * The batched sub-protocol: as v1, except that the events of one send go in one frame, `{"type":"events",
+ * "events":[…]}` (each task's in seq order). Chosen over v1 whenever a client offers it.
+ */
+export const PROTOCOL_V2 = 'topup.v2'
+export type Protocol = typeof PROTOCOL | typeof PROTOCOL_V2
 
 /** The WebSocket server's options (@fastify/websocket, registered by app.ts). */
 export const serverOptions = {
   maxPayload: 64 * 1024,
-  // Select only our own protocol: never echo the `bearer.<token>` entry back in a response header.
-  handleProtocols: (protocols: Set<string>) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
+  // Select only our own protocols: never echo the `bearer.<token>` entry back in a response header.
+  handleProtocols: (protocols: Set<string>) =>
+    (protocols.has(PROTOCOL_V2) ? PROTOCOL_V2 : protocols.has(PROTOCOL) ? PROTOCOL : false),
 }
 
 /** WebSocket close codes of this service (4000–4999 is the application range). */
@@ -27,6 +34,8 @@ export type ErrorCode =
 
 export type ServerMessage =
   | { type: 'event'; event: TaskEvent }
+  /** topup.v2 only, instead of `event` messages. */
+  | { type: 'events'; events: TaskEvent[] }
   | { type: 'subscribed'; task_id: number; after_seq: number }
   | { type: 'subscribed'; scope: 'tasks' }
   | { type: 'unsubscribed'; task_id: number }

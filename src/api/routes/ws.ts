@@ -21,6 +21,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
   }, {
     heartbeatSeconds: deps.config.WS_HEARTBEAT_SECONDS,
     maxBufferedBytes: deps.config.WS_MAX_BUFFERED_BYTES,
+    maxTotalBufferedBytes: deps.config.WS_MAX_TOTAL_BUFFERED_BYTES,
     closeGraceMs: 2000,
     maxSubscriptions: 100,
     messageBurst: deps.config.WS_MESSAGE_BURST,
@@ -36,7 +37,7 @@ export const wsRoutes: RouteModule = async (app, deps) => {
     schema: {
       tags: ['tasks'], summary: 'Live task events (WebSocket)', operationId: 'liveEvents', description: wsDescription,
       response: {
-        101: { description: 'Switching Protocols: the WebSocket is open (sub-protocol topup.v1)' },
+        101: { description: 'Switching Protocols: the WebSocket is open (sub-protocol topup.v2 when offered, else topup.v1)' },
         ...problems('unauthorized', 'route_not_found', 'internal_error', 'storage_error'),
       },
     },
