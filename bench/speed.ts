@@ -5,6 +5,8 @@
  * - REST (speed/rest.ts): task GET, list and create against the real app and a bare Fastify route;
  *   BENCH_CONNECTIONS keep-alive loops (50) for BENCH_SECONDS (3) a run.
  * - log ingest (speed/ingest-row.ts): BENCH_LOG_LINES lines (200,000) through the EventStore and raw.
+ * - live fan-out (speed/fanout.ts): 1000 WebSocket followers of one task beside a bare `ws` broadcast, and log ingest
+ *   with one live follower; BENCH_FANOUT_* size it.
  * - steps (speed/steps.ts): one task of BENCH_STEPS `exec true` steps (200) beside spawn plus the same rows, and the
  *   longest event-loop block at a step start.
  * - SSH (speed/ssh.ts): BENCH_RUNS commands (200) a round through the jump, pooled and ControlMaster, and
@@ -15,6 +17,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { fanoutRows } from './speed/fanout.js'
 import { ingestRow } from './speed/ingest-row.js'
 import { restRows } from './speed/rest.js'
 import type { SpeedRow } from './speed/row.js'
@@ -34,6 +37,7 @@ const rows: SpeedRow[] = []
 try {
   rows.push(...await restRows({ rounds, seconds: settings.seconds, connections: settings.connections, dir }))
   rows.push(await ingestRow({ rounds, lines: settings.logLines, dir }))
+  rows.push(...await fanoutRows({ rounds }))
   rows.push(...await stepRows({ rounds, steps: settings.steps }))
   rows.push(await sshRow({ rounds, runs: settings.sshRuns, cliRuns: settings.cliRuns }))
 } finally {
