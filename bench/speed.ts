@@ -35,11 +35,12 @@ const settings = {
 const dir = mkdtempSync(join(tmpdir(), 'topup-bench-speed-'))
 const rows: SpeedRow[] = []
 try {
+  // first, while this process is small: the baseline forks ssh per command, and fork() slows with the heap
+  rows.push(await sshRow({ rounds, runs: settings.sshRuns, cliRuns: settings.cliRuns }))
   rows.push(...await restRows({ rounds, seconds: settings.seconds, connections: settings.connections, dir }))
   rows.push(await ingestRow({ rounds, lines: settings.logLines, dir }))
   rows.push(...await fanoutRows({ rounds }))
   rows.push(...await stepRows({ rounds, steps: settings.steps }))
-  rows.push(await sshRow({ rounds, runs: settings.sshRuns, cliRuns: settings.cliRuns }))
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
