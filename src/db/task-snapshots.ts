@@ -1,6 +1,7 @@
 import { LruMap } from '../lru-map.js'
 import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
 import type { Db } from './connect.js'
+import type { TaskRow } from './tables.js'
 import { workflowSnapshots } from './task-repository.js'
 
 /**
@@ -31,6 +32,11 @@ export class TaskSnapshots {
       found.set(row.id, this.byTask.set(row.id, this.parsed(row.workflow_snapshot)))
     }
     return found
+  }
+
+  /** A task's snapshot as its creator has it at hand (a new task's detail then needs no read of it). */
+  remember(task: Pick<TaskRow, 'id' | 'workflow_snapshot'>): void {
+    this.byTask.set(task.id, this.parsed(task.workflow_snapshot))
   }
 
   /** The definition of one task; undefined when there is no such task. */

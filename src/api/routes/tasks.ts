@@ -46,6 +46,7 @@ export const taskRoutes: RouteModule = async (app, deps) => {
       userId, actor: actorOf(principal),
     })
     request.log.info({ task_id: task.id, workflow: task.workflow_name, user_id: userId }, 'task created')
+    deps.snapshots.remember(task)
     // Engine call point: "start": true hands the new task to the engine (which queues and runs it).
     if (body.start && control) await control.start(task.id, actorOf(principal))
     reply.code(201).header('location', `/api/tasks/${task.id}`)
