@@ -1,12 +1,13 @@
 import { LruMap } from '../lru-map.js'
 import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
-import type { Db } from './connect.js'
-import type { TaskRow } from './tables.js'
-import { workflowSnapshots } from './task-repository.js'
+import type { Db } from '../db/connect.js'
+import type { TaskRow } from '../db/tables.js'
+import { workflowSnapshots } from '../db/task-repository.js'
+import { snapshotOf } from './snapshot.js'
 
 /**
  * Tasks' workflow snapshots, read and parsed once. A snapshot is written when its task is created and never changed
- * (engine/task-creation.ts), so an entry cannot go stale; tasks created from the same definition share one parsed
+ * (task-creation.ts), so an entry cannot go stale; tasks created from the same definition share one parsed
  * object. For the standard workflow a snapshot is ~50 KB of JSON: reading and parsing it was most of a task GET.
  * The definitions handed out are shared: callers read them and never change them.
  */
@@ -50,7 +51,6 @@ export class TaskSnapshots {
   }
 
   private parsed(text: string): WorkflowDefinition {
-    // The loader validated the definition before it was stored, hence the one cast.
-    return this.byText.get(text) ?? this.byText.set(text, JSON.parse(text) as WorkflowDefinition)
+    return this.byText.get(text) ?? this.byText.set(text, snapshotOf({ workflow_snapshot: text }))
   }
 }
