@@ -115,7 +115,6 @@ export function createEngine(deps: EngineDeps): Engine {
     events: {
       subscribe: (listener) => bus.subscribe(listener),
       read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
-      follow: (taskId) => store.follow(taskId),
     },
 
     async start(taskId, actor) {
