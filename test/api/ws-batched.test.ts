@@ -2,7 +2,7 @@ import type { Socket } from 'node:net'
 import t from 'tap'
 import { WebSocket } from 'ws'
 import { sharedByFile } from '../helpers/app.js'
-import { gaps, LiveClient, seedTask, startLiveServer, type LiveServer, type Msg } from './ws-helpers.js'
+import { gaps, LiveClient, logUntilClosed, seedTask, startLiveServer, type LiveServer, type Msg } from './ws-helpers.js'
 
 const open = (server: LiveServer, protocols: string[], user = 'alice') =>
   LiveClient.open(server.wsUrl, [...protocols, `bearer.${server.token(user)}`])
@@ -119,19 +119,8 @@ t.test('past the send memory of all clients, the client furthest behind is told 
   for (const client of healthy) await subscribe(client)
 
   ;(laggard.ws as unknown as { _socket: Socket })._socket.pause()
-  const line = 'x'.repeat(4 * 1024)
-  let written = 0
   // Bounded: 64 MB at most; the kernel's socket buffers fill first, then what the server holds passes the bound.
-  for (let i = 0; i < 16_000 && laggardSide.readyState === WebSocket.OPEN; i++) {
-    store.log({ taskId, level: 'info', message: `${i} ${line}` })
-    written++
-    if (i % 16 === 0) {
-      await store.flush()
-      // Clients and server share this process: let the healthy clients read, as they would on their own machines.
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  }
-  await store.flush()
+  let written = await logUntilClosed(store, taskId, laggardSide, { lineBytes: 4 * 1024, maxLines: 16_000 })
   t.not(laggardSide.readyState, WebSocket.OPEN, `the server closed the laggard after ${written} lines`)
   // and the task goes on
   await logLines(server, taskId, written, 10)

@@ -167,3 +167,24 @@ export async function startLiveServer(t: Teardown, env: Record<string, string> =
     token: (user, role = 'user') => test.tokenFor(user, role),
   }
 }
+
+/**
+ * Logs lines of `lineBytes` to the task until the server closes `serverSide` (or `maxLines`, which bounds it);
+ * returns how many it wrote. Clients and server share the test's process: the event loop turns every 16 lines so
+ * that the healthy clients read, as they would on their own machines.
+ */
+export async function logUntilClosed(store: EventStore, taskId: number, serverSide: WebSocket,
+  { lineBytes, maxLines }: { lineBytes: number; maxLines: number }): Promise<number> {
+  const line = 'x'.repeat(lineBytes)
+  let written = 0
+  for (let i = 0; i < maxLines && serverSide.readyState === WebSocket.OPEN; i++) {
+    store.log({ taskId, level: 'info', message: `${i} ${line}` })
+    written++
+    if (i % 16 === 0) {
+      await store.flush()
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+  await store.flush()
+  return written
+}

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net'
 import t from 'tap'
 import { WebSocket } from 'ws'
-import { gaps, LiveClient, seedTask, startLiveServer, type LiveServer } from './ws-helpers.js'
+import { gaps, LiveClient, logUntilClosed, seedTask, startLiveServer, type LiveServer } from './ws-helpers.js'
 
 const open = (server: LiveServer, user: string) =>
   LiveClient.open(server.wsUrl, ['topup.v1', `bearer.${server.token(user)}`])
@@ -24,19 +24,8 @@ t.test('a client that stops reading is told to resync and closed; the server and
   await healthy.next((m) => m.type === 'subscribed')
 
   ;(slow.ws as unknown as { _socket: Socket })._socket.pause()
-  const line = 'x'.repeat(16 * 1024)
-  let written = 0
   // Bounded: 64 MB at most; the kernel's socket buffers fill first, then the server's own buffer passes BOUND.
-  for (let i = 0; i < 4000 && serverSide.readyState === WebSocket.OPEN; i++) {
-    store.log({ taskId, level: 'info', message: `${i} ${line}` })
-    written++
-    if (i % 16 === 0) {
-      await store.flush()
-      // Client and server share this process: let the healthy client read, as it would on its own machine.
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  }
-  await store.flush()
+  const written = await logUntilClosed(store, taskId, serverSide, { lineBytes: 16 * 1024, maxLines: 4000 })
   t.not(serverSide.readyState, WebSocket.OPEN, `the server closed the slow client after ${written} lines`)
   await serverClosed
   t.ok(server.app.websocketServer.clients.size === 1, 'only the healthy client is left')
