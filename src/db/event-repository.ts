@@ -1,5 +1,6 @@
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import type { Db } from './connect.js'
+import { reusableQuery } from './reusable-query.js'
 import type { LogLevel, NewStoredEvent, TaskEvent } from '../domain.js'
 
 /**
@@ -8,23 +9,26 @@ import type { LogLevel, NewStoredEvent, TaskEvent } from '../domain.js'
  * numbers, which the callers (the event store) guarantee.
  */
 
+const bumpSeq = reusableQuery((db: Db, taskId: number, count: number) => db.updateTable('tasks')
+  .set({ last_seq: sql<number>`last_seq + ${count}` })
+  .where('id', '=', taskId)
+  .returning('last_seq'))
+
 /** Reserves `count` sequence numbers for a task; returns the first. */
 export async function allocateSeq(trx: Db, taskId: number, count: number): Promise<number> {
-  const row = await trx.updateTable('tasks')
-    .set({ last_seq: sql<number>`last_seq + ${count}` })
-    .where('id', '=', taskId)
-    .returning('last_seq')
-    .executeTakeFirst()
+  const [row] = await bumpSeq(trx, taskId, count)
   if (!row) throw new Error(`task ${taskId} does not exist`)
   return row.last_seq - count + 1
 }
+
+const insertEvent = reusableQuery((db: Db, taskId: number, seq: number, type: string, payload: string, at: string) =>
+  db.insertInto('task_events').values({ task_id: taskId, seq, type: type as NewStoredEvent['type'], payload, created_at: at }))
 
 /** Numbers an event (the task's next seq) and writes it in the caller's transaction; answers it as a reader sees it. */
 export async function appendEvent(trx: Db, taskId: number, event: NewStoredEvent): Promise<TaskEvent> {
   const seq = await allocateSeq(trx, taskId, 1)
   const at = new Date().toISOString()
-  await trx.insertInto('task_events')
-    .values({ task_id: taskId, seq, type: event.type, payload: JSON.stringify(event.data), created_at: at }).execute()
+  await insertEvent(trx, taskId, seq, event.type, JSON.stringify(event.data), at)
   return { task_id: taskId, seq, at, ...event } as TaskEvent
 }
 
@@ -38,11 +42,38 @@ export interface LogInsert {
   timestamp: string
 }
 
-const LOG_ROWS_PER_INSERT = 500
+const LOG_COLUMNS = ['task_id', 'execution_id', 'seq', 'level', 'message', 'source', 'timestamp'] as const satisfies ReadonlyArray<keyof LogInsert>
+/** The most rows one INSERT takes (7 values a row, well below SQLite's 32766 variables). */
+const LOG_ROWS_PER_INSERT = 512
+const logInserts = new Map<number, string>()
 
-export async function insertLogs(trx: Db, rows: LogInsert[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += LOG_ROWS_PER_INSERT) {
-    await trx.insertInto('task_logs').values(rows.slice(i, i + LOG_ROWS_PER_INSERT)).execute()
+/**
+ * The INSERT of `rows` log rows, written once per size. Sizes are powers of two, so a flush of any length is a
+ * few statements out of ten that stay prepared; Kysely's builder cost more per line than SQLite's insert.
+ */
+function logInsertSql(rows: number): string {
+  let text = logInserts.get(rows)
+  if (text === undefined) {
+    const row = `(${LOG_COLUMNS.map(() => '?').join(', ')})`
+    text = `insert into "task_logs" (${LOG_COLUMNS.map((c) => `"${c}"`).join(', ')}) values ${Array(rows).fill(row).join(', ')}`
+    logInserts.set(rows, text)
+  }
+  return text
+}
+
+/** Writes the rows in the caller's transaction. */
+export async function insertLogs(trx: Db, rows: readonly LogInsert[]): Promise<void> {
+  for (let from = 0; from < rows.length;) {
+    const left = rows.length - from
+    const size = left >= LOG_ROWS_PER_INSERT ? LOG_ROWS_PER_INSERT : 2 ** Math.floor(Math.log2(left))
+    const values: unknown[] = new Array(size * LOG_COLUMNS.length)
+    let at = 0
+    for (let i = from; i < from + size; i++) {
+      const row = rows[i]!
+      for (const column of LOG_COLUMNS) values[at++] = row[column]
+    }
+    await trx.executeQuery(CompiledQuery.raw(logInsertSql(size), values))
+    from += size
   }
 }
 
