@@ -41,16 +41,16 @@ t.test('events and lines share one gapless seq per task, each task its own', asy
   const { db, taskId } = withTask()
   t.teardown(() => db.destroy())
   const [a, b] = [taskId('alice'), taskId('bob')]
-  const first = await appendEvent(db, a, { type: 'task.progress', data: { percent: 5, current_step: 's1', next_step: null } })
-  const other = await appendEvent(db, b, { type: 'task.progress', data: { percent: 9, current_step: 's1', next_step: null } })
+  const first = await appendEvent(db, a, { type: 'task.progress', data: { progress_percentage: 5, current_step: 's1', user_id: 'alice' } })
+  const other = await appendEvent(db, b, { type: 'task.progress', data: { progress_percentage: 9, current_step: 's1', user_id: 'alice' } })
   const line = await allocateSeq(db, a, 2)
   await insertLogs(db, [0, 1].map((i) => ({
     task_id: a, execution_id: null, seq: line + i, level: 'info', message: `line ${i}`, source: 'stdout', timestamp: '2026-12-03T10:00:00.000Z',
   })))
-  const last = await appendEvent(db, a, { type: 'task.progress', data: { percent: 50, current_step: 's2', next_step: null } })
+  const last = await appendEvent(db, a, { type: 'task.progress', data: { progress_percentage: 50, current_step: 's2', user_id: 'alice' } })
   t.same([first.seq, line, last.seq, other.seq], [1, 2, 4, 1])
   const events = await readEvents(db, a, 0, 100)
   t.same(events.map((e) => [e.seq, e.type]), [[1, 'task.progress'], [2, 'log'], [3, 'log'], [4, 'task.progress']])
-  t.same(events[3]!.data, { percent: 50, current_step: 's2', next_step: null })
+  t.same(events[3]!.data, { progress_percentage: 50, current_step: 's2', user_id: 'alice' })
   await t.rejects(allocateSeq(db, 999, 1), /task 999 does not exist/)
 })
