@@ -1,6 +1,7 @@
 import type { Config } from '../config.js'
 import type { Db } from '../db/connect.js'
 import { transitions } from '../engine/task-state.js'
+import type { TaskSnapshots } from '../engine/task-snapshots.js'
 import { AppError } from '../errors.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import type { WorkflowCatalog } from '../workflows/sync.js'
@@ -37,6 +38,8 @@ export interface DayList {
 
 export interface DayListDeps {
   db: Db
+  /** The tasks' workflow snapshots, for the name of each day's current step. */
+  snapshots: Pick<TaskSnapshots, 'of'>
   workflows: WorkflowCatalog
   config: Pick<Config, 'siteVars' | 'DAYS_CACHE_SECONDS'>
   transports: Pick<HostTransports, 'transportFor'>
@@ -59,7 +62,7 @@ export function createDayList(deps: DayListDeps) {
     if (!workflow) throw new AppError('service_unavailable', `workflow ${DAY_WORKFLOW} is not loaded: its site variables name the folders of the days`)
     const folders = dayFolders(workflow.definition, deps.config.siteVars, round)
     const { value: site, cached } = await cache.get(JSON.stringify(folders), () => listSite(deps.transports, folders), options.refresh)
-    const tasks = await latestTasksByDay(deps.db, DAY_WORKFLOW, round, site.raw)
+    const tasks = await latestTasksByDay(deps.db, deps.snapshots, DAY_WORKFLOW, round, site.raw)
     const processed = site.processed && new Set(site.processed)
     const days: Day[] = site.raw.map((day) => ({ day, processed: processed ? processed.has(day) : null, next: false, task: tasks.get(day) ?? null }))
     const next = days.find((d) => d.processed === false && (d.task === null || isFinished(d.task)))

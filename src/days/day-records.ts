@@ -1,8 +1,8 @@
 import type { Db } from '../db/connect.js'
-import { dayTasksOfRound, workflowSnapshots } from '../db/task-repository.js'
+import { dayTasksOfRound } from '../db/task-repository.js'
 import type { TaskStatus } from '../domain.js'
-import { taskSteps } from '../engine/snapshot.js'
 import { REVIEW_REASON } from '../engine/step-decision.js'
+import type { TaskSnapshots } from '../engine/task-snapshots.js'
 
 /** The service's own record of a day: its latest task of the day's workflow and round. */
 export interface DayTask {
@@ -26,7 +26,8 @@ export interface DayTask {
  * The latest task (newest created; id breaks ties) of `workflow` and `round` for each of `days`. The pause
  * reason of a review point starts with REVIEW_REASON (it may go on to say what to look at).
  */
-export async function latestTasksByDay(db: Db, workflow: string, round: string, days: readonly string[]): Promise<Map<string, DayTask>> {
+export async function latestTasksByDay(db: Db, snapshots: Pick<TaskSnapshots, 'of'>, workflow: string, round: string, days: readonly string[]):
+  Promise<Map<string, DayTask>> {
   const wanted = new Set(days)
   const rows = await dayTasksOfRound(db, workflow, round)
   const latest = new Map<string, DayTask>()
@@ -42,17 +43,15 @@ export async function latestTasksByDay(db: Db, workflow: string, round: string, 
       review_pending: row.status === 'paused' && (row.status_reason ?? '').startsWith(REVIEW_REASON),
     })
   }
-  await nameCurrentSteps(db, [...latest.values()])
+  await nameCurrentSteps(snapshots, [...latest.values()])
   return latest
 }
 
-async function nameCurrentSteps(db: Db, tasks: DayTask[]): Promise<void> {
+async function nameCurrentSteps(snapshots: Pick<TaskSnapshots, 'of'>, tasks: DayTask[]): Promise<void> {
   const withStep = tasks.filter((task) => task.current_step !== null)
   if (withStep.length === 0) return
-  const snapshots = await workflowSnapshots(db, withStep.map((task) => task.id))
-  const byId = new Map(snapshots.map((row) => [row.id, row]))
+  const definitions = await snapshots.of(withStep.map((task) => task.id))
   for (const task of withStep) {
-    const row = byId.get(task.id)
-    task.current_step_name = (row && taskSteps(row).find((step) => step.id === task.current_step)?.display_name) ?? null
+    task.current_step_name = definitions.get(task.id)?.steps.find((step) => step.id === task.current_step)?.display_name ?? null
   }
 }
