@@ -48,7 +48,9 @@ if (mode === 'bare') {
   const workflows = await syncWorkflows(db, loadWorkflows(config.WORKFLOWS_DIR), stepTypes)
   const bus = new EventBus()
   const store = new EventStore(db, bus, (error) => { throw error })
-  const app = await buildApp({ config, db, workflows, events: { subscribe: bus.subscribe.bind(bus), read: (taskId, after, limit) => readEvents(db, taskId, after, limit) } })
+  const app = await buildApp({ config, db, workflows, events: {
+    subscribe: bus.subscribe.bind(bus), read: (taskId, after, limit) => readEvents(db, taskId, after, limit), follow: (taskId) => store.follow(taskId),
+  } })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const workflowId = Number(sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash)
     VALUES ('bench', 'bench', '1', '{}', 'x')`).run().lastInsertRowid)

@@ -150,7 +150,7 @@ export async function fanoutRows(options: { rounds: number }): Promise<SpeedRow[
       {
         measure: `${CLIENTS} WebSocket followers, ${LINES} lines`,
         baseline: `bare ws broadcast, ${k(bare.perSecond)} msg/s, p99 ${bare.p99Ms} ms`,
-        topup: `${k(topup.perSecond)} msg/s, p99 ${topup.p99Ms} ms, RSS ${topup.peakRssMb.toFixed(0)} MB, producer +${(topup.slowdown * 100).toFixed(0)} %`,
+        topup: `${k(topup.perSecond)} msg/s, p99 ${topup.p99Ms} ms, RSS ${topup.peakRssMb.toFixed(0)} MB, producer ${topup.slowdown < 0 ? '−' : '+'}${Math.abs(topup.slowdown * 100).toFixed(0)} %`,
         ratio: fanRatio,
         goal: '≥ 0.8, p99 ≤ 100 ms, RSS ≤ 400 MB, producer ≤ +20 %',
         met: fanRatio >= 0.8 && topup.p99Ms <= 100 && topup.peakRssMb <= 400 && topup.slowdown <= 0.2,

@@ -115,6 +115,7 @@ export function createEngine(deps: EngineDeps): Engine {
     events: {
       subscribe: (listener) => bus.subscribe(listener),
       read: (taskId, afterSeq, limit) => readEvents(db, taskId, afterSeq, limit),
+      follow: (taskId) => store.follow(taskId),
     },
 
     async start(taskId, actor) {

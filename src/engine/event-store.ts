@@ -43,6 +43,8 @@ const buffered = (line: LogLine, write?: LineWrite): BufferedLine => ({
 interface Batch { lines: BufferedLine[]; progress: Map<number, unknown> }
 
 export const LOG_FLUSH_MS = 50
+/** The wait instead for a task someone follows live: what they see is at most this much behind. */
+export const LOG_FLUSH_FOLLOWED_MS = 10
 export const LOG_FLUSH_LINES = 1000
 /** Lines kept while the storage refuses writes (disk full…); beyond them the oldest are dropped. */
 export const LOG_HELD_LINES = 20 * LOG_FLUSH_LINES
@@ -52,12 +54,17 @@ export const LOG_HELD_LINES = 20 * LOG_FLUSH_LINES
  * and publishes them on the bus only after the commit. Log lines are buffered and written in batches (one
  * transaction per ≤ 50 ms or ≤ 1000 lines); any other write first drains the buffer into its own transaction,
  * so a line logged before an event always gets the smaller seq. An execution's tracked progress (trackProgress)
- * is snapshotted when the buffer is taken and written in the same transaction as those lines.
+ * is snapshotted when the buffer is taken and written in the same transaction as those lines. A line of a task
+ * someone follows (follow) waits at most LOG_FLUSH_FOLLOWED_MS: the live log's delay is mostly this wait.
  */
 export class EventStore {
   #buffer: BufferedLine[] = []
   readonly #progress = new Map<number, () => unknown>()
   #timer: NodeJS.Timeout | null = null
+  /** When the timer fires (performance.now()). */
+  #timerDue = 0
+  /** Tasks followed live, with how many follow each. */
+  readonly #followed = new Map<number, number>()
   #flushing: Promise<void> | null = null
   /** Flushes in a row that the storage refused: the delay before the next one doubles with them. */
   #refused = 0
@@ -135,7 +142,20 @@ export class EventStore {
     this.#buffer.push(buffered(line, write))
     // while the storage refuses writes, the held lines wait for the next try instead of one try per line
     if (this.#buffer.length >= LOG_FLUSH_LINES && this.#refused === 0) void this.flush()
-    else this.#schedule()
+    else this.#schedule(this.#followed.has(line.taskId) ? LOG_FLUSH_FOLLOWED_MS : LOG_FLUSH_MS)
+  }
+
+  /** Someone follows the task live until the returned function is called (each call counts once). */
+  follow(taskId: number): () => void {
+    this.#followed.set(taskId, (this.#followed.get(taskId) ?? 0) + 1)
+    let followed = true
+    return () => {
+      if (!followed) return
+      followed = false
+      const left = this.#followed.get(taskId)! - 1
+      if (left === 0) this.#followed.delete(taskId)
+      else this.#followed.set(taskId, left)
+    }
   }
 
   /**
@@ -199,8 +219,15 @@ export class EventStore {
     return { lines, progress }
   }
 
+  /** Flushes after `delayMs`, unless one is due sooner (or the storage refuses writes: its retry delay stands). */
   #schedule(delayMs = LOG_FLUSH_MS): void {
-    if (this.#timer || this.#empty) return
+    if (this.#empty) return
+    const due = performance.now() + delayMs
+    if (this.#timer) {
+      if (this.#timerDue <= due || this.#refused > 0) return
+      clearTimeout(this.#timer)
+    }
+    this.#timerDue = due
     this.#timer = setTimeout(() => { this.#timer = null; void this.flush() }, delayMs)
   }
 }

@@ -30,4 +30,9 @@ export type TaskEventListener = (event: TaskEvent) => void
 export interface TaskEventSource {
   subscribe(listener: TaskEventListener): () => void
   read(taskId: number, afterSeq: number, limit: number): Promise<TaskEvent[]>
+  /**
+   * Someone follows the task live (until the returned function is called): its log lines are then written, and
+   * pushed, after LOG_FLUSH_FOLLOWED_MS instead of LOG_FLUSH_MS.
+   */
+  follow?(taskId: number): () => void
 }

@@ -1,7 +1,8 @@
 import t from 'tap'
+import { mock } from 'node:test'
 import { EventBus } from '../../src/engine/bus.js'
 import type { TaskEvent } from '../../src/domain.js'
-import { LOG_FLUSH_LINES } from '../../src/engine/event-store.js'
+import { LOG_FLUSH_FOLLOWED_MS, LOG_FLUSH_LINES, LOG_FLUSH_MS } from '../../src/engine/event-store.js'
 import { engineFixture, execStep } from './fixture.js'
 
 const workflow = { steps: [execStep('one', 'true')] }
@@ -79,4 +80,44 @@ t.test('log lines are batched: one transaction per 50 ms or per 1000 lines', asy
   await f.waitForEvent(task.id, (e) => e.type === 'log' && e.data.message === 'one more', 10_000)
   off()
   t.ok(quiet[0]! - logged >= 40, `a lone line is written after the 50 ms batch window, not at once (${quiet[0]! - logged} ms)`)
+})
+
+t.test('a followed task\'s lines wait LOG_FLUSH_FOLLOWED_MS, others LOG_FLUSH_MS; an unfollowed task waits again', async (t) => {
+  const f = engineFixture(t)
+  const task = await f.createTask(workflow)
+  const { store } = f.engine
+  mock.timers.enable({ apis: ['setTimeout'] })
+  t.teardown(() => mock.timers.reset())
+  const line = (message: string) => store.log({ taskId: task.id, level: 'info', message })
+  // the buffer is taken at once when the timer fires, so pendingLines tells whether it has
+  line('nobody follows')
+  mock.timers.tick(LOG_FLUSH_FOLLOWED_MS)
+  t.equal(store.pendingLines, 1, 'not followed: still waiting after the short wait')
+  mock.timers.tick(LOG_FLUSH_MS - LOG_FLUSH_FOLLOWED_MS)
+  t.equal(store.pendingLines, 0, 'written after LOG_FLUSH_MS')
+  await store.flush()
+
+  const unfollow = f.engine.events.follow!(task.id)
+  const second = f.engine.events.follow!(task.id)
+  line('followed')
+  mock.timers.tick(LOG_FLUSH_FOLLOWED_MS - 1)
+  t.equal(store.pendingLines, 1)
+  mock.timers.tick(1)
+  t.equal(store.pendingLines, 0, 'followed: written after LOG_FLUSH_FOLLOWED_MS')
+  await store.flush()
+
+  unfollow()
+  unfollow() // twice counts once: the second follower still follows
+  line('still followed')
+  mock.timers.tick(LOG_FLUSH_FOLLOWED_MS)
+  t.equal(store.pendingLines, 0, 'one follower left')
+  await store.flush()
+  second()
+  line('followed no more')
+  mock.timers.tick(LOG_FLUSH_FOLLOWED_MS)
+  t.equal(store.pendingLines, 1, 'nobody follows again')
+  mock.timers.tick(LOG_FLUSH_MS)
+  await store.flush()
+  t.same((await f.events(task.id)).filter((e) => e.type === 'log').map((e) => e.data.message),
+    ['nobody follows', 'followed', 'still followed', 'followed no more'])
 })

@@ -11,22 +11,26 @@ export type TaskChange = Extract<TaskEvent, { type: 'task.status' | 'task.progre
  * it must not stop the others nor the publisher.
  */
 export class EventFanout {
-  private readonly byTask = new Map<number, Set<TaskEventListener>>()
+  private readonly byTask = new Map<number, { listeners: Set<TaskEventListener>; unfollow: () => void }>()
   private readonly taskChanges = new Set<(event: TaskChange) => void>()
   private readonly unsubscribe: () => void
 
-  constructor(source: Pick<TaskEventSource, 'subscribe'>, private readonly onListenerError: (error: unknown) => void) {
+  constructor(private readonly source: Pick<TaskEventSource, 'subscribe' | 'follow'>, private readonly onListenerError: (error: unknown) => void) {
     this.unsubscribe = source.subscribe((event) => this.dispatch(event))
   }
 
-  /** Listens to every event of one task; returns the way to stop. */
+  /** Listens to every event of one task (the source is told the task is followed); returns the way to stop. */
   onTask(taskId: number, listener: TaskEventListener): () => void {
-    let set = this.byTask.get(taskId)
-    if (!set) this.byTask.set(taskId, (set = new Set()))
-    set.add(listener)
+    let entry = this.byTask.get(taskId)
+    if (!entry) this.byTask.set(taskId, (entry = { listeners: new Set(), unfollow: this.source.follow?.(taskId) ?? (() => {}) }))
+    const followed = entry
+    followed.listeners.add(listener)
     return () => {
-      set.delete(listener)
-      if (set.size === 0 && this.byTask.get(taskId) === set) this.byTask.delete(taskId)
+      followed.listeners.delete(listener)
+      if (followed.listeners.size === 0 && this.byTask.get(taskId) === followed) {
+        this.byTask.delete(taskId)
+        followed.unfollow()
+      }
     }
   }
 
@@ -38,13 +42,14 @@ export class EventFanout {
 
   close(): void {
     this.unsubscribe()
+    for (const { unfollow } of this.byTask.values()) unfollow()
     this.byTask.clear()
     this.taskChanges.clear()
   }
 
   private dispatch(event: TaskEvent): void {
-    const listeners = this.byTask.get(event.task_id)
-    if (listeners) for (const listener of [...listeners]) this.call(listener, event)
+    const followed = this.byTask.get(event.task_id)
+    if (followed) for (const listener of [...followed.listeners]) this.call(listener, event)
     if (event.type === 'task.status' || event.type === 'task.progress') {
       for (const listener of [...this.taskChanges]) this.call(listener, event)
     }
