@@ -97,6 +97,7 @@ CREATE TABLE task_executions (
 );
 CREATE INDEX idx_executions_task ON task_executions (task_id, step_order, attempt);
 CREATE INDEX idx_executions_status ON task_executions (status);
+CREATE INDEX idx_executions_step ON task_executions (task_id, step_name);
 
 -- output_type: value (a captured string) | file (a remote path) | artifact (a file kept under data/artifacts)
 CREATE TABLE step_outputs (
