@@ -44,7 +44,6 @@ CREATE TABLE tasks (
   user_id             TEXT    NOT NULL,
   workflow_id         INTEGER NOT NULL REFERENCES workflows (id),
   workflow_name       TEXT    NOT NULL,
-  workflow_snapshot   TEXT    NOT NULL,
   task_name           TEXT    NOT NULL,
   date_param          TEXT,
   status              TEXT    NOT NULL DEFAULT 'pending'
@@ -73,6 +72,14 @@ CREATE INDEX idx_tasks_status ON tasks (status, queued_at);
 CREATE INDEX idx_tasks_workflow_name ON tasks (workflow_name, created_at);
 CREATE INDEX idx_tasks_created ON tasks (created_at);
 CREATE INDEX idx_tasks_concurrency ON tasks (concurrency_key, status) WHERE concurrency_key IS NOT NULL;
+
+-- The workflow a task runs, as it was when the task was created (its definition's exact JSON). Apart from the
+-- task's row, which changes at every step: a change of the row's size would rewrite all of it, and a read of a
+-- column after it would walk its pages.
+CREATE TABLE task_snapshots (
+  task_id           INTEGER NOT NULL PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+  workflow_snapshot TEXT    NOT NULL
+);
 
 -- One row per attempt of a step.
 CREATE TABLE task_executions (

@@ -19,8 +19,8 @@ const workflows = ['topup_first_stage', 'topup_second_stage', 'topup_upload']
 sqlite.transaction(() => {
   const wf = sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash) VALUES (?, ?, '1', '{}', 'x')`)
   const ids = workflows.map((name) => Number(wf.run(name, name).lastInsertRowid))
-  const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name, status, status_reason)
-    VALUES ('alice', ?, ?, '{}', 't', ?, ?)`)
+  const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name, status, status_reason)
+    VALUES ('alice', ?, ?, 't', ?, ?)`)
   const execution = sqlite.prepare(`INSERT INTO task_executions (task_id, step_name, step_display_name, step_type, step_order)
     VALUES (?, 'wait', 'wait', 'wait_for_jobs', 1)`)
   const job = sqlite.prepare(`INSERT INTO remote_jobs (task_id, execution_id, step_name, host, system, tools, job_id, state, submitted_at, state_since, finished_at)

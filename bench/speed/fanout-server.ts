@@ -54,8 +54,8 @@ if (mode === 'bare') {
   await app.listen({ host: '127.0.0.1', port: 0 })
   const workflowId = Number(sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash)
     VALUES ('bench', 'bench', '1', '{}', 'x')`).run().lastInsertRowid)
-  const insertTask = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name)
-    VALUES ('alice', ?, 'bench', '{}', 'fan-out')`)
+  const insertTask = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name)
+    VALUES ('alice', ?, 'bench', 'fan-out')`)
   served = {
     newTask: () => Number(insertTask.run(workflowId).lastInsertRowid),
     line: (taskId, i) => store.log({ taskId, level: 'info', message: logMessage(i), source: 'stdout' }),

@@ -11,8 +11,8 @@ function withTask(dir: string, statementCache?: number) {
   const opened = openDatabase(join(dir, 'topup.db'), statementCache === undefined ? {} : { statementCache })
   const workflowId = Number(opened.sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash)
     VALUES ('bench', 'bench', '1', '{}', 'x')`).run().lastInsertRowid)
-  const taskId = Number(opened.sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name)
-    VALUES ('alice', ?, 'bench', '{}', 'ingest')`).run(workflowId).lastInsertRowid)
+  const taskId = Number(opened.sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name)
+    VALUES ('alice', ?, 'bench', 'ingest')`).run(workflowId).lastInsertRowid)
   return { ...opened, taskId }
 }
 

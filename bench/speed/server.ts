@@ -32,12 +32,15 @@ if (mode === 'bare') {
   const { id } = first.json() as { id: number }
   // the other tasks are copies of the first (its snapshot and parameters), each for another day
   sqlite.transaction(() => {
-    const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name, date_param, created_by)
-      SELECT user_id, workflow_id, workflow_name, workflow_snapshot, task_name, ?, created_by FROM tasks WHERE id = ?`)
+    const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name, date_param, created_by)
+      SELECT user_id, workflow_id, workflow_name, task_name, ?, created_by FROM tasks WHERE id = ?`)
+    const snapshot = sqlite.prepare(`INSERT INTO task_snapshots (task_id, workflow_snapshot)
+      SELECT ?, workflow_snapshot FROM task_snapshots WHERE task_id = ?`)
     const parameters = sqlite.prepare(`INSERT INTO task_parameters (task_id, param_name, param_value, param_type)
       SELECT ?, param_name, param_value, param_type FROM task_parameters WHERE task_id = ?`)
     for (let i = 1; i < TASKS; i++) {
       const copy = Number(task.run(`day${i}`, id).lastInsertRowid)
+      snapshot.run(copy, id)
       parameters.run(copy, id)
     }
   })()

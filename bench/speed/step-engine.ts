@@ -155,8 +155,8 @@ function bare(dir: string): (steps: number) => Promise<StepRound> {
   const { sqlite } = openDatabase(join(dir, 'bare.db'))
   const workflowId = Number(sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash)
     VALUES ('bench', 'bench', '1', '{}', 'x')`).run().lastInsertRowid)
-  const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name, status)
-    VALUES ('alice', ?, 'bench', '{}', 'steps', 'running')`)
+  const task = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name, status)
+    VALUES ('alice', ?, 'bench', 'steps', 'running')`)
   return (steps) => watched((mark) => spawnRows(sqlite, Number(task.run(workflowId).lastInsertRowid), steps, mark))
 }
 

@@ -42,13 +42,14 @@ export const tables = {
     step_type: 'text', host: 'text?', config: 'text',
   },
   tasks: {
-    id: 'id', user_id: 'text', workflow_id: 'int', workflow_name: 'text', workflow_snapshot: 'text',
+    id: 'id', user_id: 'text', workflow_id: 'int', workflow_name: 'text',
     task_name: 'text', date_param: 'text?', status: 'taskStatus=', status_reason: 'text?',
     progress_percentage: 'real=', current_step: 'text?', resume_from_step: 'text?',
     error_message: 'text?', last_seq: 'int=', heartbeat_at: 'text?', queued_at: 'text?',
     created_at: 'text=', updated_at: 'text=', started_at: 'text?', completed_at: 'text?',
     concurrency_key: 'text?', concurrency_limit: 'int?', created_by: 'text?',
   },
+  task_snapshots: { task_id: 'int', workflow_snapshot: 'text' },
   task_executions: {
     id: 'id', task_id: 'int', step_name: 'text', step_display_name: 'text', step_type: 'text',
     step_order: 'int', status: 'executionStatus=', attempt: 'int=', retry_count: 'int=', start_time: 'text?',
@@ -102,7 +103,9 @@ type Tables = typeof tables
 export type Database = { [T in keyof Tables]: { -readonly [C in keyof Tables[T]]: ColumnOf<Tables[T][C]> } }
 
 export type TaskRow = Selectable<Database['tasks']>
-export type NewTask = Insertable<Database['tasks']>
+/** A task with the workflow it runs (task_snapshots.workflow_snapshot), as the engine reads it to run or resume it. */
+export type TaskWithSnapshot = TaskRow & { workflow_snapshot: string }
+export type NewTask = Insertable<Database['tasks']> & { workflow_snapshot: string }
 export type TaskUpdate = Updateable<Database['tasks']>
 export type WorkflowRow = Selectable<Database['workflows']>
 export type ExecutionRow = Selectable<Database['task_executions']>

@@ -1,5 +1,5 @@
 import type { Db } from './connect.js'
-import type { NewTask, TaskParameterRow, TaskRow, TaskUpdate } from './tables.js'
+import type { NewTask, TaskParameterRow, TaskRow, TaskUpdate, TaskWithSnapshot } from './tables.js'
 import type { TaskStatus } from '../domain.js'
 import { reusableQuery } from './reusable-query.js'
 
@@ -18,8 +18,14 @@ export interface NewTaskParameter {
   param_type: string
 }
 
-export function findTask(db: Db, id: number): Promise<TaskRow | undefined> {
-  return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst()
+/** The tasks with the workflows they run (task_snapshots), as the engine reads them to run, resume or stop them. */
+function withSnapshots(db: Db) {
+  return db.selectFrom('tasks').innerJoin('task_snapshots', 'task_snapshots.task_id', 'tasks.id')
+    .selectAll('tasks').select('task_snapshots.workflow_snapshot')
+}
+
+export function findTask(db: Db, id: number): Promise<TaskWithSnapshot | undefined> {
+  return withSnapshots(db).where('tasks.id', '=', id).executeTakeFirst()
 }
 
 function filtered(db: Db, filter: TaskFilter) {
@@ -60,12 +66,14 @@ export async function listTasks(db: Db, filter: TaskFilter, page: { limit: numbe
 }
 
 /** Inserts a task and its parameters; the caller owns the transaction. */
-export async function insertTask(trx: Db, task: NewTask, parameters: NewTaskParameter[]): Promise<TaskRow> {
-  const row = await trx.insertInto('tasks').values(task).returningAll().executeTakeFirstOrThrow()
+export async function insertTask(trx: Db, task: NewTask, parameters: NewTaskParameter[]): Promise<TaskWithSnapshot> {
+  const { workflow_snapshot, ...columns } = task
+  const row = await trx.insertInto('tasks').values(columns).returningAll().executeTakeFirstOrThrow()
+  await trx.insertInto('task_snapshots').values({ task_id: row.id, workflow_snapshot }).execute()
   if (parameters.length > 0) {
     await trx.insertInto('task_parameters').values(parameters.map((p) => ({ ...p, task_id: row.id }))).execute()
   }
-  return row
+  return { ...row, workflow_snapshot }
 }
 
 /** In the order they were stored. (Sorted here: the (task_id, param_name) index would make SQLite sort in a temp b-tree.) */
@@ -133,8 +141,8 @@ export function otherUnfinishedTask(
 }
 
 /** Tasks that a runner was working on (running, pausing, cancelling), oldest first. */
-export function unfinishedTasks(db: Db): Promise<TaskRow[]> {
-  return db.selectFrom('tasks').selectAll().where('status', 'in', ['running', 'pausing', 'cancelling']).orderBy('id').execute()
+export function unfinishedTasks(db: Db): Promise<TaskWithSnapshot[]> {
+  return withSnapshots(db).where('tasks.status', 'in', ['running', 'pausing', 'cancelling']).orderBy('tasks.id').execute()
 }
 
 /** Where the task's runner stands; answers the task's user (for the task.progress event). */
@@ -188,7 +196,7 @@ export function dayTasksOfRound(db: Db, workflow: string, round: string) {
 }
 
 /** The workflow snapshots of the tasks (JSON text, read by TaskSnapshots). */
-export function workflowSnapshots(db: Db, ids: readonly number[]): Promise<Pick<TaskRow, 'id' | 'workflow_snapshot'>[]> {
+export function workflowSnapshots(db: Db, ids: readonly number[]): Promise<Pick<TaskWithSnapshot, 'id' | 'workflow_snapshot'>[]> {
   if (ids.length === 0) return Promise.resolve([])
-  return db.selectFrom('tasks').select(['id', 'workflow_snapshot']).where('id', 'in', [...ids]).execute()
+  return db.selectFrom('task_snapshots').select(['task_id as id', 'workflow_snapshot']).where('task_id', 'in', [...ids]).execute()
 }

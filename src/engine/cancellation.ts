@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { latestInterruptedExecution, runningExecutions } from '../db/execution-repository.js'
 import type { TaskRow } from '../db/tables.js'
+import { findTask } from '../db/task-repository.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { closeExecution } from './close-execution.js'
 import type { EventStore } from './event-store.js'
@@ -27,7 +28,9 @@ export async function finishCancel(deps: CancelDeps, task: TaskRow): Promise<Tas
   const targets = await runningExecutions(store.db, task.id)
   const interrupted = await latestInterruptedExecution(store.db, task.id)
   if (interrupted && recordedGroup(interrupted)?.detached) targets.push(interrupted)
-  for (const execution of targets) await killRecordedProcess(store, execution, task, deps.transports, deps.logger)
+  // which host each step ran on is in the task's workflow snapshot
+  const running = targets.length > 0 ? await findTask(store.db, task.id) : undefined
+  if (running) for (const execution of targets) await killRecordedProcess(store, execution, running, deps.transports, deps.logger)
   const warning = await deps.jobs.cancel(task.id)
   return store.commit(async (trx, emit) => {
     const now = new Date()

@@ -5,7 +5,7 @@ import type { Db } from '../db/connect.js'
 import { readEvents } from '../db/event-repository.js'
 import { storageFault } from '../db/storage-fault.js'
 import { findTask, taskStatus } from '../db/task-repository.js'
-import type { TaskRow } from '../db/tables.js'
+import type { TaskWithSnapshot } from '../db/tables.js'
 import { AppError } from '../errors.js'
 import { localTransports, type HostTransports } from '../remote/transport-provider.js'
 import type { StepTable } from '../steps/registry.js'
@@ -104,7 +104,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }, logger, storageRetryPolicy(config))
 
-  async function requireTask(taskId: number): Promise<TaskRow> {
+  async function requireTask(taskId: number): Promise<TaskWithSnapshot> {
     const task = await findTask(db, taskId)
     if (!task) throw new AppError('not_found', `task ${taskId} not found`)
     return task

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { parseJsonColumn } from '../db/execution-repository.js'
-import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import type { ExecutionRow, TaskWithSnapshot } from '../db/tables.js'
 import { stopProcessGroup } from '../remote/stop-group.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import type { StepDefinition } from '../workflows/definition.js'
@@ -34,7 +34,7 @@ export function recordedGroup(execution: Pick<ExecutionRow, 'remote_handle'>): R
  * a crashed server. What happened goes into the task's log; a kill that failed is a warning there.
  */
 export async function killRecordedProcess(
-  store: EventStore, execution: ExecutionRow, task: TaskRow, transports: HostTransports, logger: Logger,
+  store: EventStore, execution: ExecutionRow, task: TaskWithSnapshot, transports: HostTransports, logger: Logger,
 ): Promise<void> {
   const group = recordedGroup(execution)
   if (!group) return

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { latestExecutionOf, runningExecutions } from '../db/execution-repository.js'
-import type { ExecutionRow, TaskRow } from '../db/tables.js'
+import type { ExecutionRow, TaskWithSnapshot } from '../db/tables.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { storageFault } from '../db/storage-fault.js'
 import { lastHeartbeat, unfinishedTasks } from '../db/task-repository.js'
@@ -66,7 +66,7 @@ export async function recoverTasks(deps: RecoveryDeps, only?: readonly number[])
   return report
 }
 
-async function recoverTask(deps: RecoveryDeps, task: TaskRow, seen: string): Promise<'queued' | 'paused'> {
+async function recoverTask(deps: RecoveryDeps, task: TaskWithSnapshot, seen: string): Promise<'queued' | 'paused'> {
   const interrupted = await runningExecutions(deps.store.db, task.id)
   let last = interrupted.at(-1)
   // A shutdown closes the step it had to stop as `interrupted` and leaves the task running at that step.

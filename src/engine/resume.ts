@@ -1,5 +1,5 @@
 import type { Db } from '../db/connect.js'
-import type { TaskRow } from '../db/tables.js'
+import type { TaskRow, TaskWithSnapshot } from '../db/tables.js'
 import { cancelInterruptedFrom } from '../db/execution-repository.js'
 import { listTaskParameters, upsertTaskParameter } from '../db/task-repository.js'
 import type { Actor, ParameterChange } from '../domain.js'
@@ -20,7 +20,7 @@ export interface ResumePlan { changes: ParameterChange[]; parameters: Record<str
  * Checks a resume request against the task's own snapshot (not the live workflow file): the given parameters
  * are laid over the current ones and validated as a whole; the step to retry from must exist.
  */
-export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promise<ResumePlan> {
+export async function planResume(db: Db, task: TaskWithSnapshot, body: ResumeBody): Promise<ResumePlan> {
   const definition = snapshotOf(task)
   if (body.retry_from_step !== undefined && !definition.steps.some((s) => s.id === body.retry_from_step)) {
     throw new AppError('unknown_step',
@@ -52,7 +52,7 @@ export async function planResume(db: Db, task: TaskRow, body: ResumeBody): Promi
  * approves what was reviewed.
  */
 export async function applyResume(
-  trx: Db, emit: Emitter, task: TaskRow, body: ResumeBody, plan: ResumePlan, siteVars: Readonly<Record<string, string>>,
+  trx: Db, emit: Emitter, task: TaskWithSnapshot, body: ResumeBody, plan: ResumePlan, siteVars: Readonly<Record<string, string>>,
   actor?: Actor,
 ): Promise<TaskRow> {
   const { changes } = plan
@@ -88,7 +88,7 @@ export async function applyResume(
 }
 
 /** The steps that run again when the task resumes from `retryFrom` (none without it). */
-export function rerunSteps(task: TaskRow, retryFrom: string | undefined): string[] {
+export function rerunSteps(task: TaskWithSnapshot, retryFrom: string | undefined): string[] {
   if (retryFrom === undefined) return []
   const steps = taskSteps(task).map((s) => s.id)
   return steps.slice(Math.max(0, steps.indexOf(retryFrom)))

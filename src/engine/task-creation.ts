@@ -1,6 +1,6 @@
 import type { Db } from '../db/connect.js'
 import { appendEvent } from '../db/event-repository.js'
-import type { TaskRow } from '../db/tables.js'
+import type { TaskRow, TaskWithSnapshot } from '../db/tables.js'
 import { insertTask } from '../db/task-repository.js'
 import type { Actor } from '../domain.js'
 import { AppError } from '../errors.js'
@@ -37,7 +37,7 @@ export async function createTask(
   deps: TaskCreationDeps, request: NewTaskRequest,
   /** More writes that stand or fall with the task (a schedule's record of its firing). */
   within?: (trx: Db, task: TaskRow) => Promise<void>,
-): Promise<TaskRow> {
+): Promise<TaskWithSnapshot> {
   const workflow = deps.workflows.get(request.workflowName)
   if (!workflow) throw new AppError('not_found', `workflow "${request.workflowName}" not found`)
   const resolved = resolveParameters(workflow.definition.parameters, request.parameters)
@@ -69,6 +69,6 @@ export async function createTask(
     const task = await writeConcurrency(trx, row, workflow.definition, resolved.values, deps.siteVars) ?? row
     const created = await appendEvent(trx, row.id, { type: 'task.status', data: statusData(row, null, { action: 'create', actor: request.actor }) })
     await within?.(trx, task)
-    return { ...task, last_seq: created.seq }
+    return { ...task, last_seq: created.seq, workflow_snapshot: row.workflow_snapshot }
   })
 }

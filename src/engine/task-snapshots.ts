@@ -1,7 +1,7 @@
 import { LruMap } from '../lru-map.js'
 import type { StepDefinition, WorkflowDefinition } from '../workflows/definition.js'
 import type { Db } from '../db/connect.js'
-import type { TaskRow } from '../db/tables.js'
+import type { TaskWithSnapshot } from '../db/tables.js'
 import { workflowSnapshots } from '../db/task-repository.js'
 import { snapshotOf } from './snapshot.js'
 
@@ -36,7 +36,7 @@ export class TaskSnapshots {
   }
 
   /** A task's snapshot as its creator has it at hand (a new task's detail then needs no read of it). */
-  remember(task: Pick<TaskRow, 'id' | 'workflow_snapshot'>): void {
+  remember(task: Pick<TaskWithSnapshot, 'id' | 'workflow_snapshot'>): void {
     this.byTask.set(task.id, this.parsed(task.workflow_snapshot))
   }
 

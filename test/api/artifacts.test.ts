@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
 import { signArtifactLink } from '../../src/auth/artifact-link.js'
 import { insertArtifact } from '../../src/db/output-repository.js'
+import { insertTask } from '../../src/db/task-repository.js'
 import { loggableUrl } from '../../src/logger.js'
 import { LocalTransport } from '../../src/remote/local/local-transport.js'
 import { downloadStep } from '../../src/steps/download.js'
@@ -19,9 +20,9 @@ async function insertTaskOf(db: Db, userId: string): Promise<number> {
   const wf = await db.insertInto('workflows').values({
     name: 'artifact_test', display_name: 'Artifacts', version: '1', definition: '{}', definition_hash: `h${Math.random()}`,
   }).returning('id').executeTakeFirstOrThrow()
-  const task = await db.insertInto('tasks').values({
+  const task = await insertTask(db, {
     user_id: userId, workflow_id: wf.id, workflow_name: 'artifact_test', workflow_snapshot: '{}', task_name: `task of ${userId}`,
-  }).returning('id').executeTakeFirstOrThrow()
+  }, [])
   return task.id
 }
 

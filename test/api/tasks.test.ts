@@ -43,7 +43,7 @@ t.test('POST /api/tasks with the seed body', async (t) => {
   ].map((id) => [id, 'pending']))
   const wf = workflows.get('topup_standard_workflow')!
   t.equal(task.workflow_id, wf.id)
-  const row = await db.selectFrom('tasks').selectAll().where('id', '=', task.id).executeTakeFirstOrThrow()
+  const row = await db.selectFrom('task_snapshots').selectAll().where('task_id', '=', task.id).executeTakeFirstOrThrow()
   t.equal(row.workflow_snapshot, wf.definitionJson, 'the task keeps the exact definition')
   const params = await db.selectFrom('task_parameters').select(['param_name', 'param_value', 'param_type'])
     .where('task_id', '=', task.id).orderBy('param_name').execute()

@@ -8,8 +8,8 @@ function withTask() {
   const { db, sqlite } = openDatabase(':memory:')
   const workflowId = Number(sqlite.prepare(`INSERT INTO workflows (name, display_name, version, definition, definition_hash)
     VALUES ('w', 'w', '1', '{}', 'x')`).run().lastInsertRowid)
-  const taskId = (user: string) => Number(sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name)
-    VALUES (?, ?, 'w', '{}', 't')`).run(user, workflowId).lastInsertRowid)
+  const taskId = (user: string) => Number(sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name)
+    VALUES (?, ?, 'w', 't')`).run(user, workflowId).lastInsertRowid)
   return { db, sqlite, taskId }
 }
 

@@ -32,8 +32,8 @@ function populated(file: string): void {
   const { sqlite } = openDatabase(file)
   sqlite.exec(`
     INSERT INTO workflows (name, display_name, version, definition, definition_hash) VALUES ('w', 'W', '1', '{}', 'h');
-    INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name, status)
-      VALUES ('alice', 1, 'w', '{}', 'T', 'paused');
+    INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name, status) VALUES ('alice', 1, 'w', 'T', 'paused');
+    INSERT INTO task_snapshots (task_id, workflow_snapshot) VALUES (1, '{}');
     INSERT INTO task_logs (task_id, seq, level, message) VALUES (1, 1, 'info', 'a line');
   `)
   sqlite.close()
@@ -118,8 +118,8 @@ t.test('an upgrade keeps the AUTOINCREMENT counters: an id deleted before it is 
     DELETE FROM tasks WHERE id = 2;
   `)
   migrate(sqlite)
-  const { lastInsertRowid } = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, workflow_snapshot, task_name)
-    VALUES ('a', 1, 'w', '{}', 'three')`).run()
+  const { lastInsertRowid } = sqlite.prepare(`INSERT INTO tasks (user_id, workflow_id, workflow_name, task_name)
+    VALUES ('a', 1, 'w', 'three')`).run()
   t.equal(lastInsertRowid, 3)
   sqlite.close()
 })

@@ -9,7 +9,7 @@ import type { TaskEvent, TaskStatus } from '../../src/domain.js'
 import type { StepTable } from '../../src/steps/registry.js'
 import type { HostTransports } from '../../src/remote/transport-provider.js'
 import { stepRegistry } from '../../src/steps/registry.js'
-import { setTaskConcurrency } from '../../src/db/task-repository.js'
+import { insertTask as insertTaskRow, setTaskConcurrency } from '../../src/db/task-repository.js'
 import { renderConcurrency } from '../../src/workflows/concurrency.js'
 import { validateWorkflow } from '../../src/workflows/loader.js'
 import { encodeParameter, resolveParameters } from '../../src/workflows/parameters.js'
@@ -112,9 +112,9 @@ export async function insertTask(db: Db, workflow: TestWorkflow, params: Record<
   }).returning('id').executeTakeFirstOrThrow()
   const resolved = resolveParameters(definition.parameters as never, params)
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors))
-  const inserted = await db.insertInto('tasks').values({
+  const inserted = await insertTaskRow(db, {
     user_id: user, workflow_id: wf.id, workflow_name: definition.name, workflow_snapshot: text, task_name: 'test task',
-  }).returningAll().executeTakeFirstOrThrow()
+  }, [])
   // As POST /api/tasks does: the key is rendered once, when the task is created.
   const concurrency = renderConcurrency(definition, resolved.values, {}, { id: inserted.id, user_id: user })
   const task = concurrency ? await setTaskConcurrency(db, inserted.id, concurrency) : inserted

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { Db } from '../../src/db/connect.js'
 import { parseJsonColumn } from '../../src/db/execution-repository.js'
 import { decodeOutputValue } from '../../src/db/output-repository.js'
+import { insertTask } from '../../src/db/task-repository.js'
 import type { LogLevel, OutputValue } from '../../src/domain.js'
 import { EventBus } from '../../src/engine/bus.js'
 import { EventStore } from '../../src/engine/event-store.js'
@@ -60,7 +61,7 @@ export interface HarnessOptions {
 export async function stepHarness<K extends StepType>(t: Teardown, step: StepOf<K>, options: HarnessOptions = {}): Promise<StepHarness<K>> {
   const fresh = options.db ? null : freshDatabase(t)
   const db = options.db ?? fresh!.db
-  const taskId = options.taskId ?? await insertTask(db)
+  const taskId = options.taskId ?? await insertStepTask(db)
   const executionId = options.executionId ?? await insertExecution(db, taskId, step)
   const row = await db.selectFrom('task_executions').selectAll().where('id', '=', executionId).executeTakeFirstOrThrow()
   const scope: TemplateScope = {
@@ -120,13 +121,13 @@ function tempDir(t: Teardown): string {
   return dir
 }
 
-async function insertTask(db: Db): Promise<number> {
+async function insertStepTask(db: Db): Promise<number> {
   const wf = await db.insertInto('workflows').values({
     name: 'step_test', display_name: 'Step test', version: '1', definition: '{}', definition_hash: `h${Math.random()}`,
   }).returning('id').executeTakeFirstOrThrow()
-  const task = await db.insertInto('tasks').values({
+  const task = await insertTask(db, {
     user_id: 'tester', workflow_id: wf.id, workflow_name: 'step_test', workflow_snapshot: '{}', task_name: 'step test',
-  }).returning('id').executeTakeFirstOrThrow()
+  }, [])
   return task.id
 }
 

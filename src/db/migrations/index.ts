@@ -8,6 +8,7 @@ import { schedules } from './0006-schedules.js'
 import { actionIndex } from './0007-action-index.js'
 import { notifications } from './0008-notifications.js'
 import { executionStepIndex } from './0009-execution-step-index.js'
+import { taskSnapshots } from './0010-task-snapshots.js'
 
 /**
  * Every migration, in order: a database at schema_version N has run the first N. Imported, not read from the
@@ -15,4 +16,5 @@ import { executionStepIndex } from './0009-execution-step-index.js'
  */
 export const migrations: readonly Migration[] = [
   initial, enumChecks, remoteJobs, concurrencyKey, revokedTokens, schedules, actionIndex, notifications, executionStepIndex,
+  taskSnapshots,
 ]
