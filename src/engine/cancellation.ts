@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { latestInterruptedExecution, runningExecutions } from '../db/execution-repository.js'
-import type { TaskRow } from '../db/tables.js'
+import type { TaskRow, TaskWithSnapshot } from '../db/tables.js'
 import { findTask } from '../db/task-repository.js'
 import type { HostTransports } from '../remote/transport-provider.js'
 import { closeExecution } from './close-execution.js'
@@ -23,13 +23,13 @@ export interface CancelDeps {
  * is the detached command of an attempt that was interrupted (a pause only stops following it; a cancel ends
  * it). Jobs that could not be removed are named in the log and in the task's reason: never silently left.
  */
-export async function finishCancel(deps: CancelDeps, task: TaskRow): Promise<TaskRow> {
+export async function finishCancel(deps: CancelDeps, task: TaskRow | TaskWithSnapshot): Promise<TaskRow> {
   const { store } = deps
   const targets = await runningExecutions(store.db, task.id)
   const interrupted = await latestInterruptedExecution(store.db, task.id)
   if (interrupted && recordedGroup(interrupted)?.detached) targets.push(interrupted)
-  // which host each step ran on is in the task's workflow snapshot
-  const running = targets.length > 0 ? await findTask(store.db, task.id) : undefined
+  // which host each step ran on is in the task's workflow snapshot: read only when the caller did not have it
+  const running = targets.length === 0 ? undefined : 'workflow_snapshot' in task ? task : await findTask(store.db, task.id)
   if (running) for (const execution of targets) await killRecordedProcess(store, execution, running, deps.transports, deps.logger)
   const warning = await deps.jobs.cancel(task.id)
   return store.commit(async (trx, emit) => {

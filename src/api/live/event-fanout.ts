@@ -21,9 +21,7 @@ export class EventFanout {
 
   /** Listens to every event of one task (the source is told the task is followed); returns the way to stop. */
   onTask(taskId: number, listener: TaskEventListener): () => void {
-    let entry = this.byTask.get(taskId)
-    if (!entry) this.byTask.set(taskId, (entry = { listeners: new Set(), unfollow: this.source.follow?.(taskId) ?? (() => {}) }))
-    const followed = entry
+    const followed = this.byTask.get(taskId) ?? this.startFollowing(taskId)
     followed.listeners.add(listener)
     return () => {
       followed.listeners.delete(listener)
@@ -32,6 +30,12 @@ export class EventFanout {
         followed.unfollow()
       }
     }
+  }
+
+  private startFollowing(taskId: number): { listeners: Set<TaskEventListener>; unfollow: () => void } {
+    const followed = { listeners: new Set<TaskEventListener>(), unfollow: this.source.follow?.(taskId) ?? (() => {}) }
+    this.byTask.set(taskId, followed)
+    return followed
   }
 
   /** Listens to the status and progress changes of every task. */
